@@ -1,0 +1,463 @@
+//! `Iftracer::builder()`: the one call that sets tracing up.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use opentelemetry::KeyValue;
+use opentelemetry::propagation::TextMapCompositePropagator;
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::trace::{SpanExporter, SpanProcessor};
+
+use crate::config::env::{Env, Lookup};
+use crate::config::sampler::Sampler;
+use crate::config::secret::Secret;
+use crate::config::{self, ExportMode, Protocol, Settings};
+use crate::error::Error;
+use crate::export::runtime::ExportRuntime;
+use crate::export::{self as pipeline, ExporterFactory, ProcessorHook};
+use crate::guard::TracerGuard;
+use crate::stats::{self, Counters};
+use crate::switch;
+
+/// Entry point: `Iftracer::builder() … .init()`.
+///
+/// ```
+/// let guard = iftracer::Iftracer::builder()
+///     .service_name("research-agent")
+///     .init()
+///     .expect("valid tracing configuration");
+/// // … run the agent; dropping `guard` flushes and shuts down.
+/// # drop(guard);
+/// ```
+#[derive(Debug)]
+pub struct Iftracer;
+
+impl Iftracer {
+    /// Starts a configuration. Every value left unset comes from the environment, then from
+    /// the defaults (see the README's configuration table).
+    ///
+    /// ```
+    /// let builder = iftracer::Iftracer::builder();
+    /// # drop(builder);
+    /// ```
+    pub fn builder() -> IftracerBuilder {
+        IftracerBuilder::default()
+    }
+}
+
+/// Sets tracing up from the environment alone: `Iftracer::builder().init()`.
+///
+/// ```
+/// let guard = iftracer::init_from_env().expect("valid tracing environment");
+/// # drop(guard);
+/// ```
+pub fn init_from_env() -> Result<TracerGuard, Error> {
+    Iftracer::builder().init()
+}
+
+/// Configuration of the tracing pipeline. Explicit values win over environment variables,
+/// which win over defaults.
+///
+/// ```no_run
+/// // The InsightFinder setup: OTLP/gRPC over TLS with the four credential headers.
+/// let guard = iftracer::Iftracer::builder()
+///     .service_name("agent-service-name")
+///     .service_version("1.0.0")
+///     .endpoint("https://trace.insightfinder.com:4317")
+///     .user("alice")
+///     .license_key("LICENSE-KEY")
+///     .project("agent-traces")
+///     .system("agents")
+///     .init()?;
+/// # Ok::<(), iftracer::Error>(())
+/// ```
+#[must_use = "call `.init()` to set tracing up"]
+#[derive(Default)]
+pub struct IftracerBuilder {
+    settings: Settings,
+    env: Option<Box<Lookup>>,
+    global: Option<bool>,
+    exporter: Option<ExporterFactory>,
+    processors: Vec<ProcessorHook>,
+}
+
+impl fmt::Debug for IftracerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IftracerBuilder")
+            .field("settings", &self.settings)
+            .field("custom_env", &self.env.is_some())
+            .field("global", &self.global)
+            .field("custom_exporter", &self.exporter.is_some())
+            .field("extra_processors", &self.processors.len())
+            .finish()
+    }
+}
+
+impl IftracerBuilder {
+    /// Turns tracing on or off (`IFTRACER_TRACING_ENABLED`). Off: nothing is exported and
+    /// instrumentation only checks a flag.
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder().enabled(false).init().unwrap();
+    /// assert!(!guard.is_enabled());
+    /// ```
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.settings.enabled = Some(enabled);
+        self
+    }
+
+    /// `service.name` of the resource (`OTEL_SERVICE_NAME`).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().service_name("research-agent");
+    /// # drop(b);
+    /// ```
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.settings.resource.service_name = Some(name.into());
+        self
+    }
+
+    /// `service.version` of the resource (`OTEL_SERVICE_VERSION`).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().service_version(env!("CARGO_PKG_VERSION"));
+    /// # drop(b);
+    /// ```
+    pub fn service_version(mut self, version: impl Into<String>) -> Self {
+        self.settings.resource.service_version = Some(version.into());
+        self
+    }
+
+    /// `deployment.environment` (and `deployment.environment.name`) of the resource.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().deployment_environment("staging");
+    /// # drop(b);
+    /// ```
+    pub fn deployment_environment(mut self, environment: impl Into<String>) -> Self {
+        self.settings.resource.environment = Some(environment.into());
+        self
+    }
+
+    /// Adds a resource attribute (over `OTEL_RESOURCE_ATTRIBUTES`).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().resource_attribute("team", "agents");
+    /// # drop(b);
+    /// ```
+    pub fn resource_attribute(
+        mut self,
+        key: impl Into<opentelemetry::Key>,
+        value: impl Into<opentelemetry::Value>,
+    ) -> Self {
+        self.settings
+            .resource
+            .attributes
+            .push(KeyValue::new(key, value));
+        self
+    }
+
+    /// The collector URL (over `INSIGHTFINDER_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`). `https://` uses TLS; no scheme means `https://`. With no
+    /// endpoint anywhere, spans are printed to the terminal.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().endpoint("http://127.0.0.1:4317");
+    /// # drop(b);
+    /// ```
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.settings.endpoint = Some(url.into());
+        self
+    }
+
+    /// The OTLP protocol (`OTEL_EXPORTER_OTLP_PROTOCOL`); gRPC by default.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().protocol(iftracer::Protocol::HttpProtobuf);
+    /// # drop(b);
+    /// ```
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.settings.protocol = Some(protocol);
+        self
+    }
+
+    /// Adds a header sent with every export (over `IFTRACER_HEADERS` and
+    /// `OTEL_EXPORTER_OTLP_HEADERS`). Values of credential-like names never appear in `Debug`.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().header("x-tenant", "acme");
+    /// # drop(b);
+    /// ```
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.settings
+            .headers
+            .push((name.into(), Secret::new(value)));
+        self
+    }
+
+    /// Sends `Authorization: Bearer <token>`.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().bearer_token("tk_live_123");
+    /// assert!(!format!("{b:?}").contains("tk_live_123"));
+    /// ```
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.settings.bearer_token = Some(Secret::new(token));
+        self
+    }
+
+    /// InsightFinder user, sent as `ifuser` (`INSIGHTFINDER_USER`).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().user("alice");
+    /// # drop(b);
+    /// ```
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.settings.user = Some(user.into());
+        self
+    }
+
+    /// InsightFinder license key, sent as `iflicensekey` (`INSIGHTFINDER_LICENSE_KEY`). It never
+    /// appears in `Debug`, `Display` or logs.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().license_key("LK-secret");
+    /// assert!(!format!("{b:?}").contains("LK-secret"));
+    /// ```
+    pub fn license_key(mut self, key: impl Into<String>) -> Self {
+        self.settings.license_key = Some(Secret::new(key));
+        self
+    }
+
+    /// InsightFinder project, sent as `ifproject` (`INSIGHTFINDER_PROJECT_NAME`).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().project("agent-traces");
+    /// # drop(b);
+    /// ```
+    pub fn project(mut self, project: impl Into<String>) -> Self {
+        self.settings.project = Some(project.into());
+        self
+    }
+
+    /// InsightFinder system, sent as `ifsystem` (`INSIGHTFINDER_SYSTEM_NAME`).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().system("agents");
+    /// # drop(b);
+    /// ```
+    pub fn system(mut self, system: impl Into<String>) -> Self {
+        self.settings.system = Some(system.into());
+        self
+    }
+
+    /// A PEM file of extra trusted CA certificates for `https://` endpoints
+    /// (`OTEL_EXPORTER_OTLP_CERTIFICATE`); the system's roots stay trusted.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().ca_certificate("/etc/ssl/private-ca.pem");
+    /// # drop(b);
+    /// ```
+    pub fn ca_certificate(mut self, path: impl Into<PathBuf>) -> Self {
+        self.settings.ca_certificate = Some(path.into());
+        self
+    }
+
+    /// Upper bound of one export call (`OTEL_EXPORTER_OTLP_TIMEOUT`, default 10 s).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().export_timeout(std::time::Duration::from_secs(3));
+    /// # drop(b);
+    /// ```
+    pub fn export_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.export_timeout = Some(timeout);
+        self
+    }
+
+    /// Upper bound of the final flush at shutdown (default 5 s).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().shutdown_timeout(std::time::Duration::from_secs(2));
+    /// # drop(b);
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.shutdown_timeout = Some(timeout);
+        self
+    }
+
+    /// Batch (default) or simple export.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().export_mode(iftracer::ExportMode::Simple);
+    /// # drop(b);
+    /// ```
+    pub fn export_mode(mut self, mode: ExportMode) -> Self {
+        self.settings.export_mode = Some(mode);
+        self
+    }
+
+    /// Most spans waiting for export (`OTEL_BSP_MAX_QUEUE_SIZE`, default 2048); more are
+    /// dropped and counted in [`stats`](crate::stats).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().max_queue_size(8192);
+    /// # drop(b);
+    /// ```
+    pub fn max_queue_size(mut self, size: usize) -> Self {
+        self.settings.max_queue_size = Some(size);
+        self
+    }
+
+    /// Most spans per export call (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, default 512).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().max_export_batch_size(1024);
+    /// # drop(b);
+    /// ```
+    pub fn max_export_batch_size(mut self, size: usize) -> Self {
+        self.settings.max_export_batch_size = Some(size);
+        self
+    }
+
+    /// Longest wait before a partial batch is exported (`OTEL_BSP_SCHEDULE_DELAY`, default 5 s).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().scheduled_delay(std::time::Duration::from_millis(500));
+    /// # drop(b);
+    /// ```
+    pub fn scheduled_delay(mut self, delay: Duration) -> Self {
+        self.settings.scheduled_delay = Some(delay);
+        self
+    }
+
+    /// Which traces to keep (`OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().sampler(iftracer::Sampler::AlwaysOn);
+    /// # drop(b);
+    /// ```
+    pub fn sampler(mut self, sampler: Sampler) -> Self {
+        self.settings.sampler = Some(sampler);
+        self
+    }
+
+    /// Sends spans to this exporter instead of OTLP or the console, with iftracer's batching,
+    /// timeout and counting. Endpoint settings are then not used.
+    ///
+    /// ```
+    /// use iftracer::opentelemetry_sdk::trace::InMemorySpanExporter;
+    /// let spans = InMemorySpanExporter::default();
+    /// let guard = iftracer::Iftracer::builder()
+    ///     .ignore_env()
+    ///     .global(false)
+    ///     .exporter(spans.clone())
+    ///     .init()
+    ///     .unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
+        self.exporter = Some(pipeline::exporter_factory(exporter));
+        self
+    }
+
+    /// Adds a span processor beside the exporter, e.g. a second destination. It is used as
+    /// given: iftracer neither batches nor counts for it.
+    ///
+    /// ```
+    /// use iftracer::opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor};
+    /// let copy = InMemorySpanExporter::default();
+    /// let b = iftracer::Iftracer::builder().span_processor(SimpleSpanProcessor::new(copy));
+    /// # drop(b);
+    /// ```
+    pub fn span_processor<P: SpanProcessor + 'static>(mut self, processor: P) -> Self {
+        self.processors.push(pipeline::processor_hook(processor));
+        self
+    }
+
+    /// Whether `init` registers the provider, the W3C propagators and the counters globally
+    /// (default `true`). Off, use [`TracerGuard::provider`].
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+    /// assert!(guard.provider().is_some());
+    /// ```
+    pub fn global(mut self, global: bool) -> Self {
+        self.global = Some(global);
+        self
+    }
+
+    /// Reads configuration variables from `lookup` instead of the process environment, e.g.
+    /// from a config file already loaded into a map.
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder()
+    ///     .env_source(|name| (name == "OTEL_SERVICE_NAME").then(|| "from-map".into()))
+    ///     .global(false)
+    ///     .init()
+    ///     .unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn env_source(
+        mut self,
+        lookup: impl Fn(&str) -> Option<OsString> + Send + Sync + 'static,
+    ) -> Self {
+        self.env = Some(Box::new(lookup));
+        self
+    }
+
+    /// Ignores every environment variable: only builder values and defaults apply.
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn ignore_env(self) -> Self {
+        self.env_source(|_| None)
+    }
+
+    /// Validates the configuration, builds the pipeline and (unless `.global(false)`) installs
+    /// it globally with the W3C trace-context and baggage propagators.
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder().ignore_env().init().unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn init(self) -> Result<TracerGuard, Error> {
+        let process_env = |name: &str| std::env::var_os(name);
+        let lookup: &Lookup = match &self.env {
+            Some(lookup) => lookup.as_ref(),
+            None => &process_env,
+        };
+        let env = Env::new(lookup);
+        let global = self.global.unwrap_or(true);
+        if !config::resolve_enabled(&self.settings, &env)? {
+            if global {
+                switch::set_enabled(false);
+            }
+            return Ok(TracerGuard::disabled());
+        }
+        let config = config::resolve(&self.settings, &env, self.exporter.is_some())?;
+        let runtime = Arc::new(ExportRuntime::start()?);
+        let counters = Arc::new(Counters::default());
+        let provider =
+            pipeline::build_provider(&config, self.exporter, self.processors, &runtime, &counters)?;
+        if global {
+            opentelemetry::global::set_tracer_provider(provider.clone());
+            opentelemetry::global::set_text_map_propagator(TextMapCompositePropagator::new(vec![
+                Box::new(TraceContextPropagator::new()),
+                Box::new(BaggagePropagator::new()),
+            ]));
+            stats::set_global(Some(Arc::clone(&counters)));
+            switch::set_enabled(true);
+        }
+        Ok(TracerGuard::new(
+            provider,
+            counters,
+            config.shutdown_timeout,
+            runtime,
+        ))
+    }
+}

@@ -1,0 +1,138 @@
+//! Export headers (gRPC metadata or HTTP headers): validation and a `Debug` that hides secrets.
+
+use std::fmt;
+
+use http::{HeaderName, HeaderValue};
+
+use crate::error::{Error, Setting};
+
+/// Header names whose values are credentials. Matching is on the lower-cased name.
+const SECRET_MARKERS: &[&str] = &[
+    "authorization",
+    "key",
+    "token",
+    "secret",
+    "password",
+    "cookie",
+];
+
+/// Whether a header carries a credential and must never be shown.
+pub(crate) fn is_secret(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_MARKERS.iter().any(|marker| name.contains(marker))
+}
+
+/// Validated headers: lower-case unique names in insertion order.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Headers(Vec<(String, String)>);
+
+impl Headers {
+    /// Validates and sets `name`, replacing an earlier value of the same name.
+    pub(crate) fn set(&mut self, name: &str, value: &str, setting: Setting) -> Result<(), Error> {
+        let name = validate(name, value, setting)?;
+        match self.0.iter_mut().find(|(existing, _)| *existing == name) {
+            Some(slot) => slot.1 = value.to_owned(),
+            None => self.0.push((name, value.to_owned())),
+        }
+        Ok(())
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(existing, _)| existing == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(name, value)| {
+                let shown: &str = if is_secret(name) { "<redacted>" } else { value };
+                (name, shown)
+            }))
+            .finish()
+    }
+}
+
+/// Returns the lower-cased name when both name and value can travel as gRPC metadata and HTTP.
+fn validate(name: &str, value: &str, setting: Setting) -> Result<String, Error> {
+    let invalid = |reason: &str| Error::InvalidHeader {
+        setting,
+        name: name.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let lower = name.trim().to_ascii_lowercase();
+    if lower.is_empty() {
+        return Err(invalid("the name is empty"));
+    }
+    if HeaderName::from_bytes(lower.as_bytes()).is_err() {
+        return Err(invalid("the name has characters a header cannot carry"));
+    }
+    // `-bin` names are binary gRPC metadata, which takes base64 values, not text.
+    if lower.ends_with("-bin") {
+        return Err(invalid("`-bin` names are binary gRPC metadata"));
+    }
+    let value_ok = HeaderValue::from_str(value).is_ok() && value.is_ascii();
+    if !value_ok {
+        return Err(invalid(
+            "the value has characters a header cannot carry (line breaks, control or non-ASCII characters)",
+        ));
+    }
+    Ok(lower)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FROM: Setting = Setting::Builder(".header()");
+
+    #[test]
+    fn names_are_lower_cased_and_later_values_replace_earlier_ones() {
+        let mut headers = Headers::default();
+        headers.set("IfUser", "alice", FROM).unwrap();
+        headers.set("ifuser", "bob", FROM).unwrap();
+        assert_eq!(headers.get("ifuser"), Some("bob"));
+        assert_eq!(headers.iter().count(), 1);
+    }
+
+    #[test]
+    fn debug_hides_credentials_and_shows_the_rest() {
+        let mut headers = Headers::default();
+        headers.set("ifuser", "alice", FROM).unwrap();
+        headers.set("iflicensekey", "LK-123-SECRET", FROM).unwrap();
+        headers.set("authorization", "Bearer tk_abc", FROM).unwrap();
+        headers.set("x-api-token", "t0k3n", FROM).unwrap();
+        let shown = format!("{headers:?}");
+        assert!(shown.contains("alice"), "{shown}");
+        for secret in ["LK-123-SECRET", "tk_abc", "t0k3n"] {
+            assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+        }
+        assert_eq!(shown.matches("<redacted>").count(), 3);
+    }
+
+    #[test]
+    fn invalid_names_and_values_are_rejected_without_showing_the_value() {
+        let mut headers = Headers::default();
+        let err = headers.set("bad name", "v", FROM).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid header \"bad name\" from builder method `.header()`: the name has characters a \
+             header cannot carry; fix: header names are ASCII letters, digits and `-` (no `-bin` \
+             suffix), values are visible ASCII without line breaks"
+        );
+        let err = headers
+            .set("iflicensekey", "secret\nvalue", FROM)
+            .unwrap_err();
+        assert!(!err.to_string().contains("secret"), "{err}");
+        assert!(headers.set("trace-bin", "x", FROM).is_err());
+        assert!(headers.set("", "x", FROM).is_err());
+        assert!(headers.set("k", "café", FROM).is_err());
+    }
+}

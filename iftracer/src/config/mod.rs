@@ -1,0 +1,471 @@
+//! Configuration: builder values over environment variables over defaults, resolved once at
+//! `init` into a plain [`Config`] that the pipeline is built from.
+
+pub(crate) mod endpoint;
+pub(crate) mod env;
+pub(crate) mod headers;
+pub(crate) mod kv_list;
+pub(crate) mod resource;
+pub(crate) mod sampler;
+pub(crate) mod secret;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use opentelemetry::KeyValue;
+
+use self::endpoint::Endpoint;
+use self::env::*;
+use self::headers::Headers;
+use self::resource::ResourceSettings;
+use self::sampler::Sampler;
+use self::secret::Secret;
+use crate::error::{Error, Setting};
+
+/// The OTLP wire protocol.
+///
+/// ```
+/// let guard = iftracer::Iftracer::builder()
+///     .ignore_env()
+///     .endpoint("http://127.0.0.1:4318")
+///     .protocol(iftracer::Protocol::HttpProtobuf)
+///     .init()
+///     .unwrap();
+/// # drop(guard);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// OTLP/gRPC (tonic); credentials travel as gRPC metadata. The default, as InsightFinder's
+    /// trace server speaks gRPC.
+    #[default]
+    Grpc,
+    /// OTLP/HTTP with protobuf bodies, posted to `…/v1/traces`.
+    HttpProtobuf,
+}
+
+impl Protocol {
+    fn parse(value: &str, setting: Setting) -> Result<Self, Error> {
+        match value.to_ascii_lowercase().as_str() {
+            "grpc" => Ok(Protocol::Grpc),
+            "http/protobuf" => Ok(Protocol::HttpProtobuf),
+            _ => Err(Error::UnknownProtocol {
+                setting,
+                value: value.to_owned(),
+            }),
+        }
+    }
+
+    fn check_compiled_in(self) -> Result<Self, Error> {
+        let (compiled, protocol, feature) = match self {
+            Protocol::Grpc => (cfg!(feature = "grpc-tonic"), "grpc", "grpc-tonic"),
+            Protocol::HttpProtobuf => (cfg!(feature = "http-proto"), "http/protobuf", "http-proto"),
+        };
+        if compiled {
+            Ok(self)
+        } else {
+            Err(Error::TransportNotEnabled { protocol, feature })
+        }
+    }
+}
+
+/// How finished spans reach the exporter.
+///
+/// ```
+/// let guard = iftracer::Iftracer::builder()
+///     .ignore_env()
+///     .export_mode(iftracer::ExportMode::Simple)
+///     .init()
+///     .unwrap();
+/// # drop(guard);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportMode {
+    /// Queue spans and export them in batches from a background thread (the default).
+    #[default]
+    Batch,
+    /// Export each span as it ends, on the thread that ends it. For tests and short scripts.
+    Simple,
+}
+
+pub(crate) const DEFAULT_MAX_QUEUE_SIZE: usize = 2048;
+pub(crate) const DEFAULT_MAX_EXPORT_BATCH_SIZE: usize = 512;
+pub(crate) const DEFAULT_SCHEDULED_DELAY: Duration = Duration::from_millis(5000);
+pub(crate) const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Values given to the builder; `None` means "take the environment or the default".
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Settings {
+    pub(crate) enabled: Option<bool>,
+    pub(crate) resource: ResourceSettings,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) protocol: Option<Protocol>,
+    pub(crate) headers: Vec<(String, Secret)>,
+    pub(crate) bearer_token: Option<Secret>,
+    pub(crate) user: Option<String>,
+    pub(crate) license_key: Option<Secret>,
+    pub(crate) project: Option<String>,
+    pub(crate) system: Option<String>,
+    pub(crate) ca_certificate: Option<PathBuf>,
+    pub(crate) export_timeout: Option<Duration>,
+    pub(crate) export_mode: Option<ExportMode>,
+    pub(crate) max_queue_size: Option<usize>,
+    pub(crate) max_export_batch_size: Option<usize>,
+    pub(crate) scheduled_delay: Option<Duration>,
+    pub(crate) sampler: Option<Sampler>,
+    pub(crate) shutdown_timeout: Option<Duration>,
+}
+
+/// A resolved configuration. Its `Debug` shows no credential.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) resource: Vec<KeyValue>,
+    /// `None`: no endpoint anywhere, so spans go to the console.
+    pub(crate) otlp: Option<OtlpConfig>,
+    pub(crate) export_mode: ExportMode,
+    pub(crate) batch: BatchSettings,
+    pub(crate) export_timeout: Duration,
+    pub(crate) sampler: Sampler,
+    pub(crate) shutdown_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BatchSettings {
+    pub(crate) max_queue_size: usize,
+    pub(crate) max_export_batch_size: usize,
+    pub(crate) scheduled_delay: Duration,
+}
+
+#[derive(Debug)]
+pub(crate) struct OtlpConfig {
+    pub(crate) endpoint: Endpoint,
+    pub(crate) protocol: Protocol,
+    pub(crate) headers: Headers,
+    pub(crate) ca_certificate: Option<CaCertificate>,
+}
+
+/// A PEM file's contents, read and checked at `init` so a bad path fails early.
+pub(crate) struct CaCertificate {
+    pub(crate) setting: Setting,
+    pub(crate) path: PathBuf,
+    pub(crate) pem: Vec<u8>,
+}
+
+impl fmt::Debug for CaCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaCertificate")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether tracing is on: builder, then `IFTRACER_TRACING_ENABLED`, then on.
+pub(crate) fn resolve_enabled(settings: &Settings, env: &Env<'_>) -> Result<bool, Error> {
+    match settings.enabled {
+        Some(enabled) => Ok(enabled),
+        None => Ok(env.bool(IFTRACER_TRACING_ENABLED)?.unwrap_or(true)),
+    }
+}
+
+/// Resolves everything but the on/off switch. `custom_exporter` skips the OTLP destination,
+/// which a user exporter replaces.
+pub(crate) fn resolve(
+    settings: &Settings,
+    env: &Env<'_>,
+    custom_exporter: bool,
+) -> Result<Config, Error> {
+    let export_timeout = positive_duration(
+        settings.export_timeout,
+        ".export_timeout()",
+        env.millis(OTEL_EXPORTER_OTLP_TIMEOUT)?,
+        OTEL_EXPORTER_OTLP_TIMEOUT,
+        DEFAULT_EXPORT_TIMEOUT,
+    )?;
+    let shutdown_timeout = positive_duration(
+        settings.shutdown_timeout,
+        ".shutdown_timeout()",
+        None,
+        "",
+        DEFAULT_SHUTDOWN_TIMEOUT,
+    )?;
+    let sampler = match settings.sampler {
+        Some(sampler) => sampler.validate(Setting::Builder(".sampler()"))?,
+        None => Sampler::from_env(env)?.unwrap_or_default(),
+    };
+    Ok(Config {
+        resource: resource::resolve(&settings.resource, env)?,
+        otlp: if custom_exporter {
+            None
+        } else {
+            resolve_otlp(settings, env)?
+        },
+        export_mode: settings.export_mode.unwrap_or_default(),
+        batch: resolve_batch(settings, env)?,
+        export_timeout,
+        sampler,
+        shutdown_timeout,
+    })
+}
+
+fn resolve_batch(settings: &Settings, env: &Env<'_>) -> Result<BatchSettings, Error> {
+    const POSITIVE: &str = "a whole number above 0";
+    let count = |explicit: Option<usize>, method, var, default| -> Result<usize, Error> {
+        let (value, setting) = match explicit {
+            Some(v) => (v, Setting::Builder(method)),
+            None => match env.number::<usize>(var, POSITIVE)? {
+                Some(v) => (v, Setting::Env(var)),
+                None => return Ok(default),
+            },
+        };
+        if value == 0 {
+            return Err(Error::InvalidNumber {
+                setting,
+                value: "0".to_owned(),
+                expected: POSITIVE,
+            });
+        }
+        Ok(value)
+    };
+    let max_queue_size = count(
+        settings.max_queue_size,
+        ".max_queue_size()",
+        OTEL_BSP_MAX_QUEUE_SIZE,
+        DEFAULT_MAX_QUEUE_SIZE,
+    )?;
+    let max_export_batch_size = count(
+        settings.max_export_batch_size,
+        ".max_export_batch_size()",
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+        DEFAULT_MAX_EXPORT_BATCH_SIZE,
+    )?
+    // As the SDK does: a batch larger than the queue could never fill.
+    .min(max_queue_size);
+    let scheduled_delay = settings
+        .scheduled_delay
+        .or(env.millis(OTEL_BSP_SCHEDULE_DELAY)?)
+        .unwrap_or(DEFAULT_SCHEDULED_DELAY);
+    Ok(BatchSettings {
+        max_queue_size,
+        max_export_batch_size,
+        scheduled_delay,
+    })
+}
+
+fn positive_duration(
+    explicit: Option<Duration>,
+    method: &'static str,
+    from_env: Option<Duration>,
+    var: &'static str,
+    default: Duration,
+) -> Result<Duration, Error> {
+    let (value, setting) = match (explicit, from_env) {
+        (Some(v), _) => (v, Setting::Builder(method)),
+        (None, Some(v)) => (v, Setting::Env(var)),
+        (None, None) => return Ok(default),
+    };
+    if value.is_zero() {
+        return Err(Error::InvalidNumber {
+            setting,
+            value: "0".to_owned(),
+            expected: "a duration above zero",
+        });
+    }
+    Ok(value)
+}
+
+fn resolve_otlp(settings: &Settings, env: &Env<'_>) -> Result<Option<OtlpConfig>, Error> {
+    // The InsightFinder variable wins over the generic ones: setting it says where to send.
+    let endpoint = match &settings.endpoint {
+        Some(value) => Some(Endpoint::parse(
+            value,
+            Setting::Builder(".endpoint()"),
+            false,
+        )?),
+        None => match env.first(&[
+            INSIGHTFINDER_ENDPOINT,
+            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+            OTEL_EXPORTER_OTLP_ENDPOINT,
+        ])? {
+            Some((value, var)) => Some(Endpoint::parse(
+                &value,
+                Setting::Env(var),
+                var == OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+            )?),
+            None => None,
+        },
+    };
+    let Some(endpoint) = endpoint else {
+        return Ok(None);
+    };
+    let protocol = match settings.protocol {
+        Some(protocol) => protocol,
+        None => match env.string(OTEL_EXPORTER_OTLP_PROTOCOL)? {
+            Some(value) => Protocol::parse(&value, Setting::Env(OTEL_EXPORTER_OTLP_PROTOCOL))?,
+            None => Protocol::default(),
+        },
+    }
+    .check_compiled_in()?;
+    if endpoint.uses_tls() && !cfg!(feature = "tls") {
+        return Err(Error::TlsNotEnabled {
+            endpoint: endpoint.grpc_url(),
+        });
+    }
+    let headers = resolve_headers(settings, env)?;
+    check_insightfinder_credentials(&endpoint, &headers, env)?;
+    let ca_certificate = if endpoint.uses_tls() {
+        resolve_ca_certificate(settings, env)?
+    } else {
+        None
+    };
+    Ok(Some(OtlpConfig {
+        endpoint,
+        protocol,
+        headers,
+        ca_certificate,
+    }))
+}
+
+/// The InsightFinder credentials: header name, builder method, environment variables.
+const CREDENTIALS: [(&str, &str, &str, &[&str]); 4] = [
+    ("ifuser", "user", ".user()", &[INSIGHTFINDER_USER]),
+    (
+        "iflicensekey",
+        "license key",
+        ".license_key()",
+        &[INSIGHTFINDER_LICENSE_KEY],
+    ),
+    (
+        "ifproject",
+        "project",
+        ".project()",
+        &[INSIGHTFINDER_PROJECT_NAME, INSIGHTFINDER_PROJECT],
+    ),
+    (
+        "ifsystem",
+        "system",
+        ".system()",
+        &[INSIGHTFINDER_SYSTEM_NAME, INSIGHTFINDER_SYSTEM],
+    ),
+];
+
+/// Headers, later sources winning per name: `OTEL_EXPORTER_OTLP_HEADERS`, `IFTRACER_HEADERS`,
+/// `INSIGHTFINDER_*`, builder `.header()`, `.bearer_token()`, builder credentials.
+fn resolve_headers(settings: &Settings, env: &Env<'_>) -> Result<Headers, Error> {
+    let mut headers = Headers::default();
+    for var in [OTEL_EXPORTER_OTLP_HEADERS, IFTRACER_HEADERS] {
+        if let Some(list) = env.string(var)? {
+            let setting = Setting::Env(var);
+            // The entry may hold a credential, so at most its key reaches the error.
+            let pairs = kv_list::parse(&list).map_err(|entry| Error::InvalidHeader {
+                setting,
+                name: match entry.split_once('=') {
+                    Some((key, _)) => key.trim().to_owned(),
+                    None => "(an entry without `=`)".to_owned(),
+                },
+                reason: "expected `name=value` pairs separated by commas".to_owned(),
+            })?;
+            for (name, value) in pairs {
+                headers.set(&name, &value, setting)?;
+            }
+        }
+    }
+    for (header, _, _, vars) in CREDENTIALS {
+        if let Some((value, var)) = env.first(vars)? {
+            headers.set(header, &value, Setting::Env(var))?;
+        }
+    }
+    for (name, value) in &settings.headers {
+        headers.set(name, value.expose(), Setting::Builder(".header()"))?;
+    }
+    if let Some(token) = &settings.bearer_token {
+        headers.set(
+            "authorization",
+            &format!("Bearer {}", token.expose()),
+            Setting::Builder(".bearer_token()"),
+        )?;
+    }
+    let explicit = [
+        ("ifuser", settings.user.as_deref(), ".user()"),
+        (
+            "iflicensekey",
+            settings.license_key.as_ref().map(Secret::expose),
+            ".license_key()",
+        ),
+        ("ifproject", settings.project.as_deref(), ".project()"),
+        ("ifsystem", settings.system.as_deref(), ".system()"),
+    ];
+    for (header, value, method) in explicit {
+        if let Some(value) = value {
+            headers.set(header, value, Setting::Builder(method))?;
+        }
+    }
+    Ok(headers)
+}
+
+/// An InsightFinder endpoint (by variable or host), or any one credential, needs user, license
+/// key and project: the trace server refuses spans without them.
+fn check_insightfinder_credentials(
+    endpoint: &Endpoint,
+    headers: &Headers,
+    env: &Env<'_>,
+) -> Result<(), Error> {
+    let why = if env.string(INSIGHTFINDER_ENDPOINT)?.is_some() {
+        format!("`{INSIGHTFINDER_ENDPOINT}` is set")
+    } else if endpoint.host().ends_with("insightfinder.com") {
+        format!("{} is an InsightFinder trace server", endpoint.host())
+    } else if let Some((header, ..)) = CREDENTIALS
+        .iter()
+        .find(|(header, ..)| headers.get(header).is_some())
+    {
+        format!("the InsightFinder header `{header}` is set")
+    } else {
+        return Ok(());
+    };
+    for (header, credential, method, vars) in &CREDENTIALS[..3] {
+        if headers.get(header).is_none() {
+            return Err(Error::MissingCredential {
+                credential,
+                method,
+                env: vars[0],
+                why,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn resolve_ca_certificate(
+    settings: &Settings,
+    env: &Env<'_>,
+) -> Result<Option<CaCertificate>, Error> {
+    let (path, setting) = match &settings.ca_certificate {
+        Some(path) => (path.clone(), Setting::Builder(".ca_certificate()")),
+        None => match env.string(OTEL_EXPORTER_OTLP_CERTIFICATE)? {
+            Some(path) => (
+                PathBuf::from(path),
+                Setting::Env(OTEL_EXPORTER_OTLP_CERTIFICATE),
+            ),
+            None => return Ok(None),
+        },
+    };
+    let pem = std::fs::read(&path).map_err(|err| Error::CaCertificate {
+        setting,
+        path: path.clone(),
+        reason: err.to_string(),
+    })?;
+    if !pem
+        .windows(b"-----BEGIN CERTIFICATE-----".len())
+        .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+    {
+        return Err(Error::CaCertificate {
+            setting,
+            path,
+            reason: "it holds no PEM certificate".to_owned(),
+        });
+    }
+    Ok(Some(CaCertificate { setting, path, pem }))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,534 @@
+//! Resolution tests: precedence (builder > environment > default), parsing and error messages.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::time::Duration;
+
+use super::env::{Env, Lookup};
+use super::*;
+
+fn lookup(pairs: &[(&str, &str)]) -> Box<Lookup> {
+    let map: HashMap<String, OsString> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), OsString::from(*v)))
+        .collect();
+    Box::new(move |name| map.get(name).cloned())
+}
+
+fn resolve_with(settings: &Settings, pairs: &[(&str, &str)]) -> Result<Config, Error> {
+    let lookup = lookup(pairs);
+    resolve(settings, &Env::new(&*lookup), false)
+}
+
+fn otlp(settings: &Settings, pairs: &[(&str, &str)]) -> OtlpConfig {
+    resolve_with(settings, pairs)
+        .unwrap()
+        .otlp
+        .expect("an OTLP destination")
+}
+
+fn err(settings: &Settings, pairs: &[(&str, &str)]) -> String {
+    resolve_with(settings, pairs).unwrap_err().to_string()
+}
+
+const IF_CREDS: [(&str, &str); 3] = [
+    ("INSIGHTFINDER_USER", "env-user"),
+    ("INSIGHTFINDER_LICENSE_KEY", "env-key"),
+    ("INSIGHTFINDER_PROJECT_NAME", "env-project"),
+];
+
+#[test]
+fn defaults_without_any_setting() {
+    let config = resolve_with(&Settings::default(), &[]).unwrap();
+    assert!(config.otlp.is_none(), "no endpoint means the console");
+    assert_eq!(config.export_mode, ExportMode::Batch);
+    assert_eq!(
+        config.batch,
+        BatchSettings {
+            max_queue_size: 2048,
+            max_export_batch_size: 512,
+            scheduled_delay: Duration::from_millis(5000),
+        }
+    );
+    assert_eq!(config.export_timeout, Duration::from_secs(10));
+    assert_eq!(config.shutdown_timeout, Duration::from_secs(5));
+    assert_eq!(config.sampler, Sampler::ParentBasedAlwaysOn);
+    let service = config
+        .resource
+        .iter()
+        .find(|kv| kv.key.as_str() == "service.name")
+        .unwrap();
+    assert!(service.value.as_str().starts_with("unknown_service"));
+}
+
+#[test]
+fn endpoint_precedence_is_builder_then_insightfinder_then_traces_then_generic() {
+    let all = [
+        ("INSIGHTFINDER_ENDPOINT", "http://if:1"),
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:2"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:3"),
+        IF_CREDS[0],
+        IF_CREDS[1],
+        IF_CREDS[2],
+    ];
+    let builder = Settings {
+        endpoint: Some("http://builder:0".to_owned()),
+        ..Settings::default()
+    };
+    assert_eq!(otlp(&builder, &all).endpoint.grpc_url(), "http://builder:0");
+    assert_eq!(
+        otlp(&Settings::default(), &all).endpoint.grpc_url(),
+        "http://if:1"
+    );
+    assert_eq!(
+        otlp(&Settings::default(), &all[1..]).endpoint.grpc_url(),
+        "http://traces:2"
+    );
+    assert_eq!(
+        otlp(&Settings::default(), &all[2..]).endpoint.grpc_url(),
+        "http://generic:3"
+    );
+}
+
+#[test]
+fn the_traces_endpoint_is_used_as_given_over_http() {
+    let config = otlp(
+        &Settings::default(),
+        &[
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/ingest"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ],
+    );
+    assert_eq!(config.protocol, Protocol::HttpProtobuf);
+    assert_eq!(config.endpoint.http_url(), "http://c:4318/ingest");
+    let config = otlp(
+        &Settings::default(),
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")],
+    );
+    assert_eq!(config.endpoint.http_url(), "http://c:4318/v1/traces");
+}
+
+#[test]
+fn protocol_precedence_and_default() {
+    let env = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "HTTP/PROTOBUF"),
+    ];
+    assert_eq!(
+        otlp(&Settings::default(), &env).protocol,
+        Protocol::HttpProtobuf
+    );
+    let builder = Settings {
+        protocol: Some(Protocol::Grpc),
+        ..Settings::default()
+    };
+    assert_eq!(otlp(&builder, &env).protocol, Protocol::Grpc);
+    assert_eq!(
+        otlp(&Settings::default(), &env[..1]).protocol,
+        Protocol::Grpc
+    );
+}
+
+#[test]
+fn header_precedence_is_builder_then_credentials_then_iftracer_then_otel() {
+    let env = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+        (
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "a=otel,b=otel,c=otel,ifuser=otel-user",
+        ),
+        ("IFTRACER_HEADERS", "b=iftracer,c=iftracer"),
+        ("INSIGHTFINDER_USER", "env-user"),
+        ("INSIGHTFINDER_LICENSE_KEY", "env-key"),
+        ("INSIGHTFINDER_PROJECT", "alias-project"),
+        ("INSIGHTFINDER_SYSTEM", "alias-system"),
+    ];
+    let builder = Settings {
+        headers: vec![("C".to_owned(), Secret::new("builder"))],
+        license_key: Some(Secret::new("builder-key")),
+        ..Settings::default()
+    };
+    let headers = otlp(&builder, &env).headers;
+    assert_eq!(headers.get("a"), Some("otel"));
+    assert_eq!(headers.get("b"), Some("iftracer"));
+    assert_eq!(headers.get("c"), Some("builder"));
+    assert_eq!(headers.get("ifuser"), Some("env-user"));
+    assert_eq!(headers.get("iflicensekey"), Some("builder-key"));
+    assert_eq!(headers.get("ifproject"), Some("alias-project"));
+    assert_eq!(headers.get("ifsystem"), Some("alias-system"));
+}
+
+#[test]
+fn the_primary_credential_variables_win_over_their_aliases() {
+    let env = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+        IF_CREDS[0],
+        IF_CREDS[1],
+        ("INSIGHTFINDER_PROJECT_NAME", "primary"),
+        ("INSIGHTFINDER_PROJECT", "alias"),
+        ("INSIGHTFINDER_SYSTEM_NAME", "primary-system"),
+        ("INSIGHTFINDER_SYSTEM", "alias-system"),
+    ];
+    let headers = otlp(&Settings::default(), &env).headers;
+    assert_eq!(headers.get("ifproject"), Some("primary"));
+    assert_eq!(headers.get("ifsystem"), Some("primary-system"));
+}
+
+#[test]
+fn bearer_token_becomes_an_authorization_header() {
+    let builder = Settings {
+        endpoint: Some("http://c:4318".to_owned()),
+        bearer_token: Some(Secret::new("tk_1")),
+        ..Settings::default()
+    };
+    let headers = otlp(&builder, &[]).headers;
+    assert_eq!(headers.get("authorization"), Some("Bearer tk_1"));
+}
+
+#[test]
+fn the_license_key_never_shows_in_debug_output() {
+    let builder = Settings {
+        endpoint: Some("http://c:4317".to_owned()),
+        user: Some("u".to_owned()),
+        license_key: Some(Secret::new("LK-TOP-SECRET-1")),
+        project: Some("p".to_owned()),
+        bearer_token: Some(Secret::new("tk_TOP_SECRET_2")),
+        headers: vec![("x-api-key".to_owned(), Secret::new("TOP-SECRET-3"))],
+        ..Settings::default()
+    };
+    let env = [("IFTRACER_HEADERS", "iflicensekey=LK-TOP-SECRET-4")];
+    let shown = format!("{builder:?} {:?}", resolve_with(&builder, &env).unwrap());
+    for secret in [
+        "LK-TOP-SECRET-1",
+        "tk_TOP_SECRET_2",
+        "TOP-SECRET-3",
+        "LK-TOP-SECRET-4",
+    ] {
+        assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+    }
+    assert!(shown.contains("<redacted>"));
+}
+
+#[test]
+fn batch_settings_come_from_builder_then_env() {
+    let env = [
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "100"),
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "500"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "250"),
+    ];
+    let config = resolve_with(&Settings::default(), &env).unwrap();
+    assert_eq!(
+        config.batch,
+        BatchSettings {
+            max_queue_size: 100,
+            max_export_batch_size: 100, // clamped to the queue
+            scheduled_delay: Duration::from_millis(250),
+        }
+    );
+    let builder = Settings {
+        max_queue_size: Some(4096),
+        scheduled_delay: Some(Duration::from_millis(10)),
+        ..Settings::default()
+    };
+    let config = resolve_with(&builder, &env).unwrap();
+    assert_eq!(config.batch.max_queue_size, 4096);
+    assert_eq!(config.batch.max_export_batch_size, 500);
+    assert_eq!(config.batch.scheduled_delay, Duration::from_millis(10));
+}
+
+#[test]
+fn resource_precedence_and_parsing() {
+    let env = [
+        (
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "service.name=from-attrs,team=a%20b,deployment.environment=prod",
+        ),
+        ("OTEL_SERVICE_NAME", "from-env"),
+        ("OTEL_SERVICE_VERSION", "1.2.3"),
+    ];
+    let config = resolve_with(&Settings::default(), &env).unwrap();
+    let get = |config: &Config, key: &str| {
+        config
+            .resource
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.as_str().into_owned())
+    };
+    assert_eq!(get(&config, "service.name").as_deref(), Some("from-env"));
+    assert_eq!(get(&config, "service.version").as_deref(), Some("1.2.3"));
+    assert_eq!(get(&config, "team").as_deref(), Some("a b"));
+    assert_eq!(
+        get(&config, "deployment.environment").as_deref(),
+        Some("prod")
+    );
+    let mut builder = Settings::default();
+    builder.resource.service_name = Some("from-builder".to_owned());
+    builder.resource.environment = Some("staging".to_owned());
+    let config = resolve_with(&builder, &env).unwrap();
+    assert_eq!(
+        get(&config, "service.name").as_deref(),
+        Some("from-builder")
+    );
+    assert_eq!(
+        get(&config, "deployment.environment").as_deref(),
+        Some("staging")
+    );
+    assert_eq!(
+        get(&config, "deployment.environment.name").as_deref(),
+        Some("staging")
+    );
+}
+
+#[test]
+fn sampler_and_timeouts_from_env_and_builder() {
+    let env = [
+        ("OTEL_TRACES_SAMPLER", "traceidratio"),
+        ("OTEL_TRACES_SAMPLER_ARG", "0.1"),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "1500"),
+    ];
+    let config = resolve_with(&Settings::default(), &env).unwrap();
+    assert_eq!(config.sampler, Sampler::TraceIdRatio(0.1));
+    assert_eq!(config.export_timeout, Duration::from_millis(1500));
+    let builder = Settings {
+        sampler: Some(Sampler::AlwaysOn),
+        export_timeout: Some(Duration::from_secs(2)),
+        ..Settings::default()
+    };
+    let config = resolve_with(&builder, &env).unwrap();
+    assert_eq!(config.sampler, Sampler::AlwaysOn);
+    assert_eq!(config.export_timeout, Duration::from_secs(2));
+}
+
+#[test]
+fn enabled_switch_precedence() {
+    let off = lookup(&[("IFTRACER_TRACING_ENABLED", "false")]);
+    assert!(!resolve_enabled(&Settings::default(), &Env::new(&*off)).unwrap());
+    let builder_on = Settings {
+        enabled: Some(true),
+        ..Settings::default()
+    };
+    assert!(resolve_enabled(&builder_on, &Env::new(&*off)).unwrap());
+    let none = lookup(&[]);
+    assert!(resolve_enabled(&Settings::default(), &Env::new(&*none)).unwrap());
+    let bad = lookup(&[("IFTRACER_TRACING_ENABLED", "nope")]);
+    assert_eq!(
+        resolve_enabled(&Settings::default(), &Env::new(&*bad))
+            .unwrap_err()
+            .to_string(),
+        "invalid value \"nope\" for environment variable `IFTRACER_TRACING_ENABLED`: expected `true` or `false`"
+    );
+}
+
+#[test]
+fn error_unknown_protocol() {
+    assert_eq!(
+        err(
+            &Settings::default(),
+            &[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+            ]
+        ),
+        "unknown OTLP protocol \"http/json\" from environment variable \
+         `OTEL_EXPORTER_OTLP_PROTOCOL`; fix: use `grpc` or `http/protobuf`"
+    );
+}
+
+#[test]
+fn error_invalid_endpoint_names_the_builder_method() {
+    let builder = Settings {
+        endpoint: Some("collector:notaport".to_owned()),
+        ..Settings::default()
+    };
+    let message = err(&builder, &[]);
+    assert!(
+        message.starts_with(
+            "invalid OTLP endpoint \"collector:notaport\" from builder method `.endpoint()`"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn error_header_list_without_equals_hides_the_value() {
+    let message = err(
+        &Settings::default(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "iflicensekey:LK-SECRET"),
+        ],
+    );
+    assert!(!message.contains("LK-SECRET"), "{message}");
+    assert!(
+        message.contains("environment variable `OTEL_EXPORTER_OTLP_HEADERS`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn error_header_value_with_a_line_break() {
+    let builder = Settings {
+        endpoint: Some("http://c:4317".to_owned()),
+        headers: vec![("x-team".to_owned(), Secret::new("a\r\nb"))],
+        ..Settings::default()
+    };
+    let message = err(&builder, &[]);
+    assert!(
+        message.starts_with("invalid header \"x-team\" from builder method `.header()`: the value"),
+        "{message}"
+    );
+}
+
+#[test]
+fn error_bad_numbers_name_the_variable() {
+    assert_eq!(
+        err(&Settings::default(), &[("OTEL_BSP_MAX_QUEUE_SIZE", "lots")]),
+        "invalid value \"lots\" for environment variable `OTEL_BSP_MAX_QUEUE_SIZE`: expected a whole number above 0"
+    );
+    assert_eq!(
+        err(&Settings::default(), &[("OTEL_BSP_MAX_QUEUE_SIZE", "0")]),
+        "invalid value \"0\" for environment variable `OTEL_BSP_MAX_QUEUE_SIZE`: expected a whole number above 0"
+    );
+    let builder = Settings {
+        max_export_batch_size: Some(0),
+        ..Settings::default()
+    };
+    assert_eq!(
+        err(&builder, &[]),
+        "invalid value \"0\" for builder method `.max_export_batch_size()`: expected a whole number above 0"
+    );
+    assert_eq!(
+        err(
+            &Settings::default(),
+            &[("OTEL_EXPORTER_OTLP_TIMEOUT", "-5")]
+        ),
+        "invalid value \"-5\" for environment variable `OTEL_EXPORTER_OTLP_TIMEOUT`: expected a whole number of milliseconds"
+    );
+    let builder = Settings {
+        shutdown_timeout: Some(Duration::ZERO),
+        ..Settings::default()
+    };
+    assert_eq!(
+        err(&builder, &[]),
+        "invalid value \"0\" for builder method `.shutdown_timeout()`: expected a duration above zero"
+    );
+}
+
+#[test]
+fn error_unknown_sampler() {
+    let message = err(&Settings::default(), &[("OTEL_TRACES_SAMPLER", "random")]);
+    assert!(
+        message.starts_with(
+            "unknown sampler \"random\" from environment variable `OTEL_TRACES_SAMPLER`; fix: use always_on"
+        ),
+        "{message}"
+    );
+    let builder = Settings {
+        sampler: Some(Sampler::ParentBasedTraceIdRatio(-0.5)),
+        ..Settings::default()
+    };
+    assert_eq!(
+        err(&builder, &[]),
+        "invalid value \"-0.5\" for builder method `.sampler()`: expected a number from 0.0 to 1.0"
+    );
+}
+
+#[test]
+fn error_bad_resource_attributes() {
+    assert_eq!(
+        err(
+            &Settings::default(),
+            &[("OTEL_RESOURCE_ATTRIBUTES", "team=a,broken")]
+        ),
+        "invalid resource attribute \"broken\" in environment variable `OTEL_RESOURCE_ATTRIBUTES`; \
+         fix: write `key=value` pairs separated by commas, with a non-empty key"
+    );
+}
+
+#[test]
+fn error_missing_credentials_for_an_insightfinder_endpoint() {
+    // Named by the InsightFinder variable.
+    assert_eq!(
+        err(
+            &Settings::default(),
+            &[("INSIGHTFINDER_ENDPOINT", "https://trace.example.com:4317")]
+        ),
+        "missing InsightFinder user: `INSIGHTFINDER_ENDPOINT` is set; fix: call `.user()` on the \
+         builder or set `INSIGHTFINDER_USER`"
+    );
+    // Recognised by host.
+    let builder = Settings {
+        endpoint: Some("https://trace.insightfinder.com:4317".to_owned()),
+        user: Some("u".to_owned()),
+        ..Settings::default()
+    };
+    assert_eq!(
+        err(&builder, &[]),
+        "missing InsightFinder license key: trace.insightfinder.com is an InsightFinder trace \
+         server; fix: call `.license_key()` on the builder or set `INSIGHTFINDER_LICENSE_KEY`"
+    );
+    // Implied by a partial set of credentials on any endpoint.
+    let message = err(
+        &Settings::default(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+            ("INSIGHTFINDER_USER", "u"),
+            ("INSIGHTFINDER_LICENSE_KEY", "k"),
+        ],
+    );
+    assert_eq!(
+        message,
+        "missing InsightFinder project: the InsightFinder header `ifuser` is set; fix: call \
+         `.project()` on the builder or set `INSIGHTFINDER_PROJECT_NAME`"
+    );
+    // Complete credentials pass; a plain OTLP endpoint without any needs none.
+    let mut env = vec![("INSIGHTFINDER_ENDPOINT", "https://trace.example.com:4317")];
+    env.extend(IF_CREDS);
+    assert!(resolve_with(&Settings::default(), &env).is_ok());
+    assert!(
+        resolve_with(
+            &Settings::default(),
+            &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317")]
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn error_unreadable_ca_certificate() {
+    let builder = Settings {
+        endpoint: Some("https://c:4317".to_owned()),
+        ca_certificate: Some("/nonexistent/ca.pem".into()),
+        ..Settings::default()
+    };
+    let message = err(&builder, &[]);
+    assert!(
+        message.starts_with(
+            "cannot use CA certificate file \"/nonexistent/ca.pem\" from builder method `.ca_certificate()`:"
+        ) && message.ends_with("fix: point it at a readable PEM file"),
+        "{message}"
+    );
+    let not_pem = std::env::temp_dir().join(format!("iftracer-not-pem-{}", std::process::id()));
+    std::fs::write(&not_pem, "hello").unwrap();
+    let message = err(
+        &Settings::default(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4317"),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", not_pem.to_str().unwrap()),
+        ],
+    );
+    std::fs::remove_file(&not_pem).unwrap();
+    assert!(
+        message.contains(
+            "environment variable `OTEL_EXPORTER_OTLP_CERTIFICATE`: it holds no PEM certificate"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_custom_exporter_skips_the_otlp_destination() {
+    let lookup = lookup(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317")]);
+    let config = resolve(&Settings::default(), &Env::new(&*lookup), true).unwrap();
+    assert!(config.otlp.is_none());
+}

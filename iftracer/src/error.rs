@@ -1,0 +1,186 @@
+//! The typed configuration error returned by [`IftracerBuilder::init`](crate::IftracerBuilder::init).
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where a configuration value came from, so an error can name the exact knob to fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// A builder method, e.g. `.endpoint()`.
+    Builder(&'static str),
+    /// An environment variable, e.g. `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    Env(&'static str),
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Setting::Builder(method) => write!(f, "builder method `{method}`"),
+            Setting::Env(var) => write!(f, "environment variable `{var}`"),
+        }
+    }
+}
+
+/// A configuration that `iftracer` cannot run with.
+///
+/// Every message names the setting (builder method or environment variable) and how to fix it.
+/// Header values are never part of a message, so a license key or token cannot leak through it.
+///
+/// ```
+/// let err = iftracer::Iftracer::builder()
+///     .ignore_env()
+///     .endpoint("ftp://collector")
+///     .init()
+///     .unwrap_err();
+/// assert!(err.to_string().contains("`.endpoint()`"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The OTLP endpoint is not an `http://` or `https://` URL with a host.
+    #[error(
+        "invalid OTLP endpoint {value:?} from {setting}: {reason}; fix: use an absolute URL such as \
+         `https://collector.example.com:4317` (TLS) or `http://127.0.0.1:4318` (plaintext)"
+    )]
+    InvalidEndpoint {
+        /// Where the endpoint came from.
+        setting: Setting,
+        /// The rejected endpoint.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A header name or value that gRPC metadata or HTTP cannot carry.
+    #[error(
+        "invalid header {name:?} from {setting}: {reason}; fix: header names are ASCII letters, \
+         digits and `-` (no `-bin` suffix), values are visible ASCII without line breaks"
+    )]
+    InvalidHeader {
+        /// Where the header came from.
+        setting: Setting,
+        /// The header name (the value is never shown: it may be a secret).
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// An OTLP protocol other than `grpc` or `http/protobuf`.
+    #[error("unknown OTLP protocol {value:?} from {setting}; fix: use `grpc` or `http/protobuf`")]
+    UnknownProtocol {
+        /// Where the protocol came from.
+        setting: Setting,
+        /// The rejected protocol name.
+        value: String,
+    },
+
+    /// The chosen transport was compiled out.
+    #[error(
+        "the {protocol} transport is not compiled in; fix: enable the `{feature}` cargo feature of \
+         iftracer, or choose the other protocol"
+    )]
+    TransportNotEnabled {
+        /// `grpc` or `http/protobuf`.
+        protocol: &'static str,
+        /// The cargo feature that provides it.
+        feature: &'static str,
+    },
+
+    /// An `https://` endpoint while the `tls` feature is off.
+    #[error(
+        "endpoint {endpoint:?} uses TLS but the `tls` cargo feature of iftracer is off; fix: enable \
+         the feature or use an `http://` endpoint"
+    )]
+    TlsNotEnabled {
+        /// The endpoint that needs TLS.
+        endpoint: String,
+    },
+
+    /// An unknown sampler name.
+    #[error(
+        "unknown sampler {value:?} from {setting}; fix: use always_on, always_off, traceidratio, \
+         parentbased_always_on, parentbased_always_off or parentbased_traceidratio"
+    )]
+    UnknownSampler {
+        /// Where the sampler came from.
+        setting: Setting,
+        /// The rejected sampler name.
+        value: String,
+    },
+
+    /// A number that does not parse or is out of range.
+    #[error("invalid value {value:?} for {setting}: expected {expected}")]
+    InvalidNumber {
+        /// Where the number came from.
+        setting: Setting,
+        /// The rejected text.
+        value: String,
+        /// What would have been accepted.
+        expected: &'static str,
+    },
+
+    /// A boolean switch that is neither true nor false.
+    #[error("invalid value {value:?} for {setting}: expected `true` or `false`")]
+    InvalidBool {
+        /// Where the switch came from.
+        setting: Setting,
+        /// The rejected text.
+        value: String,
+    },
+
+    /// An environment variable whose value is not UTF-8.
+    #[error("{setting} is not valid UTF-8; fix: set it to UTF-8 text or unset it")]
+    NotUnicode {
+        /// The variable.
+        setting: Setting,
+    },
+
+    /// An InsightFinder endpoint without the credentials it needs.
+    #[error(
+        "missing InsightFinder {credential}: {why}; fix: call `{method}` on the builder or set \
+         `{env}`"
+    )]
+    MissingCredential {
+        /// `user`, `license key` or `project`.
+        credential: &'static str,
+        /// The builder method that sets it.
+        method: &'static str,
+        /// The environment variable that sets it.
+        env: &'static str,
+        /// Why the credential is required.
+        why: String,
+    },
+
+    /// A malformed `key=value` entry in the resource attributes.
+    #[error(
+        "invalid resource attribute {entry:?} in {setting}; fix: write `key=value` pairs separated \
+         by commas, with a non-empty key"
+    )]
+    InvalidResourceAttribute {
+        /// Where the attributes came from.
+        setting: Setting,
+        /// The rejected entry.
+        entry: String,
+    },
+
+    /// The custom CA certificate file cannot be used.
+    #[error(
+        "cannot use CA certificate file {path:?} from {setting}: {reason}; fix: point it at a readable PEM file"
+    )]
+    CaCertificate {
+        /// Where the path came from.
+        setting: Setting,
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+
+    /// The OTLP exporter could not be built from an otherwise valid configuration.
+    #[error("cannot build the OTLP exporter: {0}")]
+    Exporter(String),
+
+    /// The background export thread could not be started.
+    #[error("cannot start iftracer's export thread: {0}")]
+    ExportThread(#[source] std::io::Error),
+}

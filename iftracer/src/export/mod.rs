@@ -1,0 +1,112 @@
+//! The export pipeline: exporter choice (user, OTLP or console), iftracer's export thread, the
+//! span processor and the accounting around it.
+
+pub(crate) mod console;
+pub(crate) mod managed;
+pub(crate) mod otlp;
+pub(crate) mod runtime;
+
+#[cfg(feature = "http-proto")]
+pub(crate) mod http_client;
+#[cfg(all(feature = "tls", feature = "http-proto"))]
+pub(crate) mod tls;
+
+use std::sync::Arc;
+
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::resource::TelemetryResourceDetector;
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SimpleSpanProcessor, SpanExporter,
+    SpanProcessor, TracerProviderBuilder,
+};
+
+use self::console::ConsoleExporter;
+use self::managed::ManagedExporter;
+use self::runtime::ExportRuntime;
+use crate::config::{Config, ExportMode};
+use crate::error::Error;
+use crate::stats::{AccountingProcessor, Counters};
+
+/// A user exporter, kept until `init` knows the export settings.
+pub(crate) type ExporterFactory = Box<dyn FnOnce(&Parts<'_>) -> AccountingProcessor + Send>;
+
+/// A user span processor, added to the provider as given.
+pub(crate) type ProcessorHook =
+    Box<dyn FnOnce(TracerProviderBuilder) -> TracerProviderBuilder + Send>;
+
+pub(crate) fn exporter_factory<E: SpanExporter + 'static>(exporter: E) -> ExporterFactory {
+    Box::new(move |parts| parts.processor_for(exporter))
+}
+
+pub(crate) fn processor_hook<P: SpanProcessor + 'static>(processor: P) -> ProcessorHook {
+    Box::new(move |builder| builder.with_span_processor(processor))
+}
+
+/// What turns an exporter into an accounted processor.
+pub(crate) struct Parts<'a> {
+    config: &'a Config,
+    runtime: &'a Arc<ExportRuntime>,
+    counters: &'a Arc<Counters>,
+}
+
+impl Parts<'_> {
+    fn processor_for<E: SpanExporter + 'static>(&self, exporter: E) -> AccountingProcessor {
+        let exporter = ManagedExporter::new(
+            exporter,
+            Arc::clone(self.runtime),
+            Arc::clone(self.counters),
+            self.config.export_timeout,
+        );
+        let batch = &self.config.batch;
+        let inner: Box<dyn SpanProcessor> = match self.config.export_mode {
+            ExportMode::Batch => Box::new(
+                BatchSpanProcessor::builder(exporter)
+                    .with_batch_config(
+                        BatchConfigBuilder::default()
+                            .with_max_queue_size(batch.max_queue_size)
+                            .with_max_export_batch_size(batch.max_export_batch_size)
+                            .with_scheduled_delay(batch.scheduled_delay)
+                            .build(),
+                    )
+                    .build(),
+            ),
+            ExportMode::Simple => Box::new(SimpleSpanProcessor::new(exporter)),
+        };
+        // The bound equals the batch queue, so the SDK's queue never overflows uncounted.
+        AccountingProcessor::new(inner, Arc::clone(self.counters), batch.max_queue_size)
+    }
+}
+
+/// Builds the tracer provider: the one accounted destination plus the user's processors.
+pub(crate) fn build_provider(
+    config: &Config,
+    exporter: Option<ExporterFactory>,
+    processors: Vec<ProcessorHook>,
+    runtime: &Arc<ExportRuntime>,
+    counters: &Arc<Counters>,
+) -> Result<SdkTracerProvider, Error> {
+    let parts = Parts {
+        config,
+        runtime,
+        counters,
+    };
+    let destination = match (exporter, &config.otlp) {
+        (Some(factory), _) => factory(&parts),
+        (None, Some(otlp)) => {
+            parts.processor_for(otlp::build(otlp, config.export_timeout, runtime)?)
+        }
+        (None, None) => parts.processor_for(ConsoleExporter::new()),
+    };
+    let resource = Resource::builder_empty()
+        .with_detector(Box::new(TelemetryResourceDetector))
+        .with_attributes(config.resource.iter().cloned())
+        .build();
+    let mut builder = SdkTracerProvider::builder()
+        .with_resource(resource)
+        .with_sampler(config.sampler.to_sdk())
+        .with_span_processor(destination);
+    for hook in processors {
+        builder = hook(builder);
+    }
+    Ok(builder.build())
+}

@@ -1,0 +1,142 @@
+//! The handle `init` returns: flushes and shuts the pipeline down, bounded by a timeout.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+
+use crate::export::runtime::ExportRuntime;
+use crate::stats::{Counters, Stats};
+
+/// Keeps the tracing pipeline alive; dropping it (or [`shutdown`](Self::shutdown)) exports what
+/// is queued and stops, within the shutdown timeout.
+///
+/// Shutdown never depends on the application's async runtime: it is safe in `fn main`, in a
+/// multi-thread and in a current-thread tokio runtime.
+///
+/// ```
+/// use iftracer::opentelemetry::trace::{Tracer, TracerProvider};
+///
+/// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+/// let tracer = guard.provider().unwrap().tracer("docs");
+/// tracer.in_span("work", |_| {});
+/// guard.shutdown().unwrap();
+/// ```
+#[must_use = "dropping the guard shuts tracing down"]
+#[derive(Debug)]
+pub struct TracerGuard {
+    pipeline: Option<Pipeline>,
+}
+
+#[derive(Debug)]
+struct Pipeline {
+    provider: SdkTracerProvider,
+    counters: Arc<Counters>,
+    shutdown_timeout: Duration,
+    // Held so the export thread outlives every exporter that runs on it.
+    _runtime: Arc<ExportRuntime>,
+}
+
+impl TracerGuard {
+    pub(crate) fn new(
+        provider: SdkTracerProvider,
+        counters: Arc<Counters>,
+        shutdown_timeout: Duration,
+        runtime: Arc<ExportRuntime>,
+    ) -> Self {
+        TracerGuard {
+            pipeline: Some(Pipeline {
+                provider,
+                counters,
+                shutdown_timeout,
+                _runtime: runtime,
+            }),
+        }
+    }
+
+    pub(crate) fn disabled() -> Self {
+        TracerGuard { pipeline: None }
+    }
+
+    /// Whether this guard runs a pipeline (`false` when tracing was switched off).
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder().ignore_env().enabled(false).init().unwrap();
+    /// assert!(!guard.is_enabled());
+    /// ```
+    pub fn is_enabled(&self) -> bool {
+        self.pipeline.is_some()
+    }
+
+    /// The tracer provider, e.g. to get a tracer without the global registry.
+    ///
+    /// ```
+    /// use iftracer::opentelemetry::trace::TracerProvider;
+    /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+    /// let _tracer = guard.provider().unwrap().tracer("my-component");
+    /// ```
+    pub fn provider(&self) -> Option<&SdkTracerProvider> {
+        self.pipeline.as_ref().map(|p| &p.provider)
+    }
+
+    /// This pipeline's span counters.
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+    /// assert_eq!(guard.stats().spans_dropped, 0);
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.pipeline
+            .as_ref()
+            .map(|p| p.counters.snapshot())
+            .unwrap_or_default()
+    }
+
+    /// This pipeline's most recent export error, e.g. a refused credential.
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+    /// assert_eq!(guard.last_export_error(), None);
+    /// ```
+    pub fn last_export_error(&self) -> Option<String> {
+        self.pipeline.as_ref().and_then(|p| p.counters.last_error())
+    }
+
+    /// Exports everything queued now.
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+    /// guard.force_flush().unwrap();
+    /// ```
+    pub fn force_flush(&self) -> OTelSdkResult {
+        match &self.pipeline {
+            Some(p) => p.provider.force_flush(),
+            None => Ok(()),
+        }
+    }
+
+    /// Exports what is queued and stops, within the shutdown timeout. Spans that could not be
+    /// exported by then are counted as dropped.
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+    /// guard.shutdown().unwrap();
+    /// ```
+    pub fn shutdown(mut self) -> OTelSdkResult {
+        self.shutdown_pipeline()
+    }
+
+    fn shutdown_pipeline(&mut self) -> OTelSdkResult {
+        match self.pipeline.take() {
+            Some(p) => p.provider.shutdown_with_timeout(p.shutdown_timeout),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TracerGuard {
+    fn drop(&mut self) {
+        let _ = self.shutdown_pipeline();
+    }
+}

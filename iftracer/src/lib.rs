@@ -1,0 +1,51 @@
+//! OpenTelemetry tracing for LLM agents, exporting to InsightFinder or any OTLP backend.
+//!
+//! One builder call at startup configures a [`TracerProvider`](opentelemetry_sdk::trace::SdkTracerProvider)
+//! that exports over OTLP/gRPC or OTLP/HTTP with the InsightFinder headers (`ifuser`,
+//! `iflicensekey`, `ifproject`, `ifsystem`) or any others, from code or from the standard
+//! environment variables. With no endpoint configured, finished traces are printed to the
+//! terminal as trees.
+//!
+//! ```
+//! use iftracer::opentelemetry::{global, trace::Tracer};
+//!
+//! let guard = iftracer::Iftracer::builder()
+//!     .service_name("research-agent")
+//!     .init()?;
+//!
+//! let tracer = global::tracer("research-agent");
+//! tracer.in_span("research.workflow", |_| {
+//!     tracer.in_span("ask_llm.task", |_| { /* call the model */ });
+//! });
+//!
+//! guard.shutdown()?; // or let it drop: flushes within the shutdown timeout
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Tracing never crashes or blocks the application: exports run on iftracer's own thread with
+//! a timeout, the queue is bounded, and every span that cannot be exported is counted in
+//! [`stats()`].
+
+#![warn(missing_docs)]
+
+mod builder;
+mod config;
+mod error;
+mod export;
+mod guard;
+mod stats;
+mod switch;
+
+/// The `opentelemetry` API crate iftracer is built on, so users never have to match versions.
+pub use opentelemetry;
+/// The `opentelemetry_sdk` crate iftracer is built on (in-memory exporter, span processors).
+pub use opentelemetry_sdk;
+
+pub use builder::{Iftracer, IftracerBuilder, init_from_env};
+pub use config::sampler::Sampler;
+pub use config::{ExportMode, Protocol};
+pub use error::{Error, Setting};
+pub use export::console::ConsoleExporter;
+pub use guard::TracerGuard;
+pub use stats::{Stats, last_export_error, stats};
+pub use switch::is_enabled;

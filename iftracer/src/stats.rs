@@ -1,0 +1,306 @@
+//! Span accounting: how many spans ended, were exported, dropped or failed to export.
+//!
+//! The SDK's batch processor drops spans on a full queue and only keeps a private count. So
+//! iftracer bounds the queue itself: [`AccountingProcessor`] admits a span only while fewer than
+//! `capacity` spans are in flight (queued or being exported) and counts every refusal, and the
+//! exporter wrapper reports each batch's outcome. The batch processor's own queue is as large as
+//! the bound, so it never drops behind our back and
+//! `ended == exported + dropped + failed + queued` holds at every moment.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use opentelemetry::Context;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+
+/// A snapshot of the span counters.
+///
+/// ```
+/// let guard = iftracer::Iftracer::builder().ignore_env().init().unwrap();
+/// let stats = guard.stats();
+/// assert_eq!(stats.spans_ended, stats.spans_exported + stats.spans_dropped
+///     + stats.spans_failed + stats.spans_queued);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Sampled spans that ended.
+    pub spans_ended: u64,
+    /// Spans the exporter accepted.
+    pub spans_exported: u64,
+    /// Spans dropped before export: the queue was full, or the pipeline was shut down.
+    pub spans_dropped: u64,
+    /// Spans in batches the exporter rejected or that timed out.
+    pub spans_failed: u64,
+    /// Spans waiting for export or being exported right now.
+    pub spans_queued: u64,
+}
+
+/// The live counters of one pipeline.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    ended: AtomicU64,
+    exported: AtomicU64,
+    dropped: AtomicU64,
+    failed: AtomicU64,
+    in_flight: AtomicU64,
+    closed: AtomicBool,
+    /// Serialises batch outcomes with closing, so no batch is counted twice.
+    settle: Mutex<()>,
+    last_error: Mutex<Option<String>>,
+    warned: AtomicBool,
+}
+
+impl Counters {
+    pub(crate) fn snapshot(&self) -> Stats {
+        let _settle = self.settle.lock().unwrap_or_else(PoisonError::into_inner);
+        Stats {
+            spans_ended: self.ended.load(Ordering::Relaxed),
+            spans_exported: self.exported.load(Ordering::Relaxed),
+            spans_dropped: self.dropped.load(Ordering::Relaxed),
+            spans_failed: self.failed.load(Ordering::Relaxed),
+            spans_queued: self.in_flight.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Records one exported batch of `count` spans.
+    pub(crate) fn record_export(&self, count: usize, error: Option<String>) {
+        let count = count as u64;
+        {
+            let _settle = self.settle.lock().unwrap_or_else(PoisonError::into_inner);
+            if self.closed.load(Ordering::Relaxed) {
+                // Counted as dropped when the pipeline closed.
+                return;
+            }
+            self.in_flight.fetch_sub(count, Ordering::Relaxed);
+            match &error {
+                None => self.exported.fetch_add(count, Ordering::Relaxed),
+                Some(_) => self.failed.fetch_add(count, Ordering::Relaxed),
+            };
+        }
+        if let Some(error) = error {
+            self.report_failure(error);
+        }
+    }
+
+    /// After shutdown: whatever is still in flight will never be exported.
+    fn close(&self) {
+        let _settle = self.settle.lock().unwrap_or_else(PoisonError::into_inner);
+        self.closed.store(true, Ordering::Relaxed);
+        let lost = self.in_flight.swap(0, Ordering::Relaxed);
+        self.dropped.fetch_add(lost, Ordering::Relaxed);
+    }
+
+    pub(crate) fn last_error(&self) -> Option<String> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Keeps the error for [`last_export_error`] and says so once on stderr: a refused credential
+    /// must not go unnoticed, and repeating it per batch would flood the app's output.
+    fn report_failure(&self, error: String) {
+        if !self.warned.swap(true, Ordering::Relaxed) {
+            eprintln!(
+                "iftracer: span export failed: {error} (later failures are counted in iftracer::stats())"
+            );
+        }
+        *self
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(error);
+    }
+}
+
+/// Admits spans to the inner processor up to `capacity` in flight; counts the rest as dropped.
+#[derive(Debug)]
+pub(crate) struct AccountingProcessor {
+    inner: Box<dyn SpanProcessor>,
+    counters: Arc<Counters>,
+    capacity: u64,
+}
+
+impl AccountingProcessor {
+    pub(crate) fn new(
+        inner: Box<dyn SpanProcessor>,
+        counters: Arc<Counters>,
+        capacity: usize,
+    ) -> Self {
+        AccountingProcessor {
+            inner,
+            counters,
+            capacity: capacity as u64,
+        }
+    }
+}
+
+impl SpanProcessor for AccountingProcessor {
+    fn on_start(&self, span: &mut Span, cx: &Context) {
+        self.inner.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: SpanData) {
+        // Unsampled spans are never exported, so they are not part of the accounting.
+        if !span.span_context.is_sampled() {
+            return;
+        }
+        let counters = &self.counters;
+        counters.ended.fetch_add(1, Ordering::Relaxed);
+        if counters.closed.load(Ordering::Relaxed) {
+            counters.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        if counters.in_flight.fetch_add(1, Ordering::Relaxed) >= self.capacity {
+            counters.in_flight.fetch_sub(1, Ordering::Relaxed);
+            counters.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.inner.on_end(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        let result = self.inner.shutdown_with_timeout(timeout);
+        self.counters.close();
+        result
+    }
+
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+/// The counters `iftracer::stats()` reads: those of the pipeline installed globally last.
+static GLOBAL: RwLock<Option<Arc<Counters>>> = RwLock::new(None);
+
+pub(crate) fn set_global(counters: Option<Arc<Counters>>) {
+    *GLOBAL.write().unwrap_or_else(PoisonError::into_inner) = counters;
+}
+
+fn global() -> Option<Arc<Counters>> {
+    GLOBAL
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+}
+
+/// Span counters of the globally installed pipeline (all zero before `init`).
+///
+/// A dropped span is always counted here, never lost silently.
+///
+/// ```
+/// let guard = iftracer::Iftracer::builder().ignore_env().init().unwrap();
+/// let before = iftracer::stats();
+/// assert!(before.spans_dropped <= before.spans_ended);
+/// # drop(guard);
+/// ```
+pub fn stats() -> Stats {
+    global().map(|c| c.snapshot()).unwrap_or_default()
+}
+
+/// The most recent export error of the globally installed pipeline, if any.
+///
+/// ```
+/// assert!(iftracer::last_export_error().is_none());
+/// ```
+pub fn last_export_error() -> Option<String> {
+    global().and_then(|c| c.last_error())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::{Tracer, TracerProvider};
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+
+    /// Holds every span it receives, exporting nothing, so the bound can be observed.
+    #[derive(Debug, Default)]
+    struct Holding;
+
+    impl SpanProcessor for Holding {
+        fn on_start(&self, _: &mut Span, _: &Context) {}
+        fn on_end(&self, _: SpanData) {}
+        fn force_flush(&self) -> OTelSdkResult {
+            Ok(())
+        }
+        fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
+            Ok(())
+        }
+    }
+
+    fn provider(counters: &Arc<Counters>, capacity: usize) -> SdkTracerProvider {
+        SdkTracerProvider::builder()
+            .with_span_processor(AccountingProcessor::new(
+                Box::new(Holding),
+                counters.clone(),
+                capacity,
+            ))
+            .build()
+    }
+
+    #[test]
+    fn spans_beyond_the_bound_are_counted_as_dropped() {
+        let counters = Arc::new(Counters::default());
+        let provider = provider(&counters, 3);
+        let tracer = provider.tracer("t");
+        for _ in 0..5 {
+            tracer.in_span("s", |_| {});
+        }
+        let stats = counters.snapshot();
+        assert_eq!(stats.spans_ended, 5);
+        assert_eq!(stats.spans_queued, 3);
+        assert_eq!(stats.spans_dropped, 2);
+
+        counters.record_export(2, None);
+        counters.record_export(1, Some("UNAUTHENTICATED".to_owned()));
+        let stats = counters.snapshot();
+        assert_eq!(
+            (stats.spans_exported, stats.spans_failed, stats.spans_queued),
+            (2, 1, 0)
+        );
+        assert_eq!(counters.last_error().as_deref(), Some("UNAUTHENTICATED"));
+
+        tracer.in_span("after-export", |_| {});
+        assert_eq!(counters.snapshot().spans_queued, 1);
+    }
+
+    #[test]
+    fn shutdown_turns_the_unexported_rest_into_drops() {
+        let counters = Arc::new(Counters::default());
+        let provider = provider(&counters, 10);
+        let tracer = provider.tracer("t");
+        tracer.in_span("queued", |_| {});
+        provider.shutdown().unwrap();
+        // A late batch outcome after close does not count twice.
+        counters.record_export(1, None);
+        tracer.in_span("after-shutdown", |_| {});
+        let stats = counters.snapshot();
+        assert_eq!(stats.spans_dropped, 1, "{stats:?}");
+        assert_eq!(stats.spans_exported, 0);
+        assert_eq!(
+            stats.spans_ended,
+            stats.spans_exported + stats.spans_dropped + stats.spans_failed + stats.spans_queued
+        );
+    }
+
+    #[test]
+    fn unsampled_spans_are_not_counted() {
+        let counters = Arc::new(Counters::default());
+        let provider = SdkTracerProvider::builder()
+            .with_sampler(opentelemetry_sdk::trace::Sampler::AlwaysOff)
+            .with_span_processor(AccountingProcessor::new(
+                Box::new(Holding),
+                counters.clone(),
+                10,
+            ))
+            .build();
+        provider.tracer("t").in_span("s", |_| {});
+        assert_eq!(counters.snapshot(), Stats::default());
+    }
+}
