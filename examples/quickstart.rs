@@ -9,8 +9,20 @@
 
 use iftracer::opentelemetry::trace::{SpanRef, TraceContextExt, Tracer};
 use iftracer::opentelemetry::{KeyValue, global};
+use std::process::ExitCode;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
+    // Print the error's message: it names the setting to fix.
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let guard = iftracer::Iftracer::builder()
         .service_name("quickstart")
         .service_version("1.0.0")

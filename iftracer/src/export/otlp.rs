@@ -81,19 +81,21 @@ fn grpc(
 
 #[cfg(feature = "http-proto")]
 fn http(config: &OtlpConfig, timeout: Duration) -> Result<SpanExporter, Error> {
-    use crate::export::http_client::EnforcedHeadersClient;
+    use crate::export::http_client::OtlpHttpClient;
     use opentelemetry_otlp::WithHttpConfig;
 
-    let mut client = reqwest::Client::builder().timeout(timeout);
+    let client = reqwest::Client::builder().timeout(timeout);
+    // Always preconfigured: without it, reqwest looks for a process-wide rustls provider and
+    // panics when there is none, even for `http://`.
     #[cfg(feature = "tls")]
-    if config.endpoint.uses_tls() {
-        let tls = crate::export::tls::client_config(config.ca_certificate.as_ref())?;
-        client = client.tls_backend_preconfigured(tls);
-    }
+    let client = client.tls_backend_preconfigured(crate::export::tls::client_config(
+        config.endpoint.uses_tls(),
+        config.ca_certificate.as_ref(),
+    )?);
     let client = client
         .build()
         .map_err(|err| Error::Exporter(format!("cannot build the HTTP client: {err}")))?;
-    let client = EnforcedHeadersClient::new(client, &config.headers)?;
+    let client = OtlpHttpClient::new(client, &config.headers)?;
     SpanExporter::builder()
         .with_http()
         .with_endpoint(config.endpoint.http_url())

@@ -11,11 +11,19 @@ use rustls::{ClientConfig, RootCertStore};
 use crate::config::CaCertificate;
 use crate::error::Error;
 
-pub(crate) fn client_config(ca: Option<&CaCertificate>) -> Result<ClientConfig, Error> {
+///
+/// `system_roots` is off for plaintext endpoints, where the configuration is never used and
+/// reading the system store would be wasted work.
+pub(crate) fn client_config(
+    system_roots: bool,
+    ca: Option<&CaCertificate>,
+) -> Result<ClientConfig, Error> {
     let mut roots = RootCertStore::empty();
-    // Unreadable system certificates are skipped: a custom CA alone may be all that is needed.
-    let native = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(native.certs);
+    if system_roots {
+        // Unreadable system certificates are skipped: a custom CA alone may be all it takes.
+        let native = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(native.certs);
+    }
     if let Some(ca) = ca {
         let invalid = |reason: String| Error::CaCertificate {
             setting: ca.setting,

@@ -1,0 +1,132 @@
+//! Each example runs: the quickstart prints its tree with no collector, and the OTLP examples
+//! deliver to real receivers when pointed at them through the environment.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use support::{Receiver, Reply};
+
+/// The example binaries `cargo test` builds next to this test's own binary.
+fn example(name: &str) -> Command {
+    let mut dir = std::env::current_exe().unwrap();
+    dir.pop(); // the test binary
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let path: PathBuf = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo test`, which builds the examples",
+        path.display()
+    );
+    let mut command = Command::new(path);
+    // Only what the test sets: no collector settings leak in from the caller's shell.
+    command.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+#[test]
+fn quickstart_prints_the_trace_tree_without_a_collector() {
+    let output = run(&mut example("quickstart"));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    let trace_id = lines[0].strip_prefix("trace ").expect(&stdout);
+    assert_eq!(trace_id.len(), 32, "{stdout}");
+    assert!(trace_id.chars().all(|c| c.is_ascii_hexdigit()), "{stdout}");
+    assert!(lines[1].starts_with("research.workflow "), "{stdout}");
+    assert!(
+        lines[1].ends_with(" x-session-id=\"session-42\""),
+        "{stdout}"
+    );
+    for (line, (branch, question)) in lines[2..]
+        .iter()
+        .zip([("├─ ", "What is OTLP?"), ("└─ ", "Why trace LLM calls?")])
+    {
+        assert!(
+            line.starts_with(&format!("{branch}ask_llm.task ")),
+            "{stdout}"
+        );
+        assert!(
+            line.contains(&format!(" chat.prompt=\"{question}\" ")),
+            "{stdout}"
+        );
+        assert!(
+            line.ends_with(
+                " chat.model=\"gpt-4o\" chat.prompt_tokens=12 chat.completion_tokens=9 chat.total_tokens=21"
+            ),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn insightfinder_grpc_is_configured_from_the_environment_alone() {
+    let receiver = Receiver::grpc(Reply::Accept, None);
+    run(example("insightfinder_grpc")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .env("INSIGHTFINDER_USER", "env-user")
+        .env("INSIGHTFINDER_LICENSE_KEY", "env-license")
+        .env("INSIGHTFINDER_PROJECT_NAME", "env-project")
+        .env("INSIGHTFINDER_SYSTEM_NAME", "env-system")
+        .env("OTEL_SERVICE_NAME", "agent-service"));
+    let received = receiver.wait_for_spans(1);
+    assert_eq!(received.len(), 1);
+    let request = &received[0];
+    assert_eq!(request.span_names(), ["your_llm_activity"]);
+    assert_eq!(request.header("ifuser"), Some("env-user"));
+    assert_eq!(request.header("iflicensekey"), Some("env-license"));
+    assert_eq!(request.header("ifproject"), Some("env-project"));
+    assert_eq!(request.header("ifsystem"), Some("env-system"));
+    assert_eq!(
+        request.resource_attribute("service.name").as_deref(),
+        Some("agent-service")
+    );
+}
+
+#[test]
+fn insightfinder_grpc_refuses_to_start_without_its_credentials() {
+    let output = example("insightfinder_grpc")
+        .env("INSIGHTFINDER_ENDPOINT", "https://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: missing InsightFinder user: `INSIGHTFINDER_ENDPOINT` is set; fix: call `.user()` on the builder or set `INSIGHTFINDER_USER`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn otlp_http_bearer_posts_with_the_token() {
+    let receiver = Receiver::http(Reply::Accept, None);
+    run(example("otlp_http_bearer")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .env("OTLP_BEARER_TOKEN", "tk_example"));
+    let received = receiver.wait_for_spans(2);
+    let mut names: Vec<String> = received.iter().flat_map(|r| r.span_names()).collect();
+    names.sort();
+    assert_eq!(names, ["chat gpt-4o", "invoke_agent support-bot"]);
+    for request in &received {
+        assert_eq!(request.path, "/v1/traces");
+        assert_eq!(request.header("authorization"), Some("Bearer tk_example"));
+    }
+}
