@@ -51,8 +51,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         span.set_attribute(KeyValue::new("chat.total_tokens", 165));
     });
 
-    let stats = guard.stats();
     guard.shutdown()?;
-    eprintln!("spans ended: {}", stats.spans_ended);
+    // Nothing is lost silently: what could not be delivered is counted.
+    let stats = guard.stats();
+    eprintln!(
+        "spans exported: {}, dropped: {}, failed: {}",
+        stats.spans_exported, stats.spans_dropped, stats.spans_failed
+    );
     Ok(())
 }

@@ -117,18 +117,18 @@ impl TracerGuard {
     }
 
     /// Exports what is queued and stops, within the shutdown timeout. Spans that could not be
-    /// exported by then are counted as dropped.
+    /// exported by then are counted as dropped; [`stats`](Self::stats) stays readable.
+    /// A second call returns an error and changes nothing.
     ///
     /// ```
     /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
     /// guard.shutdown().unwrap();
+    /// let stats = guard.stats();
+    /// assert_eq!(stats.spans_ended, stats.spans_exported + stats.spans_dropped + stats.spans_failed);
+    /// assert!(guard.shutdown().is_err());
     /// ```
-    pub fn shutdown(mut self) -> OTelSdkResult {
-        self.shutdown_pipeline()
-    }
-
-    fn shutdown_pipeline(&mut self) -> OTelSdkResult {
-        match self.pipeline.take() {
+    pub fn shutdown(&self) -> OTelSdkResult {
+        match &self.pipeline {
             Some(p) => p.provider.shutdown_with_timeout(p.shutdown_timeout),
             None => Ok(()),
         }
@@ -137,6 +137,7 @@ impl TracerGuard {
 
 impl Drop for TracerGuard {
     fn drop(&mut self) {
-        let _ = self.shutdown_pipeline();
+        // After an explicit shutdown this is a no-op that reports "already shut down".
+        let _ = self.shutdown();
     }
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod console;
 pub(crate) mod managed;
+#[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
 pub(crate) mod otlp;
 pub(crate) mod runtime;
 
@@ -92,8 +93,17 @@ pub(crate) fn build_provider(
     };
     let destination = match (exporter, &config.otlp) {
         (Some(factory), _) => factory(&parts),
+        #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
         (None, Some(otlp)) => {
             parts.processor_for(otlp::build(otlp, config.export_timeout, runtime)?)
+        }
+        // Resolution already refuses an endpoint without a transport; stay typed regardless.
+        #[cfg(not(any(feature = "grpc-tonic", feature = "http-proto")))]
+        (None, Some(_)) => {
+            return Err(Error::TransportNotEnabled {
+                protocol: "grpc",
+                feature: "grpc-tonic",
+            });
         }
         (None, None) => parts.processor_for(ConsoleExporter::new()),
     };

@@ -17,16 +17,18 @@ pub(crate) fn build(
     timeout: Duration,
     runtime: &ExportRuntime,
 ) -> Result<SpanExporter, Error> {
+    let _ = runtime; // Only gRPC needs it.
     match config.protocol {
         #[cfg(feature = "grpc-tonic")]
         Protocol::Grpc => grpc(config, timeout, runtime),
         #[cfg(feature = "http-proto")]
-        Protocol::HttpProtobuf => {
-            let _ = runtime;
-            http(config, timeout)
-        }
+        Protocol::HttpProtobuf => http(config, timeout),
+        // Resolution refuses protocols that are not compiled in; stay typed regardless.
         #[allow(unreachable_patterns)]
-        _ => unreachable!("config resolution rejects protocols that are not compiled in"),
+        _ => Err(Error::TransportNotEnabled {
+            protocol: "grpc",
+            feature: "grpc-tonic",
+        }),
     }
 }
 

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace: unit tests, integration tests against in-process OTLP
+# receivers (gRPC, HTTP, TLS), the examples as programs, and the documentation examples.
+# Needs only a Rust toolchain (cargo); nothing else is installed or started outside the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo not found: install the Rust toolchain (https://rustup.rs), then rerun scripts/test.sh" >&2
+    exit 1
+fi
+
+# A plain `cargo test` (not filtered by --test) also rebuilds the example binaries that
+# tests/examples.rs runs.
+cargo test --workspace --locked "$@"

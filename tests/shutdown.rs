@@ -1,0 +1,154 @@
+//! Shutdown flushes when the receiver is alive, returns within its timeout when the receiver is
+//! dead or hangs, and works in a plain `fn`, a current-thread and a multi-thread tokio runtime.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use iftracer::opentelemetry::trace::{Tracer, TracerProvider};
+use iftracer::{Iftracer, IftracerBuilder};
+use support::{Receiver, Reply};
+
+fn builder(endpoint: String) -> IftracerBuilder {
+    Iftracer::builder()
+        .ignore_env()
+        .global(false)
+        .endpoint(endpoint)
+        // Long enough that only the shutdown flush can deliver the spans.
+        .scheduled_delay(Duration::from_secs(60))
+}
+
+/// Ends `count` spans, then drops the guard: the drop must deliver them.
+fn emit_and_drop(endpoint: String, count: usize) {
+    let guard = builder(endpoint).init().unwrap();
+    let tracer = guard.provider().unwrap().tracer("shutdown-test");
+    for _ in 0..count {
+        tracer.in_span("work", |_| {});
+    }
+    drop(guard);
+}
+
+fn delivered(receiver: &Receiver) -> usize {
+    receiver
+        .received()
+        .iter()
+        .map(|r| r.span_names().len())
+        .sum()
+}
+
+#[test]
+fn drop_flushes_in_a_plain_fn() {
+    let receiver = Receiver::grpc(Reply::Accept, None);
+    emit_and_drop(receiver.endpoint(), 5);
+    assert_eq!(delivered(&receiver), 5);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn drop_flushes_inside_a_current_thread_runtime() {
+    let receiver = Receiver::grpc(Reply::Accept, None);
+    emit_and_drop(receiver.endpoint(), 5);
+    assert_eq!(delivered(&receiver), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_flushes_inside_a_multi_thread_runtime() {
+    let receiver = Receiver::http(Reply::Accept, None);
+    let guard = builder(receiver.endpoint())
+        .protocol(iftracer::Protocol::HttpProtobuf)
+        .init()
+        .unwrap();
+    let tracer = guard.provider().unwrap().tracer("shutdown-test");
+    // Spans ended on runtime workers, then shutdown called from async code.
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let tracer = tracer.clone();
+            tokio::spawn(async move { tracer.in_span("work", |_| {}) })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    guard.shutdown().unwrap();
+    assert_eq!(delivered(&receiver), 4);
+}
+
+/// Shutdown against a receiver that never delivers: returns soon after its timeout, and the
+/// spans it could not deliver are counted as dropped.
+fn assert_bounded_shutdown(endpoint: String) {
+    let timeout = Duration::from_millis(300);
+    let guard = builder(endpoint)
+        .shutdown_timeout(timeout)
+        .export_timeout(Duration::from_secs(30))
+        .init()
+        .unwrap();
+    let provider = guard.provider().unwrap().clone();
+    provider.tracer("shutdown-test").in_span("lost", |_| {});
+    let started = Instant::now();
+    let result = guard.shutdown();
+    let took = started.elapsed();
+    assert!(result.is_err(), "a shutdown that could not deliver says so");
+    // Generous slack for a loaded machine; the point is that it does not wait 30 s.
+    assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
+    drop(provider);
+}
+
+#[test]
+fn shutdown_is_bounded_when_the_receiver_hangs() {
+    // Accepts TCP connections (kernel backlog) but never answers.
+    let hanging = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    assert_bounded_shutdown(format!("http://{}", hanging.local_addr().unwrap()));
+}
+
+#[test]
+fn shutdown_is_bounded_when_the_receiver_is_down() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let guard = builder(format!("http://127.0.0.1:{port}"))
+        .shutdown_timeout(Duration::from_secs(2))
+        .export_timeout(Duration::from_millis(500))
+        .init()
+        .unwrap();
+    let tracer = guard.provider().unwrap().tracer("shutdown-test");
+    tracer.in_span("lost", |_| {});
+    let started = Instant::now();
+    let _ = guard.force_flush();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let stats = guard.stats();
+    assert_eq!(
+        (stats.spans_ended, stats.spans_failed, stats.spans_queued),
+        (1, 1, 0),
+        "{stats:?}"
+    );
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn spans_lost_at_a_timed_out_shutdown_are_counted_as_dropped() {
+    let hanging = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let guard = builder(format!("http://{}", hanging.local_addr().unwrap()))
+        .shutdown_timeout(Duration::from_millis(200))
+        .export_timeout(Duration::from_secs(30))
+        .init()
+        .unwrap();
+    let provider = guard.provider().unwrap().clone();
+    let tracer = provider.tracer("shutdown-test");
+    for _ in 0..3 {
+        tracer.in_span("lost", |_| {});
+    }
+    assert_eq!(guard.stats().spans_queued, 3);
+    assert!(guard.shutdown().is_err(), "the receiver never answered");
+    let stats = guard.stats();
+    assert_eq!(
+        (
+            stats.spans_ended,
+            stats.spans_exported,
+            stats.spans_dropped,
+            stats.spans_queued
+        ),
+        (3, 0, 3, 0),
+        "{stats:?}"
+    );
+    drop(provider);
+}
