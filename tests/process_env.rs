@@ -47,8 +47,10 @@ fn builder_values_beat_the_process_environment_on_the_wire() {
         Some("process-env-service")
     );
     assert_eq!(iftracer::stats(), guard.stats());
+    assert_w3c_propagators_are_global();
     assert_eq!(iftracer::stats().spans_exported, 1);
     guard.shutdown().unwrap();
+    let exported_by_env_pipeline = grpc.received().len();
 
     // 2. Builder values over the same environment, on both transports.
     for (receiver, protocol) in [
@@ -99,5 +101,43 @@ fn builder_values_beat_the_process_environment_on_the_wire() {
     assert!(!iftracer::is_enabled());
     assert!(guard.provider().is_none());
     drop(guard);
-    assert_eq!(grpc.received().len(), 1, "nothing more was exported");
+    assert_eq!(
+        grpc.received().len(),
+        exported_by_env_pipeline,
+        "nothing more was exported"
+    );
+}
+
+/// `init` registers the W3C trace-context and baggage propagators globally.
+fn assert_w3c_propagators_are_global() {
+    use iftracer::opentelemetry::baggage::BaggageExt;
+    use iftracer::opentelemetry::trace::TraceContextExt;
+    use iftracer::opentelemetry::{Context, KeyValue};
+    use std::collections::HashMap;
+
+    let tracer = global::tracer("process-env");
+    let span = tracer.start("propagated");
+    let cx = Context::current_with_span(span).with_baggage(vec![KeyValue::new("user.id", "alice")]);
+    let mut carrier: HashMap<String, String> = HashMap::new();
+    global::get_text_map_propagator(|p| p.inject_context(&cx, &mut carrier));
+    let span_id = cx.span().span_context().span_id();
+    let trace_id = cx.span().span_context().trace_id();
+    assert_eq!(
+        carrier.get("traceparent").map(String::as_str),
+        Some(format!("00-{trace_id}-{span_id}-01").as_str())
+    );
+    assert_eq!(
+        carrier.get("baggage").map(String::as_str),
+        Some("user.id=alice")
+    );
+    // And back: a remote parent with Python's flags `03` is accepted.
+    let incoming: HashMap<String, String> = [(
+        "traceparent".to_owned(),
+        format!("00-{trace_id}-{span_id}-03"),
+    )]
+    .into();
+    let extracted = global::get_text_map_propagator(|p| p.extract(&incoming));
+    assert_eq!(extracted.span().span_context().trace_id(), trace_id);
+    assert!(extracted.span().span_context().is_sampled());
+    cx.span().end();
 }
