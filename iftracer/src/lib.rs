@@ -39,6 +39,7 @@ mod config;
 mod error;
 mod export;
 mod guard;
+pub mod privacy;
 mod stats;
 mod switch;
 
