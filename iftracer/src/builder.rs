@@ -19,8 +19,10 @@ use crate::error::Error;
 use crate::export::runtime::ExportRuntime;
 use crate::export::{self as pipeline, ExporterFactory, ProcessorHook};
 use crate::guard::TracerGuard;
+use crate::privacy::Detector;
 use crate::stats::{self, Counters};
 use crate::switch;
+use crate::vocabulary::{self, Vocabularies};
 
 /// Entry point: `Iftracer::builder() … .init()`.
 ///
@@ -344,6 +346,91 @@ impl IftracerBuilder {
         self
     }
 
+    /// Which attribute vocabularies the LLM helpers and context-carried values write
+    /// (`IFTRACER_VOCABULARIES=insightfinder,genai,openinference`); InsightFinder and GenAI by
+    /// default.
+    ///
+    /// ```
+    /// use iftracer::Vocabularies;
+    /// let b = iftracer::Iftracer::builder()
+    ///     .vocabularies(Vocabularies::INSIGHTFINDER | Vocabularies::OPENINFERENCE);
+    /// # drop(b);
+    /// ```
+    pub fn vocabularies(mut self, vocabularies: Vocabularies) -> Self {
+        self.settings.vocabularies = Some(vocabularies);
+        self
+    }
+
+    /// Whether prompts, responses, messages and entity input/output are exported
+    /// (`IFTRACER_TRACE_CONTENT`, `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`); on by
+    /// default. Off, they are removed before export; models, token counts, timings and errors
+    /// stay.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().capture_content(false);
+    /// # drop(b);
+    /// ```
+    pub fn capture_content(mut self, capture: bool) -> Self {
+        self.settings.capture_content = Some(capture);
+        self
+    }
+
+    /// Longest attribute value in bytes (`IFTRACER_MAX_VALUE_LENGTH`, default 32 KiB); longer
+    /// values are cut with a visible `…[truncated: N bytes in all]` marker.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().max_value_length(4096);
+    /// # drop(b);
+    /// ```
+    pub fn max_value_length(mut self, bytes: usize) -> Self {
+        self.settings.max_value_length = Some(bytes);
+        self
+    }
+
+    /// Redacts these kinds of sensitive values from every string attribute of every span before
+    /// export (`IFTRACER_REDACT=default` for all of them, or a list such as `ssn,email`).
+    ///
+    /// ```
+    /// use iftracer::privacy::Detector;
+    /// let b = iftracer::Iftracer::builder().redact(Detector::ALL);
+    /// # drop(b);
+    /// ```
+    pub fn redact(mut self, detectors: impl IntoIterator<Item = Detector>) -> Self {
+        self.settings.redact = Some(detectors.into_iter().collect());
+        self
+    }
+
+    /// Also replaces every match of the regular expression `pattern` with `replacement`
+    /// (`IFTRACER_REDACT_PATTERNS='{"ORD-\\d{8}": "[ORDER]"}'`).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().redact_pattern(r"ACME-\d{6}", "[ACCOUNT]");
+    /// # drop(b);
+    /// ```
+    pub fn redact_pattern(
+        mut self,
+        pattern: impl Into<String>,
+        replacement: impl Into<String>,
+    ) -> Self {
+        self.settings
+            .redact_patterns
+            .push((pattern.into(), replacement.into()));
+        self
+    }
+
+    /// Replaces user and session ids (`x-username`, `x-session-id`, `user.id`, `session.id`,
+    /// `gen_ai.conversation.id`) with a salted hash before export (`IFTRACER_ID_HASH_SALT`): the
+    /// same id gives the same hash, so they still join, but the id itself never leaves.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().hash_ids("a-secret-salt");
+    /// assert!(!format!("{b:?}").contains("a-secret-salt"));
+    /// ```
+    pub fn hash_ids(mut self, salt: impl Into<String>) -> Self {
+        self.settings.id_hash_salt = Some(Secret::new(salt));
+        self
+    }
+
     /// Sends spans to this exporter instead of OTLP or the console, with iftracer's batching,
     /// timeout and counting. Endpoint settings are then not used.
     ///
@@ -451,6 +538,7 @@ impl IftracerBuilder {
                 Box::new(BaggagePropagator::new()),
             ]));
             stats::set_global(Some(Arc::clone(&counters)));
+            vocabulary::set_active(config.vocabularies);
             switch::set_enabled(true);
         }
         Ok(TracerGuard::new(

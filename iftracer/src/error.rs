@@ -108,6 +108,43 @@ pub enum Error {
         value: String,
     },
 
+    /// An unknown attribute vocabulary name.
+    #[error(
+        "unknown vocabulary {value:?} in {setting}; fix: list any of insightfinder, genai, \
+         openinference (or all), separated by commas"
+    )]
+    UnknownVocabulary {
+        /// Where the list came from.
+        setting: Setting,
+        /// The rejected name.
+        value: String,
+    },
+
+    /// An unknown redaction detector name.
+    #[error(
+        "unknown redaction detector {value:?} in {setting}; fix: use `default`, `off`, or any of \
+         ssn, email, card, phone, api_key, bearer_token, separated by commas"
+    )]
+    UnknownDetector {
+        /// Where the list came from.
+        setting: Setting,
+        /// The rejected name.
+        value: String,
+    },
+
+    /// A custom redaction pattern that is not a valid regular expression.
+    #[error(
+        "invalid redaction pattern {pattern:?} from {setting}: {reason}; fix: write a valid regular expression (Rust `regex` syntax)"
+    )]
+    InvalidPattern {
+        /// Where the pattern came from.
+        setting: Setting,
+        /// The rejected pattern.
+        pattern: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+
     /// A number that does not parse or is out of range.
     #[error("invalid value {value:?} for {setting}: expected {expected}")]
     InvalidNumber {

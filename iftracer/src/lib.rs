@@ -34,20 +34,25 @@
     allow(dead_code, unused_mut)
 )]
 
+mod associations;
+pub mod attributes;
 mod builder;
 mod config;
 mod error;
 mod export;
 mod guard;
+pub mod llm;
 pub mod privacy;
 mod stats;
 mod switch;
+mod vocabulary;
 
 /// The `opentelemetry` API crate iftracer is built on, so users never have to match versions.
 pub use opentelemetry;
 /// The `opentelemetry_sdk` crate iftracer is built on (in-memory exporter, span processors).
 pub use opentelemetry_sdk;
 
+pub use associations::AssociationsExt;
 pub use builder::{Iftracer, IftracerBuilder, init_from_env};
 pub use config::sampler::Sampler;
 pub use config::{ExportMode, Protocol};
@@ -56,3 +61,4 @@ pub use export::console::ConsoleExporter;
 pub use guard::TracerGuard;
 pub use stats::{Stats, last_export_error, stats};
 pub use switch::is_enabled;
+pub use vocabulary::{Vocabularies, vocabularies};

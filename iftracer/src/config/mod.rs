@@ -5,6 +5,7 @@ pub(crate) mod endpoint;
 pub(crate) mod env;
 pub(crate) mod headers;
 pub(crate) mod kv_list;
+pub(crate) mod privacy;
 pub(crate) mod resource;
 pub(crate) mod sampler;
 pub(crate) mod secret;
@@ -22,6 +23,8 @@ use self::resource::ResourceSettings;
 use self::sampler::Sampler;
 use self::secret::Secret;
 use crate::error::{Error, Setting};
+use crate::privacy::{Detector, Privacy};
+use crate::vocabulary::Vocabularies;
 
 /// The OTLP wire protocol.
 ///
@@ -115,6 +118,12 @@ pub(crate) struct Settings {
     pub(crate) scheduled_delay: Option<Duration>,
     pub(crate) sampler: Option<Sampler>,
     pub(crate) shutdown_timeout: Option<Duration>,
+    pub(crate) vocabularies: Option<Vocabularies>,
+    pub(crate) capture_content: Option<bool>,
+    pub(crate) max_value_length: Option<usize>,
+    pub(crate) redact: Option<Vec<Detector>>,
+    pub(crate) redact_patterns: Vec<(String, String)>,
+    pub(crate) id_hash_salt: Option<Secret>,
 }
 
 /// A resolved configuration. Its `Debug` shows no credential.
@@ -128,6 +137,8 @@ pub(crate) struct Config {
     pub(crate) export_timeout: Duration,
     pub(crate) sampler: Sampler,
     pub(crate) shutdown_timeout: Duration,
+    pub(crate) vocabularies: Vocabularies,
+    pub(crate) privacy: Privacy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +216,8 @@ pub(crate) fn resolve(
         export_timeout,
         sampler,
         shutdown_timeout,
+        vocabularies: privacy::resolve_vocabularies(settings, env)?,
+        privacy: privacy::resolve_privacy(settings, env)?,
     })
 }
 

@@ -532,3 +532,148 @@ fn a_custom_exporter_skips_the_otlp_destination() {
     let config = resolve(&Settings::default(), &Env::new(&*lookup), true).unwrap();
     assert!(config.otlp.is_none());
 }
+
+#[test]
+fn vocabularies_from_builder_then_env_then_default() {
+    let config = resolve_with(&Settings::default(), &[]).unwrap();
+    assert_eq!(config.vocabularies, Vocabularies::default());
+    let env = [("IFTRACER_VOCABULARIES", "openinference")];
+    let config = resolve_with(&Settings::default(), &env).unwrap();
+    assert_eq!(config.vocabularies, Vocabularies::OPENINFERENCE);
+    let builder = Settings {
+        vocabularies: Some(Vocabularies::GENAI),
+        ..Settings::default()
+    };
+    assert_eq!(
+        resolve_with(&builder, &env).unwrap().vocabularies,
+        Vocabularies::GENAI
+    );
+}
+
+#[test]
+fn content_capture_from_either_variable_with_iftracer_first() {
+    let capture = |pairs: &[(&str, &str)]| {
+        resolve_with(&Settings::default(), pairs)
+            .unwrap()
+            .privacy
+            .capture_content
+    };
+    assert!(capture(&[]));
+    assert!(!capture(&[("IFTRACER_TRACE_CONTENT", "false")]));
+    assert!(!capture(&[(
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+        "false"
+    )]));
+    assert!(!capture(&[(
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+        "NO_CONTENT"
+    )]));
+    assert!(capture(&[(
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+        "span_only"
+    )]));
+    assert!(capture(&[
+        ("IFTRACER_TRACE_CONTENT", "true"),
+        (
+            "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+            "false"
+        ),
+    ]));
+    let builder = Settings {
+        capture_content: Some(true),
+        ..Settings::default()
+    };
+    assert!(
+        resolve_with(&builder, &[("IFTRACER_TRACE_CONTENT", "false")])
+            .unwrap()
+            .privacy
+            .capture_content
+    );
+}
+
+#[test]
+fn value_length_cap_from_builder_then_env() {
+    let cap = |settings: &Settings, pairs: &[(&str, &str)]| {
+        resolve_with(settings, pairs)
+            .unwrap()
+            .privacy
+            .max_value_length
+    };
+    assert_eq!(cap(&Settings::default(), &[]), 32 * 1024);
+    assert_eq!(
+        cap(
+            &Settings::default(),
+            &[("IFTRACER_MAX_VALUE_LENGTH", "100")]
+        ),
+        100
+    );
+    let builder = Settings {
+        max_value_length: Some(7),
+        ..Settings::default()
+    };
+    assert_eq!(cap(&builder, &[("IFTRACER_MAX_VALUE_LENGTH", "100")]), 7);
+    assert_eq!(
+        err(&Settings::default(), &[("IFTRACER_MAX_VALUE_LENGTH", "0")]),
+        "invalid value \"0\" for environment variable `IFTRACER_MAX_VALUE_LENGTH`: expected a whole number of bytes above 0"
+    );
+}
+
+#[test]
+fn redaction_settings_and_their_errors() {
+    assert!(
+        resolve_with(&Settings::default(), &[])
+            .unwrap()
+            .privacy
+            .redactor
+            .is_empty()
+    );
+    assert_eq!(
+        err(&Settings::default(), &[("IFTRACER_REDACT", "ssn,passport")]),
+        "unknown redaction detector \"passport\" in environment variable `IFTRACER_REDACT`; fix: use \
+         `default`, `off`, or any of ssn, email, card, phone, api_key, bearer_token, separated by commas"
+    );
+    let message = err(
+        &Settings::default(),
+        &[("IFTRACER_REDACT_PATTERNS", r#"{"ACME-(\\d": "[X]"}"#)],
+    );
+    assert!(
+        message.starts_with(
+            "invalid redaction pattern \"ACME-(\\\\d\" from environment variable `IFTRACER_REDACT_PATTERNS`:"
+        ),
+        "{message}"
+    );
+    let message = err(
+        &Settings::default(),
+        &[("IFTRACER_REDACT_PATTERNS", "not json")],
+    );
+    assert!(
+        message.contains("expected a JSON object of pattern to replacement text"),
+        "{message}"
+    );
+    let builder = Settings {
+        redact_patterns: vec![("[".to_owned(), "x".to_owned())],
+        ..Settings::default()
+    };
+    assert!(
+        err(&builder, &[]).contains("from builder method `.redact_pattern()`"),
+        "builder patterns are validated too"
+    );
+}
+
+#[test]
+fn the_hash_salt_never_shows() {
+    let builder = Settings {
+        id_hash_salt: Some(Secret::new("SALT-VALUE-1")),
+        ..Settings::default()
+    };
+    let shown = format!(
+        "{builder:?} {:?} {:?}",
+        resolve_with(&builder, &[]).unwrap(),
+        resolve_with(
+            &Settings::default(),
+            &[("IFTRACER_ID_HASH_SALT", "SALT-VALUE-2")]
+        )
+        .unwrap()
+    );
+    assert!(!shown.contains("SALT-VALUE"), "{shown}");
+}

@@ -5,6 +5,7 @@ pub(crate) mod console;
 pub(crate) mod managed;
 #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
 pub(crate) mod otlp;
+pub(crate) mod processor;
 pub(crate) mod runtime;
 
 #[cfg(feature = "http-proto")]
@@ -18,11 +19,12 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
 use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SimpleSpanProcessor, SpanExporter,
-    SpanProcessor, TracerProviderBuilder,
+    SpanProcessor,
 };
 
 use self::console::ConsoleExporter;
 use self::managed::ManagedExporter;
+use self::processor::IftracerProcessor;
 use self::runtime::ExportRuntime;
 use crate::config::{Config, ExportMode};
 use crate::error::Error;
@@ -31,16 +33,15 @@ use crate::stats::{AccountingProcessor, Counters};
 /// A user exporter, kept until `init` knows the export settings.
 pub(crate) type ExporterFactory = Box<dyn FnOnce(&Parts<'_>) -> AccountingProcessor + Send>;
 
-/// A user span processor, added to the provider as given.
-pub(crate) type ProcessorHook =
-    Box<dyn FnOnce(TracerProviderBuilder) -> TracerProviderBuilder + Send>;
+/// A user span processor, fed after the privacy controls.
+pub(crate) type ProcessorHook = Box<dyn SpanProcessor>;
 
 pub(crate) fn exporter_factory<E: SpanExporter + 'static>(exporter: E) -> ExporterFactory {
     Box::new(move |parts| parts.processor_for(exporter))
 }
 
 pub(crate) fn processor_hook<P: SpanProcessor + 'static>(processor: P) -> ProcessorHook {
-    Box::new(move |builder| builder.with_span_processor(processor))
+    Box::new(processor)
 }
 
 /// What turns an exporter into an accounted processor.
@@ -111,12 +112,15 @@ pub(crate) fn build_provider(
         .with_detector(Box::new(TelemetryResourceDetector))
         .with_attributes(config.resource.iter().cloned())
         .build();
-    let mut builder = SdkTracerProvider::builder()
+    let mut destinations: Vec<Box<dyn SpanProcessor>> = vec![Box::new(destination)];
+    destinations.extend(processors);
+    Ok(SdkTracerProvider::builder()
         .with_resource(resource)
         .with_sampler(config.sampler.to_sdk())
-        .with_span_processor(destination);
-    for hook in processors {
-        builder = hook(builder);
-    }
-    Ok(builder.build())
+        .with_span_processor(IftracerProcessor::new(
+            config.vocabularies,
+            config.privacy.clone(),
+            destinations,
+        ))
+        .build())
 }

@@ -1,0 +1,153 @@
+//! Values carried in the OpenTelemetry [`Context`] and stamped on every span that starts
+//! beneath them, including spans of other instrumentation: workflow name, entity path,
+//! association properties, user and session.
+//!
+//! They follow the context, so they survive `.await` and, with
+//! [`FutureExt::with_current_context`](opentelemetry::context::FutureExt::with_current_context),
+//! `tokio::spawn`.
+
+use std::sync::Arc;
+
+use opentelemetry::trace::Span as _;
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_sdk::trace::Span;
+
+use crate::attributes::{gen_ai, iftracer, insightfinder, openinference};
+use crate::vocabulary::Vocabularies;
+
+/// What a context carries; every `with_*` call copies and extends it.
+#[derive(Debug, Clone, Default)]
+struct Associations {
+    workflow_name: Option<Arc<str>>,
+    entity_path: Option<Arc<str>>,
+    user: Option<Arc<str>>,
+    session: Option<Arc<str>>,
+    properties: Vec<(Arc<str>, Arc<str>)>,
+}
+
+/// Adds context-carried values to an OpenTelemetry [`Context`].
+///
+/// ```
+/// use iftracer::AssociationsExt;
+/// use iftracer::opentelemetry::Context;
+///
+/// let cx = Context::current()
+///     .with_user("alice")
+///     .with_session("chat-42")
+///     .with_association_property("tenant", "acme");
+/// let _attached = cx.attach();
+/// // Every span started here carries x-username, x-session-id, gen_ai.conversation.id and
+/// // iftracer.association.properties.tenant.
+/// ```
+pub trait AssociationsExt {
+    /// The end user (`x-username`; `user.id` with the GenAI or OpenInference vocabulary).
+    fn with_user(&self, user: impl Into<String>) -> Context;
+    /// The session (`x-session-id`; `gen_ai.conversation.id`; OpenInference `session.id`).
+    fn with_session(&self, session: impl Into<String>) -> Context;
+    /// An association property, stamped as `iftracer.association.properties.<key>`.
+    fn with_association_property(
+        &self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Context;
+    /// The workflow name (`iftracer.workflow.name`), set by `#[workflow]`.
+    fn with_workflow_name(&self, name: impl Into<String>) -> Context;
+    /// The entity path (`iftracer.entity.path`), set by `#[task]` and `#[tool]`.
+    fn with_entity_path(&self, path: impl Into<String>) -> Context;
+    /// The workflow name this context carries.
+    fn workflow_name(&self) -> Option<&str>;
+    /// The entity path this context carries.
+    fn entity_path(&self) -> Option<&str>;
+}
+
+impl AssociationsExt for Context {
+    fn with_user(&self, user: impl Into<String>) -> Context {
+        self.with_associations(|a| a.user = Some(user.into().into()))
+    }
+
+    fn with_session(&self, session: impl Into<String>) -> Context {
+        self.with_associations(|a| a.session = Some(session.into().into()))
+    }
+
+    fn with_association_property(
+        &self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Context {
+        let (key, value): (Arc<str>, Arc<str>) = (key.into().into(), value.into().into());
+        self.with_associations(|a| match a.properties.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => a.properties.push((key, value)),
+        })
+    }
+
+    fn with_workflow_name(&self, name: impl Into<String>) -> Context {
+        self.with_associations(|a| a.workflow_name = Some(name.into().into()))
+    }
+
+    fn with_entity_path(&self, path: impl Into<String>) -> Context {
+        self.with_associations(|a| a.entity_path = Some(path.into().into()))
+    }
+
+    fn workflow_name(&self) -> Option<&str> {
+        self.get::<Associations>()?.workflow_name.as_deref()
+    }
+
+    fn entity_path(&self) -> Option<&str> {
+        self.get::<Associations>()?.entity_path.as_deref()
+    }
+}
+
+trait WithAssociations {
+    fn with_associations(&self, change: impl FnOnce(&mut Associations)) -> Context;
+}
+
+impl WithAssociations for Context {
+    fn with_associations(&self, change: impl FnOnce(&mut Associations)) -> Context {
+        let mut associations = self.get::<Associations>().cloned().unwrap_or_default();
+        change(&mut associations);
+        self.with_value(associations)
+    }
+}
+
+/// Stamps the values `parent` carries on a starting span (the span processor's `on_start`).
+pub(crate) fn stamp(span: &mut Span, parent: &Context, vocabularies: Vocabularies) {
+    let Some(a) = parent.get::<Associations>() else {
+        return;
+    };
+    let text = |key: &'static str, value: &Arc<str>| KeyValue::new(key, value.to_string());
+    if let Some(name) = &a.workflow_name {
+        span.set_attribute(text(iftracer::WORKFLOW_NAME, name));
+    }
+    if let Some(path) = &a.entity_path {
+        span.set_attribute(text(iftracer::ENTITY_PATH, path));
+    }
+    let insightfinder = vocabularies.contains(Vocabularies::INSIGHTFINDER);
+    let genai = vocabularies.contains(Vocabularies::GENAI);
+    let openinference = vocabularies.contains(Vocabularies::OPENINFERENCE);
+    if let Some(user) = &a.user {
+        if insightfinder {
+            span.set_attribute(text(insightfinder::USERNAME, user));
+        }
+        if genai || openinference {
+            span.set_attribute(text(openinference::USER_ID, user));
+        }
+    }
+    if let Some(session) = &a.session {
+        if insightfinder {
+            span.set_attribute(text(insightfinder::SESSION_ID, session));
+        }
+        if genai {
+            span.set_attribute(text(gen_ai::CONVERSATION_ID, session));
+        }
+        if openinference {
+            span.set_attribute(text(openinference::SESSION_ID, session));
+        }
+    }
+    for (key, value) in &a.properties {
+        span.set_attribute(KeyValue::new(
+            format!("{}{key}", iftracer::ASSOCIATION_PROPERTIES_PREFIX),
+            value.to_string(),
+        ));
+    }
+}

@@ -1,0 +1,22 @@
+//! iftracer's own attributes (the `iftracer.*` prefix of iftracer-sdk).
+//!
+//! ```
+//! assert_eq!(iftracer::attributes::iftracer::WORKFLOW_NAME, "iftracer.workflow.name");
+//! ```
+
+/// `workflow`, `task`, `agent` or `tool`.
+pub const SPAN_KIND: &str = "iftracer.span.kind";
+/// The entity's name (chained `parent.child` for tasks and tools).
+pub const ENTITY_NAME: &str = "iftracer.entity.name";
+/// The entity's version.
+pub const ENTITY_VERSION: &str = "iftracer.entity.version";
+/// The dotted chain of task and tool names down to this span.
+pub const ENTITY_PATH: &str = "iftracer.entity.path";
+/// The entity's input (JSON).
+pub const ENTITY_INPUT: &str = "iftracer.entity.input";
+/// The entity's output (JSON).
+pub const ENTITY_OUTPUT: &str = "iftracer.entity.output";
+/// The workflow every descendant span belongs to.
+pub const WORKFLOW_NAME: &str = "iftracer.workflow.name";
+/// Prefix of association properties: `iftracer.association.properties.<key>`.
+pub const ASSOCIATION_PROPERTIES_PREFIX: &str = "iftracer.association.properties.";

@@ -1,0 +1,164 @@
+//! Resolution of the LLM-semantics and privacy settings: vocabularies, content capture, the
+//! length cap, redaction and id hashing.
+
+use crate::config::Settings;
+use crate::config::env::Env;
+use crate::error::{Error, Setting};
+use crate::privacy::{DEFAULT_MAX_VALUE_LENGTH, Detector, IdHasher, Privacy, Redactor};
+use crate::vocabulary::Vocabularies;
+
+pub(crate) const IFTRACER_VOCABULARIES: &str = "IFTRACER_VOCABULARIES";
+pub(crate) const IFTRACER_TRACE_CONTENT: &str = "IFTRACER_TRACE_CONTENT";
+pub(crate) const OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: &str =
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
+pub(crate) const IFTRACER_MAX_VALUE_LENGTH: &str = "IFTRACER_MAX_VALUE_LENGTH";
+pub(crate) const IFTRACER_REDACT: &str = "IFTRACER_REDACT";
+pub(crate) const IFTRACER_REDACT_PATTERNS: &str = "IFTRACER_REDACT_PATTERNS";
+pub(crate) const IFTRACER_ID_HASH_SALT: &str = "IFTRACER_ID_HASH_SALT";
+
+pub(crate) fn resolve_vocabularies(
+    settings: &Settings,
+    env: &Env<'_>,
+) -> Result<Vocabularies, Error> {
+    match settings.vocabularies {
+        Some(v) => Ok(v),
+        None => match env.string(IFTRACER_VOCABULARIES)? {
+            Some(list) => Vocabularies::parse(&list, Setting::Env(IFTRACER_VOCABULARIES)),
+            None => Ok(Vocabularies::default()),
+        },
+    }
+}
+
+pub(crate) fn resolve_privacy(settings: &Settings, env: &Env<'_>) -> Result<Privacy, Error> {
+    let max_value_length = match settings.max_value_length {
+        Some(0) => {
+            return Err(Error::InvalidNumber {
+                setting: Setting::Builder(".max_value_length()"),
+                value: "0".to_owned(),
+                expected: "a whole number of bytes above 0",
+            });
+        }
+        Some(n) => n,
+        None => match env
+            .number::<usize>(IFTRACER_MAX_VALUE_LENGTH, "a whole number of bytes above 0")?
+        {
+            Some(0) => {
+                return Err(Error::InvalidNumber {
+                    setting: Setting::Env(IFTRACER_MAX_VALUE_LENGTH),
+                    value: "0".to_owned(),
+                    expected: "a whole number of bytes above 0",
+                });
+            }
+            Some(n) => n,
+            None => DEFAULT_MAX_VALUE_LENGTH,
+        },
+    };
+    let id_hasher = match &settings.id_hash_salt {
+        Some(salt) => Some(IdHasher::new(salt.expose())),
+        None => env
+            .string(IFTRACER_ID_HASH_SALT)?
+            .map(|salt| IdHasher::new(&salt)),
+    };
+    Ok(Privacy {
+        capture_content: resolve_capture_content(settings, env)?,
+        max_value_length,
+        redactor: resolve_redactor(settings, env)?,
+        id_hasher,
+    })
+}
+
+/// Builder, then `IFTRACER_TRACE_CONTENT`, then the GenAI variable, then on (as iftracer-sdk).
+fn resolve_capture_content(settings: &Settings, env: &Env<'_>) -> Result<bool, Error> {
+    if let Some(capture) = settings.capture_content {
+        return Ok(capture);
+    }
+    if let Some(capture) = env.bool(IFTRACER_TRACE_CONTENT)? {
+        return Ok(capture);
+    }
+    let var = OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT;
+    match env.string(var)? {
+        None => Ok(true),
+        // opentelemetry-util-genai's modes, besides true/false.
+        Some(mode) => match mode.to_ascii_uppercase().as_str() {
+            "NO_CONTENT" => Ok(false),
+            "SPAN_ONLY" | "EVENT_ONLY" | "SPAN_AND_EVENT" => Ok(true),
+            _ => crate::config::env::parse_bool(&mode, Setting::Env(var)),
+        },
+    }
+}
+
+fn resolve_redactor(settings: &Settings, env: &Env<'_>) -> Result<Redactor, Error> {
+    let detectors = match &settings.redact {
+        Some(detectors) => detectors.clone(),
+        None => match env.string(IFTRACER_REDACT)? {
+            Some(list) => parse_detectors(&list)?,
+            None => Vec::new(),
+        },
+    };
+    let mut patterns: Vec<(String, String, Setting)> = Vec::new();
+    if let Some(json) = env.string(IFTRACER_REDACT_PATTERNS)? {
+        let setting = Setting::Env(IFTRACER_REDACT_PATTERNS);
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&json).map_err(|err| Error::InvalidPattern {
+                setting,
+                pattern: String::new(),
+                reason: format!("expected a JSON object of pattern to replacement text ({err})"),
+            })?;
+        for (pattern, replacement) in map {
+            let replacement =
+                replacement
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| Error::InvalidPattern {
+                        setting,
+                        pattern: pattern.clone(),
+                        reason: "the replacement must be a JSON string".to_owned(),
+                    })?;
+            patterns.push((pattern, replacement, setting));
+        }
+    }
+    for (pattern, replacement) in &settings.redact_patterns {
+        patterns.push((
+            pattern.clone(),
+            replacement.clone(),
+            Setting::Builder(".redact_pattern()"),
+        ));
+    }
+    let custom = patterns
+        .into_iter()
+        .map(|(pattern, replacement, setting)| {
+            regex::Regex::new(&pattern)
+                .map(|re| (re, replacement))
+                .map_err(|err| Error::InvalidPattern {
+                    setting,
+                    pattern,
+                    reason: err
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .to_owned(),
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Redactor::new(&detectors, custom))
+}
+
+/// `default`/`all`, `off`/`none`/`false`, or detector names separated by commas.
+fn parse_detectors(list: &str) -> Result<Vec<Detector>, Error> {
+    match list.to_ascii_lowercase().as_str() {
+        "default" | "all" | "true" | "on" => return Ok(Detector::ALL.to_vec()),
+        "off" | "none" | "false" => return Ok(Vec::new()),
+        _ => {}
+    }
+    list.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            Detector::from_name(&name.to_ascii_lowercase()).ok_or_else(|| Error::UnknownDetector {
+                setting: Setting::Env(IFTRACER_REDACT),
+                value: name.to_owned(),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,426 @@
+//! Recording LLM calls: on the span you are in (a Temporal activity, a `#[task]`), or on a
+//! dedicated child span named per the GenAI conventions (`chat gpt-4o`, kind CLIENT).
+//!
+//! The attributes written follow the active [`Vocabularies`](crate::Vocabularies). Prompts and
+//! responses are always handed to the pipeline; with content capture off, the pipeline removes
+//! them before export.
+
+mod record;
+mod span;
+
+use opentelemetry::trace::TraceContextExt as _;
+use serde::Serialize;
+pub use span::LlmSpan;
+
+/// Who wrote a message.
+///
+/// ```
+/// assert_eq!(iftracer::llm::Role::Assistant.as_str(), "assistant");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Instructions to the model.
+    System,
+    /// The end user.
+    User,
+    /// The model.
+    Assistant,
+    /// A tool's result.
+    Tool,
+}
+
+impl Role {
+    /// The role's name in the conventions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+        }
+    }
+}
+
+/// One role-tagged message.
+///
+/// ```
+/// use iftracer::llm::{Message, Role};
+/// let m = Message::new(Role::User, "What is OTLP?");
+/// assert_eq!(m.content, "What is OTLP?");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Who wrote it.
+    pub role: Role,
+    /// The text.
+    pub content: String,
+}
+
+impl Message {
+    /// A message from `role`.
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Message {
+            role,
+            content: content.into(),
+        }
+    }
+}
+
+/// A prompt or a response: plain text or role-tagged messages.
+///
+/// ```
+/// use iftracer::llm::{Content, Message, Role};
+/// let text: Content = "hello".into();
+/// let messages: Content = vec![Message::new(Role::User, "hello")].into();
+/// assert_ne!(text, messages);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    /// Plain text.
+    Text(String),
+    /// Role-tagged messages.
+    Messages(Vec<Message>),
+}
+
+impl From<&str> for Content {
+    fn from(text: &str) -> Self {
+        Content::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Content {
+    fn from(text: String) -> Self {
+        Content::Text(text)
+    }
+}
+
+impl From<Vec<Message>> for Content {
+    fn from(messages: Vec<Message>) -> Self {
+        Content::Messages(messages)
+    }
+}
+
+impl Content {
+    /// Plain text for `chat.prompt` / `input.value`: a lone message's text, otherwise one
+    /// `role: text` line per message.
+    fn text(&self) -> String {
+        match self {
+            Content::Text(text) => text.clone(),
+            Content::Messages(messages) => match messages.as_slice() {
+                [only] => only.content.clone(),
+                _ => messages
+                    .iter()
+                    .map(|m| format!("{}: {}", m.role.as_str(), m.content))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            },
+        }
+    }
+
+    /// The GenAI messages JSON: `[{"role":…,"parts":[{"type":"text","content":…}]}]`.
+    fn messages_json(&self, default_role: Role, finish_reason: Option<&str>) -> String {
+        #[derive(Serialize)]
+        struct Part<'a> {
+            r#type: &'static str,
+            content: &'a str,
+        }
+        #[derive(Serialize)]
+        struct Json<'a> {
+            role: &'static str,
+            parts: [Part<'a>; 1],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            finish_reason: Option<&'a str>,
+        }
+        let messages: Vec<Json<'_>> = match self {
+            Content::Text(text) => vec![Json {
+                role: default_role.as_str(),
+                parts: [Part {
+                    r#type: "text",
+                    content: text,
+                }],
+                finish_reason,
+            }],
+            Content::Messages(messages) => messages
+                .iter()
+                .map(|m| Json {
+                    role: m.role.as_str(),
+                    parts: [Part {
+                        r#type: "text",
+                        content: &m.content,
+                    }],
+                    finish_reason,
+                })
+                .collect(),
+        };
+        serde_json::to_string(&messages).unwrap_or_default()
+    }
+}
+
+/// One call to a language model. Build it with the setters, then record it with
+/// [`record_on_current`](Self::record_on_current) or open a child span with
+/// [`start_span`](Self::start_span).
+///
+/// ```
+/// use iftracer::llm::LlmCall;
+///
+/// // Annotate the span you are in (e.g. a Temporal activity), as the InsightFinder guide does.
+/// LlmCall::chat("gpt-4o")
+///     .provider("openai")
+///     .prompt("Summarise the incident")
+///     .response("The incident was caused by …")
+///     .usage(45, 120)
+///     .record_on_current();
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmCall {
+    pub(crate) operation: String,
+    pub(crate) provider: Option<String>,
+    pub(crate) request_model: Option<String>,
+    pub(crate) response_model: Option<String>,
+    pub(crate) prompt: Option<Content>,
+    pub(crate) response: Option<Content>,
+    pub(crate) temperature: Option<f64>,
+    pub(crate) max_tokens: Option<i64>,
+    pub(crate) finish_reasons: Vec<String>,
+    pub(crate) response_id: Option<String>,
+    pub(crate) prompt_tokens: Option<i64>,
+    pub(crate) completion_tokens: Option<i64>,
+    pub(crate) total_tokens: Option<i64>,
+    pub(crate) user: Option<String>,
+    pub(crate) session: Option<String>,
+    pub(crate) error: Option<(String, String)>,
+}
+
+impl LlmCall {
+    /// A call of `operation` (`chat`, `text_completion`, `embeddings`, …) to `model`.
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::new("embeddings", "text-embedding-3-small");
+    /// # drop(call);
+    /// ```
+    pub fn new(operation: impl Into<String>, model: impl Into<String>) -> Self {
+        LlmCall {
+            operation: operation.into(),
+            provider: None,
+            request_model: Some(model.into()),
+            response_model: None,
+            prompt: None,
+            response: None,
+            temperature: None,
+            max_tokens: None,
+            finish_reasons: Vec::new(),
+            response_id: None,
+            prompt_tokens: None,
+            completion_tokens: None,
+            total_tokens: None,
+            user: None,
+            session: None,
+            error: None,
+        }
+    }
+
+    /// A chat completion with `model`.
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("gpt-4o");
+    /// # drop(call);
+    /// ```
+    pub fn chat(model: impl Into<String>) -> Self {
+        LlmCall::new("chat", model)
+    }
+
+    /// The provider (`openai`, `anthropic`, `aws.bedrock`, …).
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("claude-sonnet").provider("anthropic");
+    /// # drop(call);
+    /// ```
+    pub fn provider(mut self, provider: impl Into<String>) -> Self {
+        self.provider = Some(provider.into());
+        self
+    }
+
+    /// The prompt: text or role-tagged messages.
+    ///
+    /// ```
+    /// use iftracer::llm::{LlmCall, Message, Role};
+    /// let call = LlmCall::chat("gpt-4o").prompt(vec![
+    ///     Message::new(Role::System, "Be brief."),
+    ///     Message::new(Role::User, "What is OTLP?"),
+    /// ]);
+    /// # drop(call);
+    /// ```
+    pub fn prompt(mut self, prompt: impl Into<Content>) -> Self {
+        self.prompt = Some(prompt.into());
+        self
+    }
+
+    /// The response: text or role-tagged messages.
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("gpt-4o").response("OTLP is …");
+    /// # drop(call);
+    /// ```
+    pub fn response(mut self, response: impl Into<Content>) -> Self {
+        self.response = Some(response.into());
+        self
+    }
+
+    /// The model that answered, when it differs from the one requested.
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("gpt-4o").response_model("gpt-4o-2024-08-06");
+    /// # drop(call);
+    /// ```
+    pub fn response_model(mut self, model: impl Into<String>) -> Self {
+        self.response_model = Some(model.into());
+        self
+    }
+
+    /// Sampling temperature.
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("gpt-4o").temperature(0.2);
+    /// # drop(call);
+    /// ```
+    pub fn temperature(mut self, temperature: f64) -> Self {
+        self.temperature = Some(temperature);
+        self
+    }
+
+    /// Most tokens to generate.
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("gpt-4o").max_tokens(512);
+    /// # drop(call);
+    /// ```
+    pub fn max_tokens(mut self, max_tokens: i64) -> Self {
+        self.max_tokens = Some(max_tokens);
+        self
+    }
+
+    /// Why generation stopped, one entry per choice (`stop`, `length`, `tool_calls`, …).
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("gpt-4o").finish_reasons(["stop"]);
+    /// # drop(call);
+    /// ```
+    pub fn finish_reasons<I, S>(mut self, reasons: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.finish_reasons = reasons.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The provider's response id.
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("gpt-4o").response_id("chatcmpl-123");
+    /// # drop(call);
+    /// ```
+    pub fn response_id(mut self, id: impl Into<String>) -> Self {
+        self.response_id = Some(id.into());
+        self
+    }
+
+    /// Input and output tokens; the total is their sum unless set with
+    /// [`total_tokens`](Self::total_tokens).
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("gpt-4o").usage(45, 120);
+    /// # drop(call);
+    /// ```
+    pub fn usage(mut self, prompt_tokens: i64, completion_tokens: i64) -> Self {
+        self.prompt_tokens = Some(prompt_tokens);
+        self.completion_tokens = Some(completion_tokens);
+        self
+    }
+
+    /// Total tokens as the provider reports them.
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("gpt-4o").usage(45, 120).total_tokens(170);
+    /// # drop(call);
+    /// ```
+    pub fn total_tokens(mut self, total: i64) -> Self {
+        self.total_tokens = Some(total);
+        self
+    }
+
+    /// The end user of this call.
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("gpt-4o").user("alice");
+    /// # drop(call);
+    /// ```
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = Some(user.into());
+        self
+    }
+
+    /// The session (conversation, workflow) of this call.
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("gpt-4o").session("workflow-7f3a");
+    /// # drop(call);
+    /// ```
+    pub fn session(mut self, session: impl Into<String>) -> Self {
+        self.session = Some(session.into());
+        self
+    }
+
+    /// The call failed: `error_type` (e.g. `rate_limited`, `timeout`) and a message. The span's
+    /// status becomes Error and an exception event is added.
+    ///
+    /// ```
+    /// let call = iftracer::llm::LlmCall::chat("gpt-4o").error("rate_limited", "429 from provider");
+    /// # drop(call);
+    /// ```
+    pub fn error(mut self, error_type: impl Into<String>, message: impl Into<String>) -> Self {
+        self.error = Some((error_type.into(), message.into()));
+        self
+    }
+
+    /// Records this call on the current span.
+    ///
+    /// ```
+    /// iftracer::llm::LlmCall::chat("gpt-4o").prompt("hi").response("hello").record_on_current();
+    /// ```
+    pub fn record_on_current(&self) {
+        opentelemetry::Context::map_current(|cx| self.record_on(&cx.span()));
+    }
+
+    /// Records this call on `span`.
+    ///
+    /// ```
+    /// use iftracer::opentelemetry::trace::{TraceContextExt, Tracer};
+    /// let tracer = iftracer::opentelemetry::global::tracer("docs");
+    /// tracer.in_span("ask_llm", |cx| {
+    ///     iftracer::llm::LlmCall::chat("gpt-4o").prompt("hi").record_on(&cx.span());
+    /// });
+    /// ```
+    pub fn record_on(&self, span: &opentelemetry::trace::SpanRef<'_>) {
+        record::record(self, crate::vocabulary::vocabularies(), |kv| {
+            span.set_attribute(kv)
+        });
+        if let Some((error_type, message)) = &self.error {
+            record::record_error_status(span, error_type, message);
+        }
+    }
+
+    /// Opens a child of the current span for this call, named `"{operation} {model}"` (kind
+    /// CLIENT), with the call's attributes so far; record the response on it and end it.
+    ///
+    /// ```
+    /// use iftracer::llm::LlmCall;
+    /// let span = LlmCall::chat("gpt-4o").provider("openai").prompt("What is OTLP?").start_span();
+    /// // … call the model …
+    /// span.record(&LlmCall::chat("gpt-4o").response("OTLP is …").usage(12, 9));
+    /// span.end();
+    /// ```
+    pub fn start_span(&self) -> LlmSpan {
+        LlmSpan::start(self)
+    }
+}

@@ -1,0 +1,204 @@
+//! The privacy controls on finished spans.
+
+use std::borrow::Cow;
+
+use opentelemetry::trace::{Event, SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId};
+use opentelemetry::{Array, InstrumentationScope, KeyValue, StringValue, Value};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
+
+use super::*;
+
+fn span(attributes: Vec<KeyValue>, event_attributes: Vec<KeyValue>) -> SpanData {
+    let mut events = SpanEvents::default();
+    events.events.push(Event::new(
+        "gen_ai.client.inference.operation.details",
+        std::time::SystemTime::now(),
+        event_attributes,
+        0,
+    ));
+    SpanData {
+        span_context: SpanContext::new(
+            TraceId::from(1),
+            SpanId::from(1),
+            TraceFlags::SAMPLED,
+            false,
+            Default::default(),
+        ),
+        parent_span_id: SpanId::INVALID,
+        parent_span_is_remote: false,
+        span_kind: SpanKind::Client,
+        name: Cow::Borrowed("chat gpt-4o"),
+        start_time: std::time::SystemTime::now(),
+        end_time: std::time::SystemTime::now(),
+        attributes,
+        dropped_attributes_count: 0,
+        events,
+        links: SpanLinks::default(),
+        status: Status::Unset,
+        instrumentation_scope: InstrumentationScope::builder("test").build(),
+    }
+}
+
+fn get<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a Value> {
+    attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| &kv.value)
+}
+
+#[test]
+fn content_off_removes_content_and_keeps_metadata() {
+    let privacy = Privacy {
+        capture_content: false,
+        ..Privacy::default()
+    };
+    let mut data = span(
+        vec![
+            KeyValue::new("chat.prompt", "secret prompt"),
+            KeyValue::new("gen_ai.input.messages", "[secret]"),
+            KeyValue::new("chat.model", "gpt-4o"),
+            KeyValue::new("chat.total_tokens", 21),
+            KeyValue::new("error", "timeout"),
+        ],
+        vec![KeyValue::new("gen_ai.output.messages", "[secret answer]")],
+    );
+    privacy.apply(&mut data);
+    let keys: Vec<&str> = data.attributes.iter().map(|kv| kv.key.as_str()).collect();
+    assert_eq!(keys, ["chat.model", "chat.total_tokens", "error"]);
+    assert!(data.events.events[0].attributes.is_empty());
+}
+
+#[test]
+fn long_values_are_capped_with_a_marker_and_short_ones_are_untouched() {
+    let privacy = Privacy {
+        max_value_length: 8,
+        ..Privacy::default()
+    };
+    let mut data = span(
+        vec![
+            KeyValue::new("chat.prompt", "0123456789"),
+            KeyValue::new("chat.model", "gpt-4o"),
+            KeyValue::new(
+                "gen_ai.response.finish_reasons",
+                Value::Array(Array::String(vec![StringValue::from("a".repeat(20))])),
+            ),
+        ],
+        vec![],
+    );
+    privacy.apply(&mut data);
+    assert_eq!(
+        get(&data.attributes, "chat.prompt"),
+        Some(&Value::from("01234567…[truncated: 10 bytes in all]"))
+    );
+    assert_eq!(
+        get(&data.attributes, "chat.model"),
+        Some(&Value::from("gpt-4o"))
+    );
+    assert_eq!(
+        get(&data.attributes, "gen_ai.response.finish_reasons"),
+        Some(&Value::Array(Array::String(vec![StringValue::from(
+            "aaaaaaaa…[truncated: 20 bytes in all]"
+        )])))
+    );
+}
+
+#[test]
+fn a_ten_megabyte_value_becomes_small() {
+    let privacy = Privacy::default();
+    let mut data = span(
+        vec![KeyValue::new("chat.prompt", "x".repeat(10 << 20))],
+        vec![],
+    );
+    privacy.apply(&mut data);
+    let Some(Value::String(value)) = get(&data.attributes, "chat.prompt") else {
+        panic!("the prompt is still there");
+    };
+    assert!(value.as_str().len() < DEFAULT_MAX_VALUE_LENGTH + 64);
+    assert!(
+        value
+            .as_str()
+            .ends_with("…[truncated: 10485760 bytes in all]")
+    );
+}
+
+#[test]
+fn ids_are_hashed_with_the_salt() {
+    let privacy = Privacy {
+        id_hasher: Some(IdHasher::new("salt")),
+        ..Privacy::default()
+    };
+    let mut data = span(
+        vec![
+            KeyValue::new("x-username", "alice"),
+            KeyValue::new("gen_ai.conversation.id", "chat-42"),
+            KeyValue::new("chat.model", "gpt-4o"),
+        ],
+        vec![],
+    );
+    privacy.apply(&mut data);
+    let hasher = IdHasher::new("salt");
+    assert_eq!(
+        get(&data.attributes, "x-username"),
+        Some(&Value::from(hasher.hash("alice")))
+    );
+    assert_eq!(
+        get(&data.attributes, "gen_ai.conversation.id"),
+        Some(&Value::from(hasher.hash("chat-42")))
+    );
+    assert_eq!(
+        get(&data.attributes, "chat.model"),
+        Some(&Value::from("gpt-4o"))
+    );
+}
+
+#[test]
+fn custom_redaction_applies_to_attributes_and_events() {
+    let privacy = Privacy {
+        redactor: Redactor::new(
+            &[],
+            vec![(
+                regex::Regex::new(r"ACME-\d{6}").unwrap(),
+                "[ACCOUNT]".to_owned(),
+            )],
+        ),
+        ..Privacy::default()
+    };
+    let mut data = span(
+        vec![KeyValue::new("chat.prompt", "account ACME-123456 is late")],
+        vec![KeyValue::new("gen_ai.input.messages", "ACME-654321")],
+    );
+    privacy.apply(&mut data);
+    assert_eq!(
+        get(&data.attributes, "chat.prompt"),
+        Some(&Value::from("account [ACCOUNT] is late"))
+    );
+    assert_eq!(
+        get(&data.events.events[0].attributes, "gen_ai.input.messages"),
+        Some(&Value::from("[ACCOUNT]"))
+    );
+}
+
+#[test]
+fn a_secret_cut_by_the_cap_is_still_redacted() {
+    let privacy = Privacy {
+        max_value_length: 12,
+        redactor: Redactor::new(
+            &[],
+            vec![(
+                regex::Regex::new(r"SECRET-\d{4}").unwrap(),
+                "[X]".to_owned(),
+            )],
+        ),
+        ..Privacy::default()
+    };
+    let mut data = span(
+        vec![KeyValue::new("chat.prompt", "hello SECRET-1234 tail")],
+        vec![],
+    );
+    privacy.apply(&mut data);
+    let Some(Value::String(value)) = get(&data.attributes, "chat.prompt") else {
+        panic!("missing");
+    };
+    assert!(!value.as_str().contains("SECRET"), "{value}");
+    assert!(value.as_str().starts_with("hello [X]"), "{value}");
+}
