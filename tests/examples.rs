@@ -130,3 +130,76 @@ fn otlp_http_bearer_posts_with_the_token() {
         assert_eq!(request.header("authorization"), Some("Bearer tk_example"));
     }
 }
+
+/// The lines of a printed tree, without durations and attributes: `prefix + name`.
+fn tree_shape(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|line| !line.starts_with("trace "))
+        .map(|line| {
+            // A span name ends where its duration starts: " <digits>µs|ms|s".
+            let words: Vec<&str> = line.split(' ').collect();
+            let end = words
+                .iter()
+                .position(|w| {
+                    w.ends_with("µs")
+                        || w.ends_with("ms")
+                        || (w.ends_with('s') && w.starts_with(|c: char| c.is_ascii_digit()))
+                })
+                .unwrap_or(words.len());
+            words[..end].join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn manual_otel_prints_a_workflow_with_two_llm_spans() {
+    let output = run(&mut example("manual_otel"));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        tree_shape(&stdout),
+        ["research_workflow", "├─ ask_llm", "└─ ask_llm"],
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(r#"chat.prompt="What changed in the last deploy?""#),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(r#"x-session-id="session-1234""#),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn genai_agent_prints_the_agent_tree_and_exports_it_when_asked() {
+    let output = run(&mut example("genai_agent"));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        tree_shape(&stdout),
+        [
+            "invoke_agent research-assistant",
+            "├─ chat gpt-4o [client]",
+            "├─ execute_tool search_web",
+            "└─ chat gpt-4o [client]",
+        ],
+        "{stdout}"
+    );
+
+    let receiver = Receiver::http(Reply::Accept, None);
+    run(example("genai_agent")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"));
+    let received = receiver.wait_for_spans(4);
+    let mut names: Vec<String> = received.iter().flat_map(|r| r.span_names()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "chat gpt-4o",
+            "chat gpt-4o",
+            "execute_tool search_web",
+            "invoke_agent research-assistant"
+        ]
+    );
+}

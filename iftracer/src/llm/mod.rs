@@ -158,7 +158,8 @@ impl Content {
 
 /// One call to a language model. Build it with the setters, then record it with
 /// [`record_on_current`](Self::record_on_current) or open a child span with
-/// [`start_span`](Self::start_span).
+/// [`start_span`](Self::start_span). `LlmCall::default()` (a chat call with no model) serves for
+/// [`LlmSpan::record`] updates.
 ///
 /// ```
 /// use iftracer::llm::LlmCall;
@@ -171,9 +172,10 @@ impl Content {
 ///     .usage(45, 120)
 ///     .record_on_current();
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LlmCall {
-    pub(crate) operation: String,
+    /// `None` means `chat`.
+    pub(crate) operation: Option<String>,
     pub(crate) provider: Option<String>,
     pub(crate) request_model: Option<String>,
     pub(crate) response_model: Option<String>,
@@ -200,22 +202,9 @@ impl LlmCall {
     /// ```
     pub fn new(operation: impl Into<String>, model: impl Into<String>) -> Self {
         LlmCall {
-            operation: operation.into(),
-            provider: None,
+            operation: Some(operation.into()),
             request_model: Some(model.into()),
-            response_model: None,
-            prompt: None,
-            response: None,
-            temperature: None,
-            max_tokens: None,
-            finish_reasons: Vec::new(),
-            response_id: None,
-            prompt_tokens: None,
-            completion_tokens: None,
-            total_tokens: None,
-            user: None,
-            session: None,
-            error: None,
+            ..LlmCall::default()
         }
     }
 
@@ -383,7 +372,41 @@ impl LlmCall {
         self
     }
 
-    /// Records this call on the current span.
+    /// The operation name, `chat` unless set.
+    pub(crate) fn operation(&self) -> &str {
+        self.operation.as_deref().unwrap_or("chat")
+    }
+
+    /// Takes every field `update` sets.
+    fn merge(&mut self, update: &LlmCall) {
+        fn take<T: Clone>(slot: &mut Option<T>, update: &Option<T>) {
+            if update.is_some() {
+                slot.clone_from(update);
+            }
+        }
+        take(&mut self.operation, &update.operation);
+        take(&mut self.provider, &update.provider);
+        take(&mut self.request_model, &update.request_model);
+        take(&mut self.response_model, &update.response_model);
+        take(&mut self.prompt, &update.prompt);
+        take(&mut self.response, &update.response);
+        take(&mut self.temperature, &update.temperature);
+        take(&mut self.max_tokens, &update.max_tokens);
+        take(&mut self.response_id, &update.response_id);
+        take(&mut self.prompt_tokens, &update.prompt_tokens);
+        take(&mut self.completion_tokens, &update.completion_tokens);
+        take(&mut self.total_tokens, &update.total_tokens);
+        take(&mut self.user, &update.user);
+        take(&mut self.session, &update.session);
+        take(&mut self.error, &update.error);
+        if !update.finish_reasons.is_empty() {
+            self.finish_reasons.clone_from(&update.finish_reasons);
+        }
+    }
+
+    /// Records this call on the current span. Record a call once per span: OpenTelemetry keeps
+    /// every value set, so a second recording would repeat the keys (for two steps, use
+    /// [`start_span`](Self::start_span)).
     ///
     /// ```
     /// iftracer::llm::LlmCall::chat("gpt-4o").prompt("hi").response("hello").record_on_current();
@@ -411,13 +434,13 @@ impl LlmCall {
     }
 
     /// Opens a child of the current span for this call, named `"{operation} {model}"` (kind
-    /// CLIENT), with the call's attributes so far; record the response on it and end it.
+    /// CLIENT); add the response with [`LlmSpan::record`], then end it.
     ///
     /// ```
     /// use iftracer::llm::LlmCall;
     /// let span = LlmCall::chat("gpt-4o").provider("openai").prompt("What is OTLP?").start_span();
     /// // … call the model …
-    /// span.record(&LlmCall::chat("gpt-4o").response("OTLP is …").usage(12, 9));
+    /// span.record(&LlmCall::default().response("OTLP is …").usage(12, 9));
     /// span.end();
     /// ```
     pub fn start_span(&self) -> LlmSpan {

@@ -47,7 +47,7 @@ pub(super) fn record(call: &LlmCall, vocabularies: Vocabularies, mut emit: impl 
     if vocabularies.contains(Vocabularies::GENAI) {
         emit(KeyValue::new(
             gen_ai::OPERATION_NAME,
-            call.operation.clone(),
+            call.operation().to_owned(),
         ));
         if let Some(provider) = &call.provider {
             emit(KeyValue::new(gen_ai::PROVIDER_NAME, provider.clone()));

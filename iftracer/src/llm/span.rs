@@ -1,5 +1,7 @@
 //! A dedicated child span for one LLM call.
 
+use std::sync::{Mutex, PoisonError};
+
 use opentelemetry::trace::{SpanKind, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue, global};
 
@@ -8,29 +10,33 @@ use crate::attributes::insightfinder;
 use crate::vocabulary::{Vocabularies, vocabularies};
 
 /// The span of one LLM call, a CLIENT child of the span that was current when it started.
-/// It ends when [`end`](Self::end) is called or when it is dropped.
+///
+/// What [`record`](Self::record) adds is merged with the call the span started with, and the
+/// attributes are written once, when the span ends ([`end`](Self::end) or drop): OpenTelemetry
+/// keeps every value set, so writing as we go would repeat keys.
 ///
 /// ```
 /// use iftracer::llm::LlmCall;
 /// let span = LlmCall::chat("gpt-4o").prompt("hi").start_span();
-/// span.record(&LlmCall::chat("gpt-4o").response("hello").usage(1, 1));
+/// span.record(&LlmCall::default().response("hello").usage(1, 1));
 /// drop(span); // ends the span
 /// ```
 #[derive(Debug)]
 pub struct LlmSpan {
     cx: Context,
+    call: Mutex<LlmCall>,
 }
 
 impl LlmSpan {
     pub(super) fn start(call: &LlmCall) -> LlmSpan {
         let model = call.request_model.as_deref().unwrap_or_default();
         let name = if model.is_empty() {
-            call.operation.clone()
+            call.operation().to_owned()
         } else {
-            format!("{} {model}", call.operation)
+            format!("{} {model}", call.operation())
         };
         let tracer = global::tracer("iftracer");
-        let mut attributes = Vec::with_capacity(16);
+        let mut attributes = Vec::with_capacity(1);
         if vocabularies().contains(Vocabularies::INSIGHTFINDER) {
             attributes.push(KeyValue::new(insightfinder::SPAN_KIND, "client"));
         }
@@ -39,22 +45,24 @@ impl LlmSpan {
             .with_kind(SpanKind::Client)
             .with_attributes(attributes)
             .start(&tracer);
-        let llm = LlmSpan {
+        LlmSpan {
             cx: Context::current_with_span(span),
-        };
-        llm.record(call);
-        llm
+            call: Mutex::new(call.clone()),
+        }
     }
 
-    /// Records more of the call (typically the response and usage).
+    /// Adds what `update` sets (typically the response and usage) to the call.
     ///
     /// ```
     /// use iftracer::llm::LlmCall;
     /// let span = LlmCall::chat("gpt-4o").start_span();
-    /// span.record(&LlmCall::chat("gpt-4o").response("hello"));
+    /// span.record(&LlmCall::default().response("hello").finish_reasons(["stop"]));
     /// ```
-    pub fn record(&self, call: &LlmCall) {
-        call.record_on(&self.cx.span());
+    pub fn record(&self, update: &LlmCall) {
+        self.call
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .merge(update);
     }
 
     /// The context holding this span, to make it the parent of work done for the call.
@@ -67,7 +75,7 @@ impl LlmSpan {
         &self.cx
     }
 
-    /// Ends the span.
+    /// Writes the call's attributes and ends the span.
     ///
     /// ```
     /// iftracer::llm::LlmCall::chat("gpt-4o").start_span().end();
@@ -79,6 +87,11 @@ impl LlmSpan {
 
 impl Drop for LlmSpan {
     fn drop(&mut self) {
-        self.cx.span().end();
+        let span = self.cx.span();
+        self.call
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .record_on(&span);
+        span.end();
     }
 }
