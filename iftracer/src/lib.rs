@@ -41,6 +41,7 @@ mod config;
 mod error;
 mod export;
 mod guard;
+mod instrument;
 pub mod llm;
 pub mod privacy;
 mod stats;
@@ -62,3 +63,14 @@ pub use guard::TracerGuard;
 pub use stats::{Stats, last_export_error, stats};
 pub use switch::is_enabled;
 pub use vocabulary::{Vocabularies, vocabularies};
+
+#[cfg(feature = "macros")]
+pub use iftracer_macros::{agent, task, tool, workflow};
+
+/// What the attribute macros expand to call. Not a public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::instrument::entity_type_name as type_name_of;
+    pub use crate::instrument::*;
+    pub use serde_json::Value;
+}

@@ -20,3 +20,16 @@ pub fn is_enabled() -> bool {
 pub(crate) fn set_enabled(enabled: bool) {
     ENABLED.store(enabled, Ordering::Relaxed);
 }
+
+/// Whether prompts, responses and entity input/output are captured (`IFTRACER_TRACE_CONTENT`);
+/// set by `init`, so instrumentation can skip serialising what would be removed anyway.
+static CONTENT: AtomicBool = AtomicBool::new(true);
+
+#[inline]
+pub(crate) fn content_enabled() -> bool {
+    CONTENT.load(Ordering::Relaxed)
+}
+
+pub(crate) fn set_content_enabled(enabled: bool) {
+    CONTENT.store(enabled, Ordering::Relaxed);
+}

@@ -20,3 +20,5 @@ pub const ENTITY_OUTPUT: &str = "iftracer.entity.output";
 pub const WORKFLOW_NAME: &str = "iftracer.workflow.name";
 /// Prefix of association properties: `iftracer.association.properties.<key>`.
 pub const ASSOCIATION_PROPERTIES_PREFIX: &str = "iftracer.association.properties.";
+/// `true` when the entity's future or stream was dropped before it finished.
+pub const CANCELLED: &str = "iftracer.entity.cancelled";

@@ -1,0 +1,98 @@
+//! Parsing the macro's options: `name = "…"`, `version = "…"`, `skip(a, b)`, `skip_all`,
+//! `skip_output`, `stream`, `crate = path`.
+
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Ident, LitStr, Path, Token};
+
+/// The options of one attribute.
+#[derive(Default)]
+pub(crate) struct Args {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) version: Option<LitStr>,
+    pub(crate) skip: Vec<Ident>,
+    pub(crate) skip_all: bool,
+    pub(crate) skip_output: bool,
+    pub(crate) stream: Option<Ident>,
+    pub(crate) krate: Option<Path>,
+}
+
+const EXPECTED: &str = "expected one of `name = \"…\"`, `version = \"…\"`, `skip(…)`, `skip_all`, `skip_output`, \
+     `stream`, `crate = path`";
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = Args::default();
+        let mut seen: Vec<String> = Vec::new();
+        while !input.is_empty() {
+            // `crate` is a keyword, so it is not an `Ident`.
+            if input.peek(Token![crate]) {
+                let keyword: Token![crate] = input.parse()?;
+                if seen.iter().any(|s| s == "crate") {
+                    return Err(syn::Error::new_spanned(keyword, "duplicate option `crate`"));
+                }
+                seen.push("crate".to_owned());
+                input.parse::<Token![=]>()?;
+                args.krate = Some(input.parse()?);
+            } else {
+                let option: Ident = input
+                    .parse()
+                    .map_err(|err| syn::Error::new(err.span(), EXPECTED))?;
+                let key = option.to_string();
+                if seen.contains(&key) {
+                    return Err(syn::Error::new_spanned(
+                        &option,
+                        format!("duplicate option `{key}`"),
+                    ));
+                }
+                match key.as_str() {
+                    "name" => {
+                        input.parse::<Token![=]>()?;
+                        let name: LitStr = input.parse()?;
+                        if name.value().is_empty() {
+                            return Err(syn::Error::new_spanned(
+                                name,
+                                "the name must not be empty",
+                            ));
+                        }
+                        args.name = Some(name);
+                    }
+                    "version" => {
+                        input.parse::<Token![=]>()?;
+                        args.version = Some(input.parse()?);
+                    }
+                    "skip" => {
+                        let list;
+                        syn::parenthesized!(list in input);
+                        let names: Punctuated<Ident, Token![,]> =
+                            list.parse_terminated(Ident::parse, Token![,])?;
+                        args.skip = names.into_iter().collect();
+                    }
+                    "skip_all" => args.skip_all = true,
+                    "skip_output" => args.skip_output = true,
+                    "stream" => args.stream = Some(option.clone()),
+                    _ => {
+                        return Err(syn::Error::new_spanned(
+                            &option,
+                            format!("unknown option `{key}`; {EXPECTED}"),
+                        ));
+                    }
+                }
+                seen.push(key);
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        if args.skip_all {
+            if let Some(first) = args.skip.first() {
+                return Err(syn::Error::new_spanned(
+                    first,
+                    "`skip(…)` and `skip_all` conflict: `skip_all` already skips every argument",
+                ));
+            }
+        }
+        Ok(args)
+    }
+}

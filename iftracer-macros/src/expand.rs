@@ -1,0 +1,367 @@
+//! Code generation: wraps the function body so it runs inside an entity span, calling only the
+//! runtime in `iftracer::__private`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{
+    Block, Expr, ExprAsync, FnArg, Ident, Item, ItemFn, Pat, Path, ReturnType, Stmt, Type,
+    parse_quote,
+};
+
+use crate::args::Args;
+
+/// The four entity kinds.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    Workflow,
+    Task,
+    Agent,
+    Tool,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Workflow => "workflow",
+            Kind::Task => "task",
+            Kind::Agent => "agent",
+            Kind::Tool => "tool",
+        }
+    }
+
+    fn variant(self) -> Ident {
+        let name = match self {
+            Kind::Workflow => "Workflow",
+            Kind::Task => "Task",
+            Kind::Agent => "Agent",
+            Kind::Tool => "Tool",
+        };
+        Ident::new(name, proc_macro2::Span::call_site())
+    }
+}
+
+/// Expands one attribute; on error, the error plus the item unchanged, so rustc reports the
+/// macro error and nothing caused by a missing function.
+pub(crate) fn entry(
+    kind: Kind,
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    let original: TokenStream = item.clone().into();
+    let result = syn::parse::<Args>(args).and_then(|args| {
+        let item: Item = syn::parse(item)?;
+        match item {
+            Item::Fn(function) => expand(kind, args, function),
+            other => Err(syn::Error::new_spanned(
+                other,
+                format!(
+                    "`#[{}]` can only be applied to functions with a body",
+                    kind.as_str()
+                ),
+            )),
+        }
+    });
+    match result {
+        Ok(tokens) => tokens.into(),
+        Err(err) => {
+            let err = err.to_compile_error();
+            quote!(#err #original).into()
+        }
+    }
+}
+
+fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> {
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = function;
+    let krate: Path = args
+        .krate
+        .clone()
+        .unwrap_or_else(|| parse_quote!(::iftracer));
+    let name = args
+        .name
+        .as_ref()
+        .map(|n| n.value())
+        .unwrap_or_else(|| sig.ident.to_string());
+    let span_name = format!("{name}.{}", kind.as_str());
+    let version = match &args.version {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    };
+    let variant = kind.variant();
+    let start = quote! {
+        let __if_entity = #krate::__private::Entity::start(
+            #krate::__private::Kind::#variant, #name, #span_name, #version,
+        );
+    };
+    let input = input_capture(&args, &sig, &krate)?;
+    let returns = Returns::of(&sig.output);
+    let record = returns.record(&args, &krate);
+
+    let body = if sig.asyncness.is_some() {
+        if let Some(stream) = &args.stream {
+            return Err(syn::Error::new_spanned(
+                stream,
+                "`stream` applies to functions that return a stream, not to `async fn`",
+            ));
+        }
+        let annotation = returns.annotation();
+        quote! {
+            #start
+            #input
+            let __if_rec = __if_entity.recorder();
+            __if_entity.instrument(async move {
+                let __if_ret #annotation = async move #block.await;
+                #record
+                __if_ret
+            }).await
+        }
+    } else if args.stream.is_some() {
+        quote! {
+            #start
+            #input
+            let __if_stream = {
+                let __if_attached = __if_entity.attach();
+                #[allow(clippy::redundant_closure_call)]
+                (move || #block)()
+            };
+            __if_entity.instrument_stream(__if_stream)
+        }
+    } else if let Some((stmts, future)) = trailing_future(&block) {
+        // `fn … -> impl Future` ending in `async move {…}`, or `#[async_trait]`'s
+        // `Box::pin(async move {…})`: instrument that future.
+        let wrapped = quote! {
+            {
+                let __if_rec = __if_entity.recorder();
+                __if_entity.instrument(async move {
+                    let __if_ret = #future.await;
+                    #record
+                    __if_ret
+                })
+            }
+        };
+        let last = replace_future(&block, wrapped);
+        quote! {
+            #start
+            #input
+            #(#stmts)*
+            #last
+        }
+    } else if record.is_empty() {
+        // Nothing to record after the body: run it inline; the guard ends the span on every
+        // exit, early returns and unwinding included.
+        quote! {
+            #start
+            #input
+            let __if_guard = __if_entity.enter();
+            #block
+        }
+    } else {
+        let annotation = returns.closure_annotation();
+        quote! {
+            #start
+            #input
+            let __if_guard = __if_entity.enter();
+            let __if_rec = __if_guard.recorder();
+            // A closure, so `return` and `?` in the body still reach the recording below.
+            #[allow(clippy::redundant_closure_call)]
+            let __if_ret = (move || #annotation #block)();
+            #record
+            __if_ret
+        }
+    };
+    let body = quote_spanned!(block.span()=> { #body });
+    Ok(quote! {
+        #(#attrs)*
+        #vis #sig
+        #body
+    })
+}
+
+/// `set_input` over the named arguments that are not skipped; `self` is never captured.
+fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result<TokenStream> {
+    let named: Vec<&Ident> = sig
+        .inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            FnArg::Typed(typed) => match &*typed.pat {
+                Pat::Ident(pat) => Some(&pat.ident),
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    for skipped in &args.skip {
+        if !named.iter().any(|n| *n == skipped) {
+            return Err(syn::Error::new_spanned(
+                skipped,
+                format!("`skip`: this function has no argument named `{skipped}`"),
+            ));
+        }
+    }
+    if args.skip_all {
+        return Ok(TokenStream::new());
+    }
+    let captured: Vec<&Ident> = named
+        .into_iter()
+        .filter(|n| !args.skip.iter().any(|s| s == *n))
+        .collect();
+    if captured.is_empty() {
+        return Ok(TokenStream::new());
+    }
+    let names = captured
+        .iter()
+        .map(|n| n.to_string().trim_start_matches("r#").to_owned());
+    Ok(quote! {
+        if __if_entity.wants_content() {
+            #[allow(unused_imports)]
+            use #krate::__private::{CaptureFallback as _, CaptureSerialize as _};
+            __if_entity.set_input(&[
+                #( (#names, (&#krate::__private::Capture(&#captured)).capture_json()) ),*
+            ]);
+        }
+    })
+}
+
+/// What the function returns, as far as recording cares.
+struct Returns {
+    ty: Option<Type>,
+    is_result: bool,
+    has_impl: bool,
+}
+
+impl Returns {
+    fn of(output: &ReturnType) -> Returns {
+        match output {
+            ReturnType::Default => Returns {
+                ty: None,
+                is_result: false,
+                has_impl: false,
+            },
+            ReturnType::Type(_, ty) => {
+                let is_unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
+                Returns {
+                    ty: (!is_unit).then(|| (**ty).clone()),
+                    is_result: is_result(ty),
+                    has_impl: contains_impl(ty),
+                }
+            }
+        }
+    }
+
+    /// `: T` for the body's value, when `T` can be written there (not `impl Trait`).
+    fn annotation(&self) -> TokenStream {
+        match &self.ty {
+            Some(ty) if !self.has_impl => quote!(: #ty),
+            _ => TokenStream::new(),
+        }
+    }
+
+    fn closure_annotation(&self) -> TokenStream {
+        match &self.ty {
+            Some(ty) if !self.has_impl => quote!(-> #ty),
+            _ => TokenStream::new(),
+        }
+    }
+
+    /// Records the output (unless skipped or unit) and, for `Result`, the error.
+    fn record(&self, args: &Args, krate: &Path) -> TokenStream {
+        let imports = quote! {
+            #[allow(unused_imports)]
+            use #krate::__private::{
+                CaptureFallback as _, CaptureSerialize as _, ErrorDebug as _, ErrorDisplay as _,
+            };
+        };
+        let output = |value: TokenStream| {
+            if args.skip_output {
+                TokenStream::new()
+            } else {
+                quote! {
+                    if __if_rec.wants_content() {
+                        __if_rec.set_output((&#krate::__private::Capture(#value)).capture_json());
+                    }
+                }
+            }
+        };
+        if self.is_result {
+            let ok = output(quote!(__if_ok));
+            quote! {
+                #imports
+                match &__if_ret {
+                    ::core::result::Result::Ok(__if_ok) => { #ok }
+                    ::core::result::Result::Err(__if_err) => __if_rec.record_error(
+                        (&#krate::__private::CaptureError(__if_err)).error_message(),
+                        #krate::__private::type_name_of(__if_err),
+                    ),
+                }
+            }
+        } else if self.ty.is_some() && !args.skip_output {
+            let out = output(quote!(&__if_ret));
+            quote!(#imports #out)
+        } else {
+            TokenStream::new()
+        }
+    }
+}
+
+/// `Result<…>`, `io::Result<…>`, `anyhow::Result<…>`: by the last path segment.
+fn is_result(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Result"))
+}
+
+fn contains_impl(ty: &Type) -> bool {
+    struct FindImpl(bool);
+    impl<'ast> Visit<'ast> for FindImpl {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = FindImpl(false);
+    finder.visit_type(ty);
+    finder.0
+}
+
+/// The statements before a trailing `async move {…}` or `Box::pin(async move {…})`, and that
+/// async block.
+fn trailing_future(block: &Block) -> Option<(Vec<Stmt>, ExprAsync)> {
+    let (last, init) = block.stmts.split_last()?;
+    let Stmt::Expr(expr, None) = last else {
+        return None;
+    };
+    let future = match expr {
+        Expr::Async(future) => future.clone(),
+        Expr::Call(call) if is_box_pin(&call.func) && call.args.len() == 1 => match &call.args[0] {
+            Expr::Async(future) => future.clone(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some((init.to_vec(), future))
+}
+
+fn is_box_pin(func: &Expr) -> bool {
+    let Expr::Path(path) = func else { return false };
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
+}
+
+/// The block's trailing expression with its async block replaced by `wrapped`.
+fn replace_future(block: &Block, wrapped: TokenStream) -> TokenStream {
+    match block.stmts.last() {
+        Some(Stmt::Expr(Expr::Call(call), None)) => {
+            let func = &call.func;
+            quote!(#func(#wrapped))
+        }
+        _ => wrapped,
+    }
+}

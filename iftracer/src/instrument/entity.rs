@@ -1,0 +1,295 @@
+//! One instrumented call: its span, its context, and what is recorded on it.
+
+use std::borrow::Cow;
+
+use opentelemetry::trace::{SpanBuilder, Status, TraceContextExt, Tracer};
+use opentelemetry::{Context, ContextGuard, KeyValue, global};
+
+use crate::associations::AssociationsExt;
+use crate::attributes::{gen_ai, iftracer, insightfinder};
+use crate::vocabulary::{Vocabularies, vocabularies};
+
+/// What the macro was applied as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `#[workflow]`
+    Workflow,
+    /// `#[task]`
+    Task,
+    /// `#[agent]`
+    Agent,
+    /// `#[tool]`
+    Tool,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Workflow => "workflow",
+            Kind::Task => "task",
+            Kind::Agent => "agent",
+            Kind::Tool => "tool",
+        }
+    }
+}
+
+/// A started entity span, or nothing when tracing is off.
+#[derive(Debug)]
+pub struct Entity {
+    cx: Option<Context>,
+}
+
+impl Entity {
+    /// Starts the span `span_name` (`"{name}.{kind}"`, computed by the macro) as a child of the
+    /// current context. With tracing off this is one atomic load and a branch.
+    #[inline]
+    pub fn start(
+        kind: Kind,
+        name: &'static str,
+        span_name: &'static str,
+        version: Option<&'static str>,
+    ) -> Entity {
+        if !crate::is_enabled() {
+            return Entity { cx: None };
+        }
+        Entity {
+            cx: Some(start_span(kind, name, span_name, version)),
+        }
+    }
+
+    /// Whether arguments and results should be serialised: tracing on and content captured.
+    #[inline]
+    pub fn wants_content(&self) -> bool {
+        self.cx.is_some() && crate::switch::content_enabled()
+    }
+
+    /// Records the captured arguments as `iftracer.entity.input` (a JSON object by name).
+    pub fn set_input(&self, args: &[(&'static str, Option<serde_json::Value>)]) {
+        self.recorder().set_input(args);
+    }
+
+    /// A handle that records on this span from inside the instrumented body.
+    pub fn recorder(&self) -> Recorder {
+        Recorder {
+            cx: self.cx.clone(),
+        }
+    }
+
+    /// Makes the span current until the guard drops; the guard ends the span (sync functions).
+    pub fn enter(self) -> EntityGuard {
+        let attached = self.cx.clone().map(Context::attach);
+        EntityGuard {
+            entity: self,
+            _attached: attached,
+        }
+    }
+
+    /// Makes the span current until the returned guard drops, keeping the entity running (the
+    /// construction of a stream).
+    pub fn attach(&self) -> Option<ContextGuard> {
+        self.cx.clone().map(Context::attach)
+    }
+
+    /// Makes the span current on every poll of `future` and ends it when the future completes
+    /// or is dropped.
+    pub fn instrument<F: std::future::Future>(self, future: F) -> super::Instrumented<F> {
+        super::Instrumented::new(future, self)
+    }
+
+    /// Makes the span current on every poll of `stream` and ends it when the stream ends or is
+    /// dropped.
+    pub fn instrument_stream<S>(self, stream: S) -> super::InstrumentedStream<S> {
+        super::InstrumentedStream::new(stream, self)
+    }
+
+    pub(super) fn context(&self) -> Option<&Context> {
+        self.cx.as_ref()
+    }
+
+    /// Ends the span; `cancelled` says the work did not run to completion.
+    pub(super) fn finish(&mut self, cancelled: bool) {
+        if let Some(cx) = self.cx.take() {
+            let span = cx.span();
+            if std::thread::panicking() {
+                Recorder::record_error_on(&cx, "panic", "the function panicked");
+            } else if cancelled {
+                span.set_attribute(KeyValue::new(iftracer::CANCELLED, true));
+            }
+            span.end();
+        }
+    }
+}
+
+impl Drop for Entity {
+    fn drop(&mut self) {
+        self.finish(false);
+    }
+}
+
+/// An entity owned by a future or stream wrapper: dropped while it still holds the span, the
+/// work never finished, so the span is marked cancelled.
+#[derive(Debug)]
+pub(super) struct Cancellable(pub(super) Entity);
+
+impl Drop for Cancellable {
+    fn drop(&mut self) {
+        self.0.finish(true);
+    }
+}
+
+/// Records results on an entity's span.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    cx: Option<Context>,
+}
+
+impl Recorder {
+    /// Whether results should be serialised.
+    #[inline]
+    pub fn wants_content(&self) -> bool {
+        self.cx.is_some() && crate::switch::content_enabled()
+    }
+
+    /// Records the captured arguments as `iftracer.entity.input`.
+    pub fn set_input(&self, args: &[(&'static str, Option<serde_json::Value>)]) {
+        let Some(cx) = &self.cx else { return };
+        let map: serde_json::Map<String, serde_json::Value> = args
+            .iter()
+            .filter_map(|(name, value)| Some(((*name).to_owned(), value.clone()?)))
+            .collect();
+        if let Ok(json) = serde_json::to_string(&map) {
+            cx.span()
+                .set_attribute(KeyValue::new(iftracer::ENTITY_INPUT, json));
+        }
+    }
+
+    /// Records the return value (when it could be captured) as `iftracer.entity.output`.
+    pub fn set_output(&self, value: Option<serde_json::Value>) {
+        let (Some(cx), Some(value)) = (&self.cx, value) else {
+            return;
+        };
+        if let Ok(json) = serde_json::to_string(&value) {
+            cx.span()
+                .set_attribute(KeyValue::new(iftracer::ENTITY_OUTPUT, json));
+        }
+    }
+
+    /// Records an `Err`: status Error, an `exception` event, `error` and `error.type`.
+    pub fn record_error(&self, message: String, type_name: &'static str) {
+        if let Some(cx) = &self.cx {
+            Recorder::record_error_on(cx, short_type_name(type_name), &message);
+        }
+    }
+
+    fn record_error_on(cx: &Context, error_type: &str, message: &str) {
+        let span = cx.span();
+        span.add_event(
+            "exception",
+            vec![
+                KeyValue::new("exception.type", error_type.to_owned()),
+                KeyValue::new("exception.message", message.to_owned()),
+            ],
+        );
+        span.set_status(Status::error(message.to_owned()));
+        if vocabularies().contains(Vocabularies::INSIGHTFINDER) {
+            span.set_attribute(KeyValue::new(insightfinder::ERROR, message.to_owned()));
+        }
+        span.set_attribute(KeyValue::new(
+            insightfinder::ERROR_TYPE,
+            error_type.to_owned(),
+        ));
+    }
+}
+
+/// Keeps a sync function's span current; dropping it (return or unwinding) ends the span.
+#[derive(Debug)]
+pub struct EntityGuard {
+    entity: Entity,
+    _attached: Option<ContextGuard>,
+}
+
+impl EntityGuard {
+    /// A handle that records on this span.
+    pub fn recorder(&self) -> Recorder {
+        self.entity.recorder()
+    }
+}
+
+/// The type's name without its module path or generics: `MyError` for `app::errors::MyError`.
+fn short_type_name(full: &'static str) -> &'static str {
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
+}
+
+/// The name of `T`, for `error.type`.
+pub fn type_name_of<T: ?Sized>(_: &T) -> &'static str {
+    std::any::type_name::<T>()
+}
+
+fn start_span(
+    kind: Kind,
+    name: &'static str,
+    span_name: &'static str,
+    version: Option<&'static str>,
+) -> Context {
+    let parent = Context::current();
+    let vocabularies = vocabularies();
+    // Tasks and tools chain their names under the enclosing task, as iftracer-sdk does.
+    let entity_name: Cow<'static, str> = match kind {
+        Kind::Task | Kind::Tool => match parent.entity_path() {
+            Some(path) => Cow::Owned(format!("{path}.{name}")),
+            None => Cow::Borrowed(name),
+        },
+        Kind::Workflow | Kind::Agent => Cow::Borrowed(name),
+    };
+    let mut attributes = Vec::with_capacity(7);
+    attributes.push(KeyValue::new(iftracer::SPAN_KIND, kind.as_str()));
+    attributes.push(KeyValue::new(iftracer::ENTITY_NAME, entity_name.clone()));
+    if let Some(version) = version {
+        attributes.push(KeyValue::new(iftracer::ENTITY_VERSION, version));
+    }
+    if kind == Kind::Workflow {
+        attributes.push(KeyValue::new(iftracer::WORKFLOW_NAME, name));
+    }
+    if vocabularies.contains(Vocabularies::GENAI) {
+        match kind {
+            Kind::Workflow => {
+                attributes.push(KeyValue::new(gen_ai::OPERATION_NAME, "invoke_workflow"));
+                attributes.push(KeyValue::new(gen_ai::WORKFLOW_NAME, name));
+            }
+            Kind::Agent => {
+                attributes.push(KeyValue::new(gen_ai::OPERATION_NAME, "invoke_agent"));
+                attributes.push(KeyValue::new(gen_ai::AGENT_NAME, name));
+            }
+            Kind::Tool => {
+                attributes.push(KeyValue::new(gen_ai::OPERATION_NAME, "execute_tool"));
+                attributes.push(KeyValue::new(gen_ai::TOOL_NAME, name));
+            }
+            Kind::Task => {}
+        }
+    }
+    let tracer = global::tracer("iftracer");
+    let span = tracer.build_with_context(
+        SpanBuilder::from_name(span_name).with_attributes(attributes),
+        &parent,
+    );
+    let cx = parent.with_span(span);
+    match kind {
+        Kind::Workflow => cx.with_workflow_name(name),
+        Kind::Task | Kind::Tool => cx.with_entity_path(entity_name),
+        Kind::Agent => cx,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_type_name;
+
+    #[test]
+    fn type_names_are_shortened() {
+        assert_eq!(short_type_name("app::errors::MyError"), "MyError");
+        assert_eq!(short_type_name("alloc::string::String"), "String");
+        assert_eq!(short_type_name("app::Wrapper<app::Inner>"), "Wrapper");
+        assert_eq!(short_type_name("i32"), "i32");
+    }
+}
