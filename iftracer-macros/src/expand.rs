@@ -134,7 +134,11 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         }
     } else if let Some((stmts, future)) = trailing_future(&block) {
         // `fn … -> impl Future` ending in `async move {…}`, or `#[async_trait]`'s
-        // `Box::pin(async move {…})`: instrument that future.
+        // `Box::pin(async move {…})`: instrument that future, recording its `Output`.
+        let record = match future_output(&sig.output) {
+            Some(output) => Returns::of(&output).record(&args, &krate),
+            None => TokenStream::new(),
+        };
         let wrapped = quote! {
             {
                 let __if_rec = __if_entity.recorder();
@@ -307,6 +311,33 @@ impl Returns {
             TokenStream::new()
         }
     }
+}
+
+/// `T` of a return type `impl Future<Output = T>` or `Pin<Box<dyn Future<Output = T> + …>>`.
+fn future_output(output: &ReturnType) -> Option<ReturnType> {
+    struct FindOutput(Option<Type>);
+    impl<'ast> Visit<'ast> for FindOutput {
+        fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
+            if segment.ident == "Future" {
+                if let syn::PathArguments::AngleBracketed(args) = &segment.arguments {
+                    for arg in &args.args {
+                        if let syn::GenericArgument::AssocType(assoc) = arg {
+                            if assoc.ident == "Output" && self.0.is_none() {
+                                self.0 = Some(assoc.ty.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_path_segment(self, segment);
+        }
+    }
+    let ReturnType::Type(arrow, ty) = output else {
+        return None;
+    };
+    let mut finder = FindOutput(None);
+    finder.visit_type(ty);
+    finder.0.map(|ty| ReturnType::Type(*arrow, Box::new(ty)))
 }
 
 /// `Result<…>`, `io::Result<…>`, `anyhow::Result<…>`: by the last path segment.

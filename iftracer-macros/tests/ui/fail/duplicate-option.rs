@@ -1,0 +1,4 @@
+#[iftracer::task(name = "a", name = "b")]
+fn work() {}
+
+fn main() {}

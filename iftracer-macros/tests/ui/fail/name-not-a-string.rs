@@ -1,0 +1,4 @@
+#[iftracer::agent(name = planner)]
+fn plan() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[iftracer::workflow]
+struct Research;
+
+fn main() {}

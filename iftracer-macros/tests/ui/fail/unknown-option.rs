@@ -1,0 +1,4 @@
+#[iftracer::task(nmae = "typo")]
+fn work() {}
+
+fn main() {}
