@@ -47,33 +47,50 @@ fn quickstart_prints_the_trace_tree_without_a_collector() {
     let output = run(&mut example("quickstart"));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 4, "{stdout}");
     let trace_id = lines[0].strip_prefix("trace ").expect(&stdout);
     assert_eq!(trace_id.len(), 32, "{stdout}");
     assert!(trace_id.chars().all(|c| c.is_ascii_hexdigit()), "{stdout}");
-    assert!(lines[1].starts_with("research.workflow "), "{stdout}");
-    assert!(
-        lines[1].ends_with(" x-session-id=\"session-42\""),
+    assert_eq!(
+        tree_shape(&stdout),
+        ["research.workflow", "├─ ask_llm.task", "└─ ask_llm.task"],
         "{stdout}"
     );
-    for (line, (branch, question)) in lines[2..]
+    assert!(
+        lines[1].contains(r#" gen_ai.operation.name="invoke_workflow""#),
+        "{stdout}"
+    );
+    for (line, question) in lines[2..]
         .iter()
-        .zip([("├─ ", "What is OTLP?"), ("└─ ", "Why trace LLM calls?")])
+        .zip(["What is OTLP?", "Why trace LLM calls?"])
     {
-        assert!(
-            line.starts_with(&format!("{branch}ask_llm.task ")),
-            "{stdout}"
-        );
-        assert!(
-            line.contains(&format!(" chat.prompt=\"{question}\" ")),
-            "{stdout}"
-        );
-        assert!(
-            line.ends_with(
-                " chat.model=\"gpt-4o\" chat.prompt_tokens=12 chat.completion_tokens=9 chat.total_tokens=21"
-            ),
-            "{stdout}"
-        );
+        for expected in [
+            r#"iftracer.workflow.name="research""#.to_owned(),
+            format!(r#"chat.prompt="{question}""#),
+            r#"chat.model="gpt-4o""#.to_owned(),
+            "chat.total_tokens=21".to_owned(),
+        ] {
+            assert!(line.contains(&expected), "{expected} missing from {line}");
+        }
+    }
+}
+
+#[test]
+fn nested_agent_keeps_one_trace_across_spawn() {
+    let output = run(&mut example("nested_agent"));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        tree_shape(&stdout),
+        [
+            "support.workflow",
+            "└─ triage.agent",
+            "   ├─ search_docs.tool",
+            "   └─ draft_reply.task",
+            "      └─ chat gpt-4o [client]",
+        ],
+        "{stdout}"
+    );
+    for line in stdout.lines().skip(1) {
+        assert!(line.contains(r#"x-session-id="ticket-42""#), "{line}");
     }
 }
 
