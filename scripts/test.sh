@@ -12,4 +12,4 @@ fi
 
 # A plain `cargo test` (not filtered by --test) also rebuilds the example binaries that
 # tests/examples.rs runs.
-cargo test --workspace --locked "$@"
+cargo test --workspace --locked --no-fail-fast "$@"

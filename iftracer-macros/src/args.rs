@@ -85,13 +85,13 @@ impl Parse for Args {
             }
             input.parse::<Token![,]>()?;
         }
-        if args.skip_all {
-            if let Some(first) = args.skip.first() {
-                return Err(syn::Error::new_spanned(
-                    first,
-                    "`skip(…)` and `skip_all` conflict: `skip_all` already skips every argument",
-                ));
-            }
+        if args.skip_all
+            && let Some(first) = args.skip.first()
+        {
+            return Err(syn::Error::new_spanned(
+                first,
+                "`skip(…)` and `skip_all` conflict: `skip_all` already skips every argument",
+            ));
         }
         Ok(args)
     }

@@ -201,7 +201,7 @@ fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result
         })
         .collect();
     for skipped in &args.skip {
-        if !named.iter().any(|n| *n == skipped) {
+        if !named.contains(&skipped) {
             return Err(syn::Error::new_spanned(
                 skipped,
                 format!("`skip`: this function has no argument named `{skipped}`"),
@@ -225,9 +225,12 @@ fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result
         if __if_entity.wants_content() {
             #[allow(unused_imports)]
             use #krate::__private::{CaptureFallback as _, CaptureSerialize as _};
-            __if_entity.set_input(&[
+            // The `&` picks `Serialize` capture when available (autoref specialisation).
+            #[allow(clippy::needless_borrow)]
+            let __if_input = [
                 #( (#names, (&#krate::__private::Capture(&#captured)).capture_json()) ),*
-            ]);
+            ];
+            __if_entity.set_input(&__if_input);
         }
     })
 }
@@ -287,7 +290,9 @@ impl Returns {
             } else {
                 quote! {
                     if __if_rec.wants_content() {
-                        __if_rec.set_output((&#krate::__private::Capture(#value)).capture_json());
+                        #[allow(clippy::needless_borrow)]
+                        let __if_output = (&#krate::__private::Capture(#value)).capture_json();
+                        __if_rec.set_output(__if_output);
                     }
                 }
             }
@@ -298,10 +303,15 @@ impl Returns {
                 #imports
                 match &__if_ret {
                     ::core::result::Result::Ok(__if_ok) => { #ok }
-                    ::core::result::Result::Err(__if_err) => __if_rec.record_error(
-                        (&#krate::__private::CaptureError(__if_err)).error_message(),
-                        #krate::__private::type_name_of(__if_err),
-                    ),
+                    ::core::result::Result::Err(__if_err) => {
+                        #[allow(clippy::needless_borrow)]
+                        let __if_message =
+                            (&#krate::__private::CaptureError(__if_err)).error_message();
+                        __if_rec.record_error(
+                            __if_message,
+                            #krate::__private::type_name_of(__if_err),
+                        );
+                    }
                 }
             }
         } else if self.ty.is_some() && !args.skip_output {
@@ -318,14 +328,15 @@ fn future_output(output: &ReturnType) -> Option<ReturnType> {
     struct FindOutput(Option<Type>);
     impl<'ast> Visit<'ast> for FindOutput {
         fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
-            if segment.ident == "Future" {
-                if let syn::PathArguments::AngleBracketed(args) = &segment.arguments {
-                    for arg in &args.args {
-                        if let syn::GenericArgument::AssocType(assoc) = arg {
-                            if assoc.ident == "Output" && self.0.is_none() {
-                                self.0 = Some(assoc.ty.clone());
-                            }
-                        }
+            if segment.ident == "Future"
+                && let syn::PathArguments::AngleBracketed(args) = &segment.arguments
+            {
+                for arg in &args.args {
+                    if let syn::GenericArgument::AssocType(assoc) = arg
+                        && assoc.ident == "Output"
+                        && self.0.is_none()
+                    {
+                        self.0 = Some(assoc.ty.clone());
                     }
                 }
             }

@@ -533,6 +533,7 @@ impl IftracerBuilder {
             pipeline::build_provider(&config, self.exporter, self.processors, &runtime, &counters)?;
         if global {
             opentelemetry::global::set_tracer_provider(provider.clone());
+            crate::instrument::refresh_global_tracer();
             opentelemetry::global::set_text_map_propagator(TextMapCompositePropagator::new(vec![
                 Box::new(TraceContextPropagator::new()),
                 Box::new(BaggagePropagator::new()),

@@ -60,6 +60,7 @@ pub use config::{ExportMode, Protocol};
 pub use error::{Error, Setting};
 pub use export::console::ConsoleExporter;
 pub use guard::TracerGuard;
+pub use instrument::refresh_global_tracer;
 pub use stats::{Stats, last_export_error, stats};
 pub use switch::is_enabled;
 pub use vocabulary::{Vocabularies, vocabularies};

@@ -61,6 +61,8 @@ impl<T: std::fmt::Debug + ?Sized> ErrorDebug for &CaptureError<'_, T> {
 }
 
 #[cfg(test)]
+// The explicit `&` selects the implementation; it is the mechanism under test.
+#[allow(clippy::needless_borrow)]
 mod tests {
     use super::*;
 

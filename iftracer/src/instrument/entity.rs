@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use opentelemetry::trace::{SpanBuilder, Status, TraceContextExt, Tracer};
-use opentelemetry::{Context, ContextGuard, KeyValue, global};
+use opentelemetry::{Context, ContextGuard, KeyValue};
 
 use crate::associations::AssociationsExt;
 use crate::attributes::{gen_ai, iftracer, insightfinder};
@@ -69,6 +69,7 @@ impl Entity {
     }
 
     /// A handle that records on this span from inside the instrumented body.
+    #[inline]
     pub fn recorder(&self) -> Recorder {
         Recorder {
             cx: self.cx.clone(),
@@ -76,6 +77,7 @@ impl Entity {
     }
 
     /// Makes the span current until the guard drops; the guard ends the span (sync functions).
+    #[inline]
     pub fn enter(self) -> EntityGuard {
         let attached = self.cx.clone().map(Context::attach);
         EntityGuard {
@@ -92,6 +94,7 @@ impl Entity {
 
     /// Makes the span current on every poll of `future` and ends it when the future completes
     /// or is dropped.
+    #[inline]
     pub fn instrument<F: std::future::Future>(self, future: F) -> super::Instrumented<F> {
         super::Instrumented::new(future, self)
     }
@@ -102,13 +105,21 @@ impl Entity {
         super::InstrumentedStream::new(stream, self)
     }
 
+    #[inline]
     pub(super) fn context(&self) -> Option<&Context> {
         self.cx.as_ref()
     }
 
     /// Ends the span; `cancelled` says the work did not run to completion.
+    #[inline]
     pub(super) fn finish(&mut self, cancelled: bool) {
         if let Some(cx) = self.cx.take() {
+            Entity::end(cx, cancelled);
+        }
+    }
+
+    fn end(cx: Context, cancelled: bool) {
+        {
             let span = cx.span();
             if std::thread::panicking() {
                 Recorder::record_error_on(&cx, "panic", "the function panicked");
@@ -121,6 +132,7 @@ impl Entity {
 }
 
 impl Drop for Entity {
+    #[inline]
     fn drop(&mut self) {
         self.finish(false);
     }
@@ -132,6 +144,7 @@ impl Drop for Entity {
 pub(super) struct Cancellable(pub(super) Entity);
 
 impl Drop for Cancellable {
+    #[inline]
     fn drop(&mut self) {
         self.0.finish(true);
     }
@@ -268,7 +281,7 @@ fn start_span(
             Kind::Task => {}
         }
     }
-    let tracer = global::tracer("iftracer");
+    let tracer = super::tracer::tracer();
     let span = tracer.build_with_context(
         SpanBuilder::from_name(span_name).with_attributes(attributes),
         &parent,

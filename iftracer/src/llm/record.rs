@@ -118,12 +118,11 @@ pub(super) fn record(call: &LlmCall, vocabularies: Vocabularies, mut emit: impl 
         emit_opt(&mut emit, openinference::USER_ID, call.user.clone());
     }
     // `error.type` is shared by InsightFinder and the OpenTelemetry conventions.
-    if let Some((error_type, _)) = &call.error {
-        if vocabularies.contains(Vocabularies::INSIGHTFINDER)
-            || vocabularies.contains(Vocabularies::GENAI)
-        {
-            emit(KeyValue::new(insightfinder::ERROR_TYPE, error_type.clone()));
-        }
+    if let Some((error_type, _)) = &call.error
+        && (vocabularies.contains(Vocabularies::INSIGHTFINDER)
+            || vocabularies.contains(Vocabularies::GENAI))
+    {
+        emit(KeyValue::new(insightfinder::ERROR_TYPE, error_type.clone()));
     }
 }
 

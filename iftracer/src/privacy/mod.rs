@@ -56,13 +56,13 @@ impl Privacy {
             attributes.retain(|kv| !content::is_content(kv.key.as_str()));
         }
         for kv in attributes.iter_mut() {
-            if let Some(hasher) = &self.id_hasher {
-                if hash::is_id(kv.key.as_str()) {
-                    if let Value::String(id) = &kv.value {
-                        kv.value = Value::String(hasher.hash(id.as_str()).into());
-                    }
-                    continue;
+            if let Some(hasher) = &self.id_hasher
+                && hash::is_id(kv.key.as_str())
+            {
+                if let Value::String(id) = &kv.value {
+                    kv.value = Value::String(hasher.hash(id.as_str()).into());
                 }
+                continue;
             }
             match &mut kv.value {
                 Value::String(text) => {
