@@ -9,6 +9,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use iftracer::AssociationsExt;
+use iftracer::opentelemetry::context::FutureExt;
 use iftracer::opentelemetry::trace::{SpanBuilder, TraceContextExt, Tracer, TracerProvider};
 use iftracer::opentelemetry::{Context, KeyValue, global};
 use iftracer::opentelemetry_sdk::error::OTelSdkResult;
@@ -80,6 +81,25 @@ async fn bare_async(n: u64) -> u64 {
     work(n)
 }
 
+/// The async twin of [`hand_written`]: the context rides on the future.
+async fn hand_written_async(tracer: &global::BoxedTracer, n: u64) -> u64 {
+    if !iftracer::is_enabled() {
+        return bare_async(n).await;
+    }
+    let parent = Context::current();
+    let span = tracer.build_with_context(
+        SpanBuilder::from_name("with_task_async.task").with_attributes([
+            KeyValue::new("iftracer.span.kind", "task"),
+            KeyValue::new("iftracer.entity.name", "with_task_async"),
+        ]),
+        &parent,
+    );
+    let cx = parent.with_span(span).with_entity_path("with_task_async");
+    let result = bare_async(n).with_context(cx.clone()).await;
+    cx.span().end();
+    result
+}
+
 #[tracing::instrument(skip_all, fields(iftracer.span.kind = "task", iftracer.entity.name = "with_task"))]
 async fn with_instrument_async(n: u64) -> u64 {
     work(n)
@@ -111,6 +131,9 @@ fn benches(c: &mut Criterion) {
     on.bench_function("async/#[task]", |b| {
         b.iter(|| futures_executor::block_on(with_task_async(black_box(7))))
     });
+    on.bench_function("async/hand-written span", |b| {
+        b.iter(|| futures_executor::block_on(hand_written_async(&tracer, black_box(7))))
+    });
     on.bench_function("async/#[instrument] + tracing-opentelemetry", |b| {
         b.iter(|| futures_executor::block_on(with_instrument_async(black_box(7))))
     });
@@ -130,6 +153,9 @@ fn benches(c: &mut Criterion) {
     });
     group.bench_function("async/bare", |b| {
         b.iter(|| futures_executor::block_on(bare_async(black_box(7))))
+    });
+    group.bench_function("async/hand-written span", |b| {
+        b.iter(|| futures_executor::block_on(hand_written_async(&tracer, black_box(7))))
     });
     group.bench_function("async/#[task]", |b| {
         b.iter(|| futures_executor::block_on(with_task_async(black_box(7))))
