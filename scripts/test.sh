@@ -13,3 +13,9 @@ fi
 # A plain `cargo test` (not filtered by --test) also rebuilds the example binaries that
 # tests/examples.rs runs.
 cargo test --workspace --locked --no-fail-fast "$@"
+
+# With iftracer's `tracing` feature off, nothing of tracing-opentelemetry is compiled into it.
+if cargo tree -p iftracer -e normal --locked | grep -q "tracing-opentelemetry"; then
+    echo "iftracer pulls in tracing-opentelemetry without its \`tracing\` feature" >&2
+    exit 1
+fi

@@ -220,3 +220,29 @@ fn genai_agent_prints_the_agent_tree_and_exports_it_when_asked() {
         ]
     );
 }
+
+#[test]
+fn tracing_interop_nests_tracing_spans_between_iftracer_spans() {
+    let output = run(&mut example("tracing_interop"));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("tracing subscriber installed: true"),
+        "{stderr}"
+    );
+    let shape: Vec<String> = tree_shape(&stdout)
+        .into_iter()
+        .filter(|line| !line.trim_start_matches(['│', ' ']).starts_with('·'))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            "answer.workflow",
+            "└─ call_model [client]",
+            "   └─ parse_reply.task",
+        ],
+        "{stdout}"
+    );
+    assert!(stdout.contains(r#"model="gpt-4o""#), "{stdout}");
+    assert!(stdout.contains("· sending request"), "{stdout}");
+}

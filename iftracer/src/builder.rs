@@ -82,6 +82,7 @@ pub struct IftracerBuilder {
     settings: Settings,
     env: Option<Box<Lookup>>,
     global: Option<bool>,
+    tracing_subscriber: Option<bool>,
     exporter: Option<ExporterFactory>,
     processors: Vec<ProcessorHook>,
 }
@@ -92,6 +93,7 @@ impl fmt::Debug for IftracerBuilder {
             .field("settings", &self.settings)
             .field("custom_env", &self.env.is_some())
             .field("global", &self.global)
+            .field("tracing_subscriber", &self.tracing_subscriber)
             .field("custom_exporter", &self.exporter.is_some())
             .field("extra_processors", &self.processors.len())
             .finish()
@@ -476,6 +478,20 @@ impl IftracerBuilder {
         self
     }
 
+    /// With the `tracing` feature and `.global(true)`, whether `init` installs a global
+    /// `tracing` subscriber that sends `tracing` spans to this pipeline (default `true`; never
+    /// replaces a subscriber the application already set: add
+    /// [`TracerGuard::tracing_layer`] to yours instead).
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().tracing_subscriber(false);
+    /// # drop(b);
+    /// ```
+    pub fn tracing_subscriber(mut self, install: bool) -> Self {
+        self.tracing_subscriber = Some(install);
+        self
+    }
+
     /// Reads configuration variables from `lookup` instead of the process environment, e.g.
     /// from a config file already loaded into a map.
     ///
@@ -531,6 +547,12 @@ impl IftracerBuilder {
         let counters = Arc::new(Counters::default());
         let provider =
             pipeline::build_provider(&config, self.exporter, self.processors, &runtime, &counters)?;
+        #[cfg(feature = "tracing")]
+        let installed_tracing_subscriber = global
+            && self.tracing_subscriber.unwrap_or(true)
+            && crate::tracing_bridge::install_global(&provider);
+        #[cfg(not(feature = "tracing"))]
+        let installed_tracing_subscriber = false;
         if global {
             opentelemetry::global::set_tracer_provider(provider.clone());
             crate::instrument::refresh_global_tracer();
@@ -547,6 +569,7 @@ impl IftracerBuilder {
             provider,
             counters,
             config.shutdown_timeout,
+            installed_tracing_subscriber,
             runtime,
         ))
     }

@@ -34,6 +34,7 @@ struct Pipeline {
     provider: SdkTracerProvider,
     counters: Arc<Counters>,
     shutdown_timeout: Duration,
+    installed_tracing_subscriber: bool,
     // Held so the export thread outlives every exporter that runs on it.
     _runtime: Arc<ExportRuntime>,
 }
@@ -43,6 +44,7 @@ impl TracerGuard {
         provider: SdkTracerProvider,
         counters: Arc<Counters>,
         shutdown_timeout: Duration,
+        installed_tracing_subscriber: bool,
         runtime: Arc<ExportRuntime>,
     ) -> Self {
         TracerGuard {
@@ -50,6 +52,7 @@ impl TracerGuard {
                 provider,
                 counters,
                 shutdown_timeout,
+                installed_tracing_subscriber,
                 _runtime: runtime,
             }),
         }
@@ -78,6 +81,39 @@ impl TracerGuard {
     /// ```
     pub fn provider(&self) -> Option<&SdkTracerProvider> {
         self.pipeline.as_ref().map(|p| &p.provider)
+    }
+
+    /// A layer that sends `tracing` spans to this pipeline, for an application that has its own
+    /// `tracing` subscriber: add it to the registry (`None` when tracing is off). Feature
+    /// `tracing`.
+    ///
+    /// ```
+    /// use tracing_subscriber::layer::SubscriberExt;
+    /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+    /// let subscriber = tracing_subscriber::registry().with(guard.tracing_layer());
+    /// tracing::subscriber::with_default(subscriber, || {
+    ///     tracing::info_span!("from tracing").in_scope(|| {});
+    /// });
+    /// ```
+    #[cfg(feature = "tracing")]
+    pub fn tracing_layer<S>(&self) -> Option<crate::TracingLayer<S>>
+    where
+        S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+    {
+        self.provider().map(crate::tracing_bridge::layer)
+    }
+
+    /// Whether `init` installed iftracer's `tracing` subscriber globally (feature `tracing`; not
+    /// when the application had already set one).
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+    /// assert!(!guard.installed_tracing_subscriber());
+    /// ```
+    pub fn installed_tracing_subscriber(&self) -> bool {
+        self.pipeline
+            .as_ref()
+            .is_some_and(|p| p.installed_tracing_subscriber)
     }
 
     /// This pipeline's span counters.

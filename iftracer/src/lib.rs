@@ -46,6 +46,8 @@ pub mod llm;
 pub mod privacy;
 mod stats;
 mod switch;
+#[cfg(feature = "tracing")]
+mod tracing_bridge;
 mod vocabulary;
 
 /// The `opentelemetry` API crate iftracer is built on, so users never have to match versions.
@@ -63,6 +65,8 @@ pub use guard::TracerGuard;
 pub use instrument::refresh_global_tracer;
 pub use stats::{Stats, last_export_error, stats};
 pub use switch::is_enabled;
+#[cfg(feature = "tracing")]
+pub use tracing_bridge::TracingLayer;
 pub use vocabulary::{Vocabularies, vocabularies};
 
 #[cfg(feature = "macros")]
