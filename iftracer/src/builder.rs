@@ -389,6 +389,19 @@ impl IftracerBuilder {
         self
     }
 
+    /// Most attributes one span keeps (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, default 128, as in the
+    /// OpenTelemetry SDK); later ones are discarded as they are set and counted in the span's
+    /// `dropped_attributes_count`, so a span with 10,000 attributes still exports.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().max_attributes_per_span(256);
+    /// # drop(b);
+    /// ```
+    pub fn max_attributes_per_span(mut self, count: u32) -> Self {
+        self.settings.max_attributes_per_span = Some(count);
+        self
+    }
+
     /// Redacts these kinds of sensitive values from every string attribute of every span before
     /// export (`IFTRACER_REDACT=default` for all of them, or a list such as `ssn,email`).
     ///

@@ -8,6 +8,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -28,12 +29,89 @@ use prost::Message;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-/// How the receiver answers every export.
+/// How the receiver answers exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reply {
     Accept,
     /// gRPC `UNAUTHENTICATED` or HTTP 401, as a trace server does for a bad license key.
     RefuseCredentials,
+    /// gRPC `UNAVAILABLE` or HTTP 503: a collector restarting or overloaded.
+    Unavailable,
+    /// gRPC `RESOURCE_EXHAUSTED` with `RetryInfo`, or HTTP 429 with `Retry-After`, asking the
+    /// client to wait this many seconds.
+    Throttle {
+        seconds: u64,
+    },
+    /// This HTTP status (gRPC answers `UNAVAILABLE`).
+    HttpStatus(u16),
+    /// Accepts requests up to `limit` encoded bytes and refuses larger ones as a Go collector
+    /// does: gRPC `RESOURCE_EXHAUSTED` ("message larger than max"), HTTP 413.
+    TooLarge {
+        limit: usize,
+    },
+}
+
+/// How a receiver is set up; `Setup::default()` is an always-accepting plaintext receiver on a
+/// free port that keeps every request.
+#[derive(Clone)]
+pub struct Setup {
+    pub reply: Reply,
+    /// `Some(n)`: `reply` applies to the first `n` requests only, later ones are accepted.
+    pub times: Option<usize>,
+    /// 0 for any free port.
+    pub port: u16,
+    /// Keep each request for `received()`; off for load tests, where only counts matter.
+    pub keep: bool,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            reply: Reply::Accept,
+            times: None,
+            port: 0,
+            keep: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    Grpc,
+    Http,
+}
+
+/// What every connection of one receiver shares.
+struct State {
+    setup: Setup,
+    received: Mutex<Vec<Received>>,
+    /// Requests answered so far (for `Setup::times`).
+    requests: AtomicUsize,
+    /// Spans in accepted requests.
+    accepted_spans: AtomicUsize,
+}
+
+impl State {
+    /// The answer to the next request of `size` encoded bytes.
+    fn answer(&self, size: usize) -> Reply {
+        let n = self.requests.fetch_add(1, Ordering::SeqCst);
+        match (self.setup.reply, self.setup.times) {
+            (Reply::TooLarge { limit }, _) if size <= limit => Reply::Accept,
+            (reply, Some(times)) if n < times => reply,
+            (_, Some(_)) => Reply::Accept,
+            (reply, None) => reply,
+        }
+    }
+
+    fn record(&self, received: Received, reply: Reply) {
+        if reply == Reply::Accept {
+            self.accepted_spans
+                .fetch_add(received.span_count(), Ordering::SeqCst);
+        }
+        if self.setup.keep {
+            self.received.lock().unwrap().push(received);
+        }
+    }
 }
 
 /// One export request as it arrived.
@@ -44,6 +122,12 @@ pub struct Received {
     /// HTTP path (`/opentelemetry.proto.collector.trace.v1.TraceService/Export` for gRPC).
     pub path: String,
     pub request: ExportTraceServiceRequest,
+    /// When it arrived.
+    pub at: Instant,
+    /// Its encoded size in bytes.
+    pub size: usize,
+    /// Whether the receiver accepted it.
+    pub accepted: bool,
 }
 
 impl Received {
@@ -52,6 +136,15 @@ impl Received {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    pub fn span_count(&self) -> usize {
+        self.request
+            .resource_spans
+            .iter()
+            .flat_map(|rs| &rs.scope_spans)
+            .map(|ss| ss.spans.len())
+            .sum()
     }
 
     pub fn span_names(&self) -> Vec<String> {
@@ -122,8 +215,10 @@ impl Drop for TestCertificates {
 /// A running receiver; dropping it stops the server and its thread.
 pub struct Receiver {
     addr: SocketAddr,
-    tls: bool,
-    received: Arc<Mutex<Vec<Received>>>,
+    transport: Transport,
+    identity: Option<tonic::transport::Identity>,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    state: Arc<State>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -131,128 +226,94 @@ pub struct Receiver {
 impl Receiver {
     /// OTLP/gRPC on 127.0.0.1, TLS when `tls` is given.
     pub fn grpc(reply: Reply, tls: Option<&TestCertificates>) -> Receiver {
-        let identity = tls
-            .map(|c| tonic::transport::Identity::from_pem(&c.server_cert_pem, &c.server_key_pem));
-        Receiver::start(identity.is_some(), move |listener, received, stop| {
-            Box::pin(async move {
-                let mut server = tonic::transport::Server::builder();
-                if let Some(identity) = identity {
-                    server = server
-                        .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
-                        .unwrap();
-                }
-                server
-                    .add_service(TraceServiceServer::new(GrpcCollector { reply, received }))
-                    .serve_with_incoming_shutdown(
-                        tokio_stream::wrappers::TcpListenerStream::new(listener),
-                        async {
-                            let _ = stop.await;
-                        },
-                    )
-                    .await
-                    .unwrap();
-            })
-        })
+        let setup = Setup {
+            reply,
+            ..Setup::default()
+        };
+        Receiver::start(Transport::Grpc, setup, tls)
     }
 
     /// OTLP/HTTP (protobuf) on 127.0.0.1, TLS when `tls` is given.
     pub fn http(reply: Reply, tls: Option<&TestCertificates>) -> Receiver {
-        let acceptor = tls.map(tls_acceptor);
-        Receiver::start(acceptor.is_some(), move |listener, received, mut stop| {
-            Box::pin(async move {
-                loop {
-                    let (stream, _) = tokio::select! {
-                        _ = &mut stop => return,
-                        accepted = listener.accept() => match accepted {
-                            Ok(accepted) => accepted,
-                            Err(_) => continue,
-                        },
-                    };
-                    let received = Arc::clone(&received);
-                    let acceptor = acceptor.clone();
-                    tokio::spawn(async move {
-                        let service = service_fn(move |request| {
-                            handle_http(request, reply, Arc::clone(&received))
-                        });
-                        let http = hyper::server::conn::http1::Builder::new();
-                        match acceptor {
-                            Some(acceptor) => {
-                                if let Ok(stream) = acceptor.accept(stream).await {
-                                    let _ =
-                                        http.serve_connection(TokioIo::new(stream), service).await;
-                                }
-                            }
-                            None => {
-                                let _ = http.serve_connection(TokioIo::new(stream), service).await;
-                            }
-                        }
-                    });
-                }
-            })
-        })
+        let setup = Setup {
+            reply,
+            ..Setup::default()
+        };
+        Receiver::start(Transport::Http, setup, tls)
     }
 
-    fn start<F>(tls: bool, serve: F) -> Receiver
-    where
-        F: FnOnce(
-                TcpListener,
-                Arc<Mutex<Vec<Received>>>,
-                oneshot::Receiver<()>,
-            ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
-            + Send
-            + 'static,
-    {
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let (stop, stopped) = oneshot::channel();
+    /// OTLP/gRPC on 127.0.0.1, plaintext, set up as given.
+    pub fn grpc_with(setup: Setup) -> Receiver {
+        Receiver::start(Transport::Grpc, setup, None)
+    }
+
+    /// OTLP/HTTP on 127.0.0.1, plaintext, set up as given.
+    pub fn http_with(setup: Setup) -> Receiver {
+        Receiver::start(Transport::Http, setup, None)
+    }
+
+    fn start(transport: Transport, setup: Setup, tls: Option<&TestCertificates>) -> Receiver {
+        let identity = match (transport, tls) {
+            (Transport::Grpc, Some(c)) => Some(tonic::transport::Identity::from_pem(
+                &c.server_cert_pem,
+                &c.server_key_pem,
+            )),
+            _ => None,
+        };
+        let acceptor = match (transport, tls) {
+            (Transport::Http, Some(c)) => Some(tls_acceptor(c)),
+            _ => None,
+        };
+        let port = setup.port;
+        let mut receiver = Receiver {
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            transport,
+            identity,
+            acceptor,
+            state: Arc::new(State {
+                setup,
+                received: Mutex::new(Vec::new()),
+                requests: AtomicUsize::new(0),
+                accepted_spans: AtomicUsize::new(0),
+            }),
+            stop: None,
+            thread: None,
+        };
+        receiver.serve();
+        receiver
+    }
+
+    /// Starts serving on `self.addr` (a free port the first time, the same port after a stop).
+    fn serve(&mut self) {
+        let (stop, stopped) = oneshot::channel::<()>();
         let (ready, addr) = std::sync::mpsc::channel();
-        let thread_received = Arc::clone(&received);
+        let state = Arc::clone(&self.state);
+        let transport = self.transport;
+        let identity = self.identity.clone();
+        let acceptor = self.acceptor.clone();
+        let bind_to = self.addr;
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap();
             runtime.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                // tokio sets SO_REUSEADDR, so a restarted receiver gets its old port back.
+                let listener = TcpListener::bind(bind_to).await.unwrap();
                 ready.send(listener.local_addr().unwrap()).unwrap();
-                serve(listener, thread_received, stopped).await;
+                match transport {
+                    Transport::Grpc => serve_grpc(listener, state, identity, stopped).await,
+                    Transport::Http => serve_http(listener, state, acceptor, stopped).await,
+                }
             });
         });
-        let addr = addr.recv_timeout(Duration::from_secs(10)).unwrap();
-        Receiver {
-            addr,
-            tls,
-            received,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
+        self.addr = addr.recv_timeout(Duration::from_secs(10)).unwrap();
+        self.stop = Some(stop);
+        self.thread = Some(thread);
     }
 
-    /// `http://127.0.0.1:PORT`, or `https://…` for a TLS receiver.
-    pub fn endpoint(&self) -> String {
-        let scheme = if self.tls { "https" } else { "http" };
-        format!("{scheme}://{}", self.addr)
-    }
-
-    pub fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-
-    /// Waits until at least `spans` spans arrived (or 10 s passed) and returns the requests.
-    pub fn wait_for_spans(&self, spans: usize) -> Vec<Received> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let received = self.received();
-            let count: usize = received.iter().map(|r| r.span_names().len()).sum();
-            if count >= spans || Instant::now() > deadline {
-                return received;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
+    /// Stops the server (the port is closed: connections are refused) until `restart`.
+    pub fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -260,11 +321,126 @@ impl Drop for Receiver {
             let _ = thread.join();
         }
     }
+
+    /// Serves again on the same port, answering as set up, keeping what was received.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.serve();
+    }
+
+    /// `http://127.0.0.1:PORT`, or `https://…` for a TLS receiver.
+    pub fn endpoint(&self) -> String {
+        let tls = self.identity.is_some() || self.acceptor.is_some();
+        let scheme = if tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.state.received.lock().unwrap().clone()
+    }
+
+    /// Spans in the requests this receiver accepted (counted even when requests are not kept).
+    pub fn accepted_spans(&self) -> usize {
+        self.state.accepted_spans.load(Ordering::SeqCst)
+    }
+
+    /// Requests answered, accepted or not.
+    pub fn requests(&self) -> usize {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+
+    /// Waits until at least `spans` spans arrived (or 10 s passed) and returns the requests.
+    pub fn wait_for_spans(&self, spans: usize) -> Vec<Received> {
+        self.wait_for_accepted(spans, Duration::from_secs(10));
+        self.received()
+    }
+
+    /// Waits until at least `spans` spans were accepted or `limit` passed; returns the count.
+    pub fn wait_for_accepted(&self, spans: usize, limit: Duration) -> usize {
+        let deadline = Instant::now() + limit;
+        loop {
+            let count = self.accepted_spans();
+            if count >= spans || Instant::now() > deadline {
+                return count;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn serve_grpc(
+    listener: TcpListener,
+    state: Arc<State>,
+    identity: Option<tonic::transport::Identity>,
+    stopped: oneshot::Receiver<()>,
+) {
+    let mut server = tonic::transport::Server::builder();
+    if let Some(identity) = identity {
+        server = server
+            .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
+            .unwrap();
+    }
+    // tonic's own 4 MiB limit would answer before `Reply::TooLarge` could.
+    let service = TraceServiceServer::new(GrpcCollector { state })
+        .max_decoding_message_size(256 * 1024 * 1024);
+    server
+        .add_service(service)
+        .serve_with_incoming_shutdown(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            async {
+                let _ = stopped.await;
+            },
+        )
+        .await
+        .unwrap();
+}
+
+async fn serve_http(
+    listener: TcpListener,
+    state: Arc<State>,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    // Connections are tracked so that stopping closes them too, as a dead process would.
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut stopped => {
+                connections.abort_all();
+                return;
+            }
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(_) => continue,
+            },
+        };
+        let state = Arc::clone(&state);
+        let acceptor = acceptor.clone();
+        connections.spawn(async move {
+            let service = service_fn(move |request| handle_http(request, Arc::clone(&state)));
+            let http = hyper::server::conn::http1::Builder::new();
+            match acceptor {
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                    }
+                }
+                None => {
+                    let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                }
+            }
+        });
+    }
 }
 
 struct GrpcCollector {
-    reply: Reply,
-    received: Arc<Mutex<Vec<Received>>>,
+    state: Arc<State>,
 }
 
 #[tonic::async_trait]
@@ -280,24 +456,46 @@ impl TraceService for GrpcCollector {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
             .collect();
-        self.received.lock().unwrap().push(Received {
-            headers,
-            path: "/opentelemetry.proto.collector.trace.v1.TraceService/Export".to_owned(),
-            request: request.into_inner(),
-        });
-        match self.reply {
+        let request = request.into_inner();
+        let size = request.encoded_len();
+        let reply = self.state.answer(size);
+        self.state.record(
+            Received {
+                headers,
+                path: "/opentelemetry.proto.collector.trace.v1.TraceService/Export".to_owned(),
+                request,
+                at: Instant::now(),
+                size,
+                accepted: reply == Reply::Accept,
+            },
+            reply,
+        );
+        match reply {
             Reply::Accept => Ok(tonic::Response::new(ExportTraceServiceResponse {
                 partial_success: None,
             })),
             Reply::RefuseCredentials => Err(tonic::Status::unauthenticated("invalid license key")),
+            Reply::Unavailable | Reply::HttpStatus(_) => {
+                Err(tonic::Status::unavailable("collector restarting"))
+            }
+            Reply::Throttle { seconds } => {
+                use tonic_types::{ErrorDetails, StatusExt};
+                Err(tonic::Status::with_error_details(
+                    tonic::Code::ResourceExhausted,
+                    "slow down",
+                    ErrorDetails::with_retry_info(Some(Duration::from_secs(seconds))),
+                ))
+            }
+            Reply::TooLarge { limit } => Err(tonic::Status::resource_exhausted(format!(
+                "grpc: received message larger than max ({size} vs. {limit})"
+            ))),
         }
     }
 }
 
 async fn handle_http(
     request: hyper::Request<Incoming>,
-    reply: Reply,
-    received: Arc<Mutex<Vec<Received>>>,
+    state: Arc<State>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path().to_owned();
     let headers = request
@@ -309,19 +507,39 @@ async fn handle_http(
         Ok(body) => body.to_bytes(),
         Err(_) => return Ok(status(400)),
     };
+    let size = body.len();
     let Ok(decoded) = ExportTraceServiceRequest::decode(body) else {
         return Ok(status(400));
     };
-    received.lock().unwrap().push(Received {
-        headers,
-        path: path.clone(),
-        request: decoded,
-    });
-    if path != "/v1/traces" {
-        return Ok(status(404));
-    }
-    if reply == Reply::RefuseCredentials {
-        return Ok(status(401));
+    let reply = if path == "/v1/traces" {
+        state.answer(size)
+    } else {
+        Reply::HttpStatus(404)
+    };
+    state.record(
+        Received {
+            headers,
+            path,
+            request: decoded,
+            at: Instant::now(),
+            size,
+            accepted: reply == Reply::Accept,
+        },
+        reply,
+    );
+    match reply {
+        Reply::Accept => {}
+        Reply::RefuseCredentials => return Ok(status(401)),
+        Reply::Unavailable => return Ok(status(503)),
+        Reply::HttpStatus(code) => return Ok(status(code)),
+        Reply::TooLarge { .. } => return Ok(status(413)),
+        Reply::Throttle { seconds } => {
+            return Ok(hyper::Response::builder()
+                .status(429)
+                .header("retry-after", seconds.to_string())
+                .body(Full::new(Bytes::new()))
+                .unwrap());
+        }
     }
     let body = ExportTraceServiceResponse {
         partial_success: None,

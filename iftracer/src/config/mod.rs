@@ -96,6 +96,8 @@ pub(crate) const DEFAULT_MAX_EXPORT_BATCH_SIZE: usize = 512;
 pub(crate) const DEFAULT_SCHEDULED_DELAY: Duration = Duration::from_millis(5000);
 pub(crate) const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+/// The OpenTelemetry SDK's default span attribute count limit.
+pub(crate) const DEFAULT_MAX_ATTRIBUTES_PER_SPAN: u32 = 128;
 
 /// Values given to the builder; `None` means "take the environment or the default".
 #[derive(Debug, Clone, Default)]
@@ -121,6 +123,7 @@ pub(crate) struct Settings {
     pub(crate) vocabularies: Option<Vocabularies>,
     pub(crate) capture_content: Option<bool>,
     pub(crate) max_value_length: Option<usize>,
+    pub(crate) max_attributes_per_span: Option<u32>,
     pub(crate) redact: Option<Vec<Detector>>,
     pub(crate) redact_patterns: Vec<(String, String)>,
     pub(crate) id_hash_salt: Option<Secret>,
@@ -135,6 +138,7 @@ pub(crate) struct Config {
     pub(crate) export_mode: ExportMode,
     pub(crate) batch: BatchSettings,
     pub(crate) export_timeout: Duration,
+    pub(crate) max_attributes_per_span: u32,
     pub(crate) sampler: Sampler,
     pub(crate) shutdown_timeout: Duration,
     pub(crate) vocabularies: Vocabularies,
@@ -214,6 +218,7 @@ pub(crate) fn resolve(
         export_mode: settings.export_mode.unwrap_or_default(),
         batch: resolve_batch(settings, env)?,
         export_timeout,
+        max_attributes_per_span: resolve_attribute_limit(settings, env)?,
         sampler,
         shutdown_timeout,
         vocabularies: privacy::resolve_vocabularies(settings, env)?,
@@ -263,6 +268,25 @@ fn resolve_batch(settings: &Settings, env: &Env<'_>) -> Result<BatchSettings, Er
         max_export_batch_size,
         scheduled_delay,
     })
+}
+
+fn resolve_attribute_limit(settings: &Settings, env: &Env<'_>) -> Result<u32, Error> {
+    const EXPECTED: &str = "a whole number above 0 (at most 4294967295)";
+    let (value, setting) = match settings.max_attributes_per_span {
+        Some(value) => (value, Setting::Builder(".max_attributes_per_span()")),
+        None => match env.number::<u32>(OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, EXPECTED)? {
+            Some(value) => (value, Setting::Env(OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT)),
+            None => return Ok(DEFAULT_MAX_ATTRIBUTES_PER_SPAN),
+        },
+    };
+    if value == 0 {
+        return Err(Error::InvalidNumber {
+            setting,
+            value: "0".to_owned(),
+            expected: EXPECTED,
+        });
+    }
+    Ok(value)
 }
 
 fn positive_duration(

@@ -677,3 +677,34 @@ fn the_hash_salt_never_shows() {
     );
     assert!(!shown.contains("SALT-VALUE"), "{shown}");
 }
+
+#[test]
+fn attribute_count_limit_from_builder_then_env_then_default() {
+    let default = resolve_with(&Settings::default(), &[]).unwrap();
+    assert_eq!(default.max_attributes_per_span, 128);
+    let from_env = resolve_with(
+        &Settings::default(),
+        &[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "500")],
+    )
+    .unwrap();
+    assert_eq!(from_env.max_attributes_per_span, 500);
+    let builder = Settings {
+        max_attributes_per_span: Some(7),
+        ..Settings::default()
+    };
+    let explicit = resolve_with(&builder, &[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "500")]).unwrap();
+    assert_eq!(explicit.max_attributes_per_span, 7);
+    assert_eq!(
+        err(
+            &Settings::default(),
+            &[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "-1")]
+        ),
+        "invalid value \"-1\" for environment variable `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`: expected \
+         a whole number above 0 (at most 4294967295)"
+    );
+    let zero = Settings {
+        max_attributes_per_span: Some(0),
+        ..Settings::default()
+    };
+    assert!(err(&zero, &[]).contains("`.max_attributes_per_span()`"));
+}

@@ -1,10 +1,12 @@
 //! The HTTP client handed to `opentelemetry-otlp`: reqwest, sending iftracer's resolved headers
 //! (applied last, so builder values win over `OTEL_EXPORTER_OTLP_HEADERS`) and returning every
 //! response with its status. `opentelemetry-http`'s reqwest adapter turns a 401 or 429 into an
-//! opaque "network error"; passing the status through lets the exporter report it and honour
-//! `Retry-After`.
+//! opaque "network error"; passing the status through lets the exporter report it. Transient
+//! failures (connection errors, 429, 502, 503, 504) are retried here, honouring `Retry-After`,
+//! until the export timeout would run out (see [`retry`](crate::export::retry)).
 
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
@@ -12,14 +14,21 @@ use opentelemetry_http::{HttpClient, HttpError};
 
 use crate::config::headers::{Headers, is_secret};
 use crate::error::Error;
+use crate::export::retry::{self, Verdict};
 
 pub(crate) struct OtlpHttpClient {
     client: reqwest::Client,
     headers: HeaderMap,
+    /// How long one request may take, retries included: the export timeout.
+    retry_budget: Duration,
 }
 
 impl OtlpHttpClient {
-    pub(crate) fn new(client: reqwest::Client, headers: &Headers) -> Result<Self, Error> {
+    pub(crate) fn new(
+        client: reqwest::Client,
+        headers: &Headers,
+        retry_budget: Duration,
+    ) -> Result<Self, Error> {
         let mut map = HeaderMap::new();
         for (name, value) in headers.iter() {
             let name = HeaderName::from_bytes(name.as_bytes());
@@ -35,7 +44,43 @@ impl OtlpHttpClient {
         Ok(OtlpHttpClient {
             client,
             headers: map,
+            retry_budget,
         })
+    }
+
+    async fn send_once(&self, request: &Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+        let mut copy = Request::builder()
+            .method(request.method().clone())
+            .uri(request.uri().clone())
+            .version(request.version())
+            // The body is reference-counted: resending it copies no span data.
+            .body(request.body().clone())?;
+        *copy.headers_mut() = request.headers().clone();
+        let response = self
+            .client
+            .execute(reqwest::Request::try_from(copy)?)
+            .await?;
+        let mut reply = Response::builder().status(response.status());
+        if let Some(headers) = reply.headers_mut() {
+            *headers = response.headers().clone();
+        }
+        Ok(reply.body(response.bytes().await?)?)
+    }
+}
+
+/// Whether one attempt's outcome is worth another attempt.
+fn verdict(outcome: &Result<Response<Bytes>, HttpError>) -> Verdict {
+    match outcome {
+        Ok(response) => retry::http_verdict(
+            response.status().as_u16(),
+            response
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+        ),
+        // Refused or reset connections are what a restarting collector looks like. A timed-out
+        // attempt already used the budget, so the deadline check ends the loop.
+        Err(_) => Verdict::Retry { hint: None },
     }
 }
 
@@ -53,14 +98,7 @@ impl HttpClient for OtlpHttpClient {
         for (name, value) in &self.headers {
             request.headers_mut().insert(name.clone(), value.clone());
         }
-        let response = self
-            .client
-            .execute(reqwest::Request::try_from(request)?)
-            .await?;
-        let mut reply = Response::builder().status(response.status());
-        if let Some(headers) = reply.headers_mut() {
-            *headers = response.headers().clone();
-        }
-        Ok(reply.body(response.bytes().await?)?)
+        let deadline = Instant::now() + self.retry_budget;
+        retry::until_deadline(deadline, || self.send_once(&request), verdict).await
     }
 }

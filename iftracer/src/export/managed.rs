@@ -1,7 +1,10 @@
-//! Wraps any `SpanExporter`: runs its exports on iftracer's export thread, bounds each export by
-//! the export timeout, and counts the outcome.
+//! Wraps any `SpanExporter`: runs its exports on iftracer's export thread, keeps each request
+//! under the size collectors accept, bounds each request by the export timeout, and counts every
+//! span's outcome.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use opentelemetry_sdk::Resource;
@@ -9,6 +12,7 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 use crate::export::runtime::ExportRuntime;
+use crate::export::split::{self, MAX_REQUEST_BYTES, SPLIT_FLOOR_BYTES};
 use crate::stats::Counters;
 
 #[derive(Debug)]
@@ -40,25 +44,26 @@ impl<E: SpanExporter + 'static> SpanExporter for ManagedExporter<E> {
         &self,
         batch: Vec<SpanData>,
     ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
-        let count = batch.len();
-        let inner = Arc::clone(&self.inner);
-        let timeout = self.timeout;
-        let task = self.runtime.spawn(async move {
-            match tokio::time::timeout(timeout, inner.export(batch)).await {
-                Ok(result) => result,
-                Err(_) => Err(OTelSdkError::Timeout(timeout)),
-            }
-        });
+        // Spans of this batch not counted yet, so a task that dies midway counts only the rest.
+        let uncounted = Arc::new(AtomicUsize::new(batch.len()));
+        let delivery = Delivery {
+            inner: Arc::clone(&self.inner),
+            counters: Arc::clone(&self.counters),
+            timeout: self.timeout,
+            uncounted: Arc::clone(&uncounted),
+        };
+        let task = self.runtime.spawn(delivery.run(batch));
         let counters = Arc::clone(&self.counters);
         async move {
-            let result = match task.await {
+            match task.await {
                 Ok(result) => result,
-                Err(err) => Err(OTelSdkError::InternalFailure(format!(
-                    "the export task did not finish: {err}"
-                ))),
-            };
-            counters.record_export(count, result.as_ref().err().map(ToString::to_string));
-            result
+                Err(err) => {
+                    let error = format!("the export task did not finish: {err}");
+                    let rest = uncounted.swap(0, Ordering::Relaxed);
+                    counters.record_export(rest, Some(error.clone()));
+                    Err(OTelSdkError::InternalFailure(error))
+                }
+            }
         }
     }
 
@@ -76,4 +81,74 @@ impl<E: SpanExporter + 'static> SpanExporter for ManagedExporter<E> {
             inner.set_resource(resource);
         }
     }
+}
+
+/// One batch's way to the exporter, run on the export thread.
+struct Delivery<E> {
+    inner: Arc<E>,
+    counters: Arc<Counters>,
+    timeout: Duration,
+    uncounted: Arc<AtomicUsize>,
+}
+
+impl<E: SpanExporter> Delivery<E> {
+    /// Sends the batch as requests of acceptable size, one after the other. A request the
+    /// receiver refuses as too large is halved and resent, so one oversized span costs only
+    /// itself, not the spans that shared its batch. After a timeout the rest of the batch is
+    /// not tried: a receiver that hangs would only make each request wait as long again.
+    async fn run(self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let mut pending: VecDeque<(Vec<SpanData>, usize)> =
+            split::into_requests(batch, MAX_REQUEST_BYTES).into();
+        let mut first_error: Option<OTelSdkError> = None;
+        let mut gave_up: Option<String> = None;
+        while let Some((spans, size)) = pending.pop_front() {
+            let count = spans.len();
+            if let Some(error) = &gave_up {
+                self.count(count, Some(error.clone()));
+                continue;
+            }
+            // Copied only when large enough to be refused for size, to halve it if it is.
+            let spare = (count > 1 && size >= SPLIT_FLOOR_BYTES).then(|| spans.clone());
+            let result = match tokio::time::timeout(self.timeout, self.inner.export(spans)).await {
+                Ok(result) => result,
+                Err(_) => Err(OTelSdkError::Timeout(self.timeout)),
+            };
+            match (result, spare) {
+                (Err(err), Some(mut front)) if is_too_large(&err) => {
+                    let back = front.split_off(count / 2);
+                    let back_size = split::estimate_batch(&back);
+                    pending.push_front((back, back_size));
+                    pending.push_front((front, size.saturating_sub(back_size)));
+                }
+                (Ok(()), _) => self.count(count, None),
+                (Err(err), _) => {
+                    let message = err.to_string();
+                    if matches!(err, OTelSdkError::Timeout(_)) {
+                        gave_up = Some(message.clone());
+                    }
+                    self.count(count, Some(message));
+                    first_error.get_or_insert(err);
+                }
+            }
+        }
+        match first_error {
+            None => Ok(()),
+            Some(err) => Err(err),
+        }
+    }
+
+    fn count(&self, spans: usize, error: Option<String>) {
+        self.uncounted.fetch_sub(spans, Ordering::Relaxed);
+        self.counters.record_export(spans, error);
+    }
+}
+
+/// A receiver's "message too large": HTTP 413, gRPC `RESOURCE_EXHAUSTED` (grpc-go, and so the
+/// OpenTelemetry Collector) or `OUT_OF_RANGE` (tonic). `opentelemetry-otlp` reports both
+/// transports' failures as text, so the status is read from it.
+fn is_too_large(err: &OTelSdkError) -> bool {
+    let text = err.to_string();
+    text.contains("status code: 413")
+        || text.contains("gRPC code: ResourceExhausted")
+        || text.contains("gRPC code: OutOfRange")
 }

@@ -6,7 +6,10 @@ pub(crate) mod managed;
 #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
 pub(crate) mod otlp;
 pub(crate) mod processor;
+#[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
+pub(crate) mod retry;
 pub(crate) mod runtime;
+pub(crate) mod split;
 
 #[cfg(feature = "http-proto")]
 pub(crate) mod http_client;
@@ -117,6 +120,8 @@ pub(crate) fn build_provider(
     Ok(SdkTracerProvider::builder()
         .with_resource(resource)
         .with_sampler(config.sampler.to_sdk())
+        // Always set, so iftracer's environment source (not the process's) decides.
+        .with_max_attributes_per_span(config.max_attributes_per_span)
         .with_span_processor(IftracerProcessor::new(
             config.vocabularies,
             config.privacy.clone(),

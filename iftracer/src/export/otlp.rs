@@ -65,7 +65,8 @@ fn grpc(
         .with_tonic()
         .with_endpoint(config.endpoint.grpc_url())
         .with_timeout(timeout)
-        .with_interceptor(interceptor);
+        .with_interceptor(interceptor)
+        .with_retry_policy(crate::export::retry::grpc_policy());
     #[cfg(feature = "tls")]
     if config.endpoint.uses_tls() {
         let mut tls = tonic::transport::ClientTlsConfig::new().with_native_roots();
@@ -97,7 +98,7 @@ fn http(config: &OtlpConfig, timeout: Duration) -> Result<SpanExporter, Error> {
     let client = client
         .build()
         .map_err(|err| Error::Exporter(format!("cannot build the HTTP client: {err}")))?;
-    let client = OtlpHttpClient::new(client, &config.headers)?;
+    let client = OtlpHttpClient::new(client, &config.headers, timeout)?;
     SpanExporter::builder()
         .with_http()
         .with_endpoint(config.endpoint.http_url())
