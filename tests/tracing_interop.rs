@@ -228,9 +228,19 @@ fn init_installs_a_global_subscriber_once_and_then_coexists() {
         .init()
         .unwrap();
     assert!(guard.installed_tracing_subscriber());
-    // No thread-local subscriber here: the global one carries the span.
-    tracing::info_span!("through_the_global_subscriber").in_scope(|| {});
-    assert_eq!(exporter.get_finished_spans().unwrap().len(), 1);
+    // No thread-local subscriber here: the global one carries the span. Its default level
+    // filter (INFO) keeps DEBUG and TRACE spans, like those of h2 and hyper, out.
+    tracing::info_span!("through_the_global_subscriber").in_scope(|| {
+        tracing::debug_span!("debug_detail").in_scope(|| {});
+        tracing::trace_span!("trace_detail").in_scope(|| {});
+    });
+    let names: Vec<_> = exporter
+        .get_finished_spans()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name.into_owned())
+        .collect();
+    assert_eq!(names, ["through_the_global_subscriber"]);
     guard.shutdown().unwrap();
 
     // A subscriber is now set, so the next init leaves it alone.

@@ -83,6 +83,8 @@ pub struct IftracerBuilder {
     env: Option<Box<Lookup>>,
     global: Option<bool>,
     tracing_subscriber: Option<bool>,
+    #[cfg(feature = "tracing")]
+    tracing_level: Option<tracing::Level>,
     exporter: Option<ExporterFactory>,
     processors: Vec<ProcessorHook>,
 }
@@ -94,6 +96,7 @@ impl fmt::Debug for IftracerBuilder {
             .field("custom_env", &self.env.is_some())
             .field("global", &self.global)
             .field("tracing_subscriber", &self.tracing_subscriber)
+            .field("tracing_level", &self.tracing_level_name())
             .field("custom_exporter", &self.exporter.is_some())
             .field("extra_processors", &self.processors.len())
             .finish()
@@ -505,6 +508,27 @@ impl IftracerBuilder {
         self
     }
 
+    /// The most verbose `tracing` level whose spans the installed subscriber sends to this
+    /// pipeline (default `INFO`, so the `DEBUG` / `TRACE` spans of HTTP and gRPC stacks stay
+    /// out). Feature `tracing`.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().tracing_level(tracing::Level::DEBUG);
+    /// # drop(b);
+    /// ```
+    #[cfg(feature = "tracing")]
+    pub fn tracing_level(mut self, level: tracing::Level) -> Self {
+        self.tracing_level = Some(level);
+        self
+    }
+
+    fn tracing_level_name(&self) -> Option<&'static str> {
+        #[cfg(feature = "tracing")]
+        return self.tracing_level.map(|level| level.as_str());
+        #[cfg(not(feature = "tracing"))]
+        None
+    }
+
     /// Reads configuration variables from `lookup` instead of the process environment, e.g.
     /// from a config file already loaded into a map.
     ///
@@ -563,7 +587,10 @@ impl IftracerBuilder {
         #[cfg(feature = "tracing")]
         let installed_tracing_subscriber = global
             && self.tracing_subscriber.unwrap_or(true)
-            && crate::tracing_bridge::install_global(&provider);
+            && crate::tracing_bridge::install_global(
+                &provider,
+                self.tracing_level.unwrap_or(tracing::Level::INFO),
+            );
         #[cfg(not(feature = "tracing"))]
         let installed_tracing_subscriber = false;
         if global {

@@ -84,8 +84,9 @@ impl TracerGuard {
     }
 
     /// A layer that sends `tracing` spans to this pipeline, for an application that has its own
-    /// `tracing` subscriber: add it to the registry (`None` when tracing is off). Feature
-    /// `tracing`.
+    /// `tracing` subscriber: add it to the registry (`None` when tracing is off). Unfiltered:
+    /// give it your own filter, e.g. `.with_filter(LevelFilter::INFO)`, to keep the `DEBUG` /
+    /// `TRACE` spans of HTTP and gRPC stacks out. Feature `tracing`.
     ///
     /// ```
     /// use tracing_subscriber::layer::SubscriberExt;

@@ -24,10 +24,13 @@ where
     tracing_opentelemetry::layer().with_tracer(provider.tracer(SCOPE))
 }
 
-/// Installs `registry + layer` as the global subscriber; `false` when the application already
-/// set one (it then adds [`TracingLayer`] to its own registry).
-pub(crate) fn install_global(provider: &SdkTracerProvider) -> bool {
+/// Installs `registry + layer` (spans up to `level`) as the global subscriber; `false` when the
+/// application already set one (it then adds [`TracingLayer`] to its own registry).
+pub(crate) fn install_global(provider: &SdkTracerProvider, level: tracing::Level) -> bool {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::filter::LevelFilter;
     use tracing_subscriber::layer::SubscriberExt;
-    let subscriber = tracing_subscriber::registry().with(layer(provider));
+    let filtered = layer(provider).with_filter(LevelFilter::from_level(level));
+    let subscriber = tracing_subscriber::registry().with(filtered);
     tracing::subscriber::set_global_default(subscriber).is_ok()
 }

@@ -94,6 +94,12 @@ impl From<String> for Content {
     }
 }
 
+impl From<&String> for Content {
+    fn from(text: &String) -> Self {
+        Content::Text(text.clone())
+    }
+}
+
 impl From<Vec<Message>> for Content {
     fn from(messages: Vec<Message>) -> Self {
         Content::Messages(messages)

@@ -1,0 +1,166 @@
+//! Span names, attribute keys and the span-building helpers shared by the client, activity and
+//! workflow interceptors.
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use opentelemetry::global::{self, BoxedSpan, BoxedTracer};
+use opentelemetry::trace::{Link, Span, SpanBuilder, SpanKind, SpanRef, Status, Tracer};
+use opentelemetry::{Context, InstrumentationScope, KeyValue};
+
+/// Instrumentation scope of every span this crate creates: the scope Python's
+/// `TracingInterceptor` uses, so a backend groups Rust and Python spans together.
+pub const INSTRUMENTATION_SCOPE: &str = "temporalio.contrib.opentelemetry._interceptor";
+
+/// Attribute: the workflow id (`temporalWorkflowID`).
+pub const WORKFLOW_ID: &str = "temporalWorkflowID";
+/// Attribute: the workflow run id (`temporalRunID`).
+pub const RUN_ID: &str = "temporalRunID";
+/// Attribute: the activity id (`temporalActivityID`).
+pub const ACTIVITY_ID: &str = "temporalActivityID";
+/// Attribute: the update id (`temporalUpdateID`).
+pub const UPDATE_ID: &str = "temporalUpdateID";
+
+/// Span-name prefixes, joined to the type or handler name with `:` (`StartWorkflow:MyWorkflow`).
+pub mod names {
+    /// Client: start a workflow.
+    pub const START_WORKFLOW: &str = "StartWorkflow";
+    /// Client: signal-with-start.
+    pub const SIGNAL_WITH_START_WORKFLOW: &str = "SignalWithStartWorkflow";
+    /// Client: signal a workflow.
+    pub const SIGNAL_WORKFLOW: &str = "SignalWorkflow";
+    /// Client: query a workflow.
+    pub const QUERY_WORKFLOW: &str = "QueryWorkflow";
+    /// Client: start an update.
+    pub const START_WORKFLOW_UPDATE: &str = "StartWorkflowUpdate";
+    /// Client: update-with-start.
+    pub const START_UPDATE_WITH_START_WORKFLOW: &str = "StartUpdateWithStartWorkflow";
+    /// Worker: one activity attempt.
+    pub const RUN_ACTIVITY: &str = "RunActivity";
+    /// Workflow: the run starts.
+    pub const RUN_WORKFLOW: &str = "RunWorkflow";
+    /// Workflow: a signal arrives.
+    pub const HANDLE_SIGNAL: &str = "HandleSignal";
+    /// Workflow: a query arrives.
+    pub const HANDLE_QUERY: &str = "HandleQuery";
+    /// Workflow: an update is validated.
+    pub const VALIDATE_UPDATE: &str = "ValidateUpdate";
+    /// Workflow: an update is handled.
+    pub const HANDLE_UPDATE: &str = "HandleUpdate";
+    /// Workflow: the run completes or fails.
+    pub const COMPLETE_WORKFLOW: &str = "CompleteWorkflow";
+    /// Workflow: an activity or local activity is scheduled.
+    pub const START_ACTIVITY: &str = "StartActivity";
+    /// Workflow: a child workflow is started.
+    pub const START_CHILD_WORKFLOW: &str = "StartChildWorkflow";
+    /// Workflow: a child workflow is signalled.
+    pub const SIGNAL_CHILD_WORKFLOW: &str = "SignalChildWorkflow";
+    /// Workflow: an external workflow is signalled.
+    pub const SIGNAL_EXTERNAL_WORKFLOW: &str = "SignalExternalWorkflow";
+}
+
+/// `"{prefix}:{name}"`.
+pub(crate) fn span_name(prefix: &str, name: &str) -> String {
+    format!("{prefix}:{name}")
+}
+
+/// The tracer of the globally registered provider, under [`INSTRUMENTATION_SCOPE`]. Looked up
+/// on each use, so a provider installed after the interceptor was built is still used.
+pub(crate) fn tracer() -> BoxedTracer {
+    global::tracer_with_scope(
+        InstrumentationScope::builder(INSTRUMENTATION_SCOPE)
+            .with_version(env!("CARGO_PKG_VERSION"))
+            .build(),
+    )
+}
+
+/// What went wrong, in Python's terms: status description `"{kind}: {message}"`.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    pub kind: Cow<'static, str>,
+    pub message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(kind: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A failure named after the Rust type of `error` (last path segment).
+    pub(crate) fn of<E: std::fmt::Display>(error: &E) -> Self {
+        let full = std::any::type_name::<E>();
+        let short = full.rsplit("::").next().unwrap_or(full);
+        Self::new(short.to_owned(), error.to_string())
+    }
+
+    fn event_attributes(&self) -> Vec<KeyValue> {
+        vec![
+            KeyValue::new("exception.type", self.kind.to_string()),
+            KeyValue::new("exception.message", self.message.clone()),
+            KeyValue::new("exception.escaped", false),
+        ]
+    }
+
+    /// Adds the `exception` event at `time` (or now).
+    pub(crate) fn record_event(&self, span: &mut BoxedSpan, time: Option<SystemTime>) {
+        match time {
+            Some(time) => span.add_event_with_timestamp("exception", time, self.event_attributes()),
+            None => span.add_event("exception", self.event_attributes()),
+        }
+    }
+
+    /// Adds the `exception` event and sets status Error `"{kind}: {message}"`, as Python does on
+    /// client and activity spans.
+    pub(crate) fn record_on(&self, span: &SpanRef<'_>) {
+        span.add_event("exception", self.event_attributes());
+        span.set_status(Status::error(format!("{}: {}", self.kind, self.message)));
+    }
+}
+
+/// A span to create.
+pub(crate) struct SpanSpec {
+    pub name: String,
+    pub kind: SpanKind,
+    pub attributes: Vec<KeyValue>,
+    pub links: Vec<Link>,
+}
+
+impl SpanSpec {
+    pub(crate) fn new(name: String, kind: SpanKind, attributes: Vec<KeyValue>) -> Self {
+        Self {
+            name,
+            kind,
+            attributes,
+            links: Vec::new(),
+        }
+    }
+
+    /// Adds a link to the span of `cx`, when it has a valid one.
+    pub(crate) fn link_to(mut self, cx: Option<&Context>) -> Self {
+        use opentelemetry::trace::TraceContextExt;
+        if let Some(cx) = cx {
+            let sc = cx.span().span_context().clone();
+            if sc.is_valid() {
+                self.links.push(Link::with_context(sc));
+            }
+        }
+        self
+    }
+
+    /// Starts the span under `parent` (at `start`, or now).
+    pub(crate) fn start(self, parent: &Context, start: Option<SystemTime>) -> BoxedSpan {
+        let mut builder = SpanBuilder::from_name(self.name)
+            .with_kind(self.kind)
+            .with_attributes(self.attributes);
+        if !self.links.is_empty() {
+            builder = builder.with_links(self.links);
+        }
+        if let Some(start) = start {
+            builder = builder.with_start_time(start);
+        }
+        tracer().build_with_context(builder, parent)
+    }
+}

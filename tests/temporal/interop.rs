@@ -1,0 +1,213 @@
+//! One trace across languages: the `temporal_agent` example (Rust, iftracer-temporal, OTLP to
+//! an in-process receiver) with the real Python `temporalio` SDK and its `TracingInterceptor`
+//! on the other side. The merged tree must match the Python-only run's.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::harness::{Harness, check, expect_tree, unique};
+use crate::process::Process;
+use crate::spans::{self, SpanRec, named};
+use crate::support::{Receiver, Reply};
+use crate::tools;
+
+type Scenario = (&'static str, fn(&Harness) -> Result<(), String>);
+
+pub const ALL: &[Scenario] = &[
+    ("python_only_reference_run", python_only_reference_run),
+    ("python_client_to_rust_worker", python_client_to_rust_worker),
+    ("rust_client_to_python_worker", rust_client_to_python_worker),
+];
+
+/// What Python's client and worker produce together (sdk-python's tree, plus the activity's own
+/// LLM span).
+const REFERENCE: &str = "
+    ask_agent [INTERNAL]
+      StartWorkflow:AgentWorkflow [CLIENT]
+        CompleteWorkflow:AgentWorkflow [INTERNAL]
+        RunWorkflow:AgentWorkflow [SERVER]
+        StartActivity:llm_activity [CLIENT]
+          RunActivity:llm_activity [SERVER]
+            chat simulated-llm [CLIENT]
+";
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn python(h: &Harness, args: &[&str]) -> Command {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/temporal/interop.py");
+    let mut command = Command::new(&h.tools.python);
+    command.arg(script).args(args);
+    command
+}
+
+fn example(
+    h: &Harness,
+    receiver: &Receiver,
+    args: &[&str],
+    task_queue: &str,
+) -> Result<Command, String> {
+    let mut command = Command::new(tools::example("temporal_agent")?);
+    command
+        .args(args)
+        .env("TEMPORAL_ADDRESS", &h.server.address)
+        .env("TEMPORAL_TASK_QUEUE", task_queue)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+        .env("OTEL_SERVICE_NAME", "rust-side");
+    Ok(command)
+}
+
+fn received(receiver: &Receiver) -> Vec<SpanRec> {
+    receiver
+        .received()
+        .iter()
+        .flat_map(|r| spans::from_otlp(&r.request))
+        .collect()
+}
+
+/// The trace of the only `ask_agent` span.
+fn agent_trace(spans: &[SpanRec]) -> Result<Vec<SpanRec>, String> {
+    let roots = named(spans, "ask_agent");
+    check(roots.len() == 1, || {
+        format!("one ask_agent span expected, got {}", roots.len())
+    })?;
+    Ok(spans::of_trace(spans, &roots[0].trace_id))
+}
+
+/// The Temporal attribute keys of each span, by name: they must match across languages.
+fn temporal_keys(spans: &[SpanRec]) -> BTreeSet<(String, Vec<String>)> {
+    spans
+        .iter()
+        .map(|s| {
+            let keys = s
+                .attributes
+                .keys()
+                .filter(|k| k.starts_with("temporal"))
+                .cloned()
+                .collect();
+            (s.name.clone(), keys)
+        })
+        .collect()
+}
+
+fn python_only(h: &Harness) -> Result<Vec<SpanRec>, String> {
+    let id = unique("py-only");
+    let queue = unique("py-only-queue");
+    let run = Process::spawn(
+        "python-only run",
+        python(h, &["python-only", &h.server.address, &queue, &id]),
+    )?;
+    let out = run.finish(TIMEOUT)?;
+    agent_trace(&spans::from_python_json(&out)?)
+}
+
+fn python_only_reference_run(h: &Harness) -> Result<(), String> {
+    let trace = python_only(h)?;
+    expect_tree(&trace, REFERENCE)
+}
+
+fn matches_reference(merged: &[SpanRec], h: &Harness) -> Result<(), String> {
+    expect_tree(merged, REFERENCE)?;
+    let reference = python_only(h)?;
+    check(temporal_keys(merged) == temporal_keys(&reference), || {
+        format!(
+            "Temporal attributes differ from the Python-only run:\n{:?}\nvs\n{:?}",
+            temporal_keys(merged),
+            temporal_keys(&reference)
+        )
+    })
+}
+
+fn python_client_to_rust_worker(h: &Harness) -> Result<(), String> {
+    let receiver = Receiver::grpc(Reply::Accept, None);
+    let queue = unique("rust-worker-queue");
+    let worker = Process::spawn(
+        "temporal_agent worker",
+        example(h, &receiver, &["worker"], &queue)?,
+    )?;
+    worker.wait_for("worker serving", TIMEOUT)?;
+    let id = unique("py-client");
+    let client = Process::spawn(
+        "python client",
+        python(h, &["client", &h.server.address, &queue, &id]),
+    )?;
+    let python_spans = spans::from_python_json(&client.finish(TIMEOUT)?)?;
+    worker.terminate(TIMEOUT)?;
+
+    let rust_spans = received(&receiver);
+    let mut all = python_spans.clone();
+    all.extend(rust_spans.iter().cloned());
+    let merged = agent_trace(&all)?;
+    matches_reference(&merged, h)?;
+    // The worker's spans came from Rust.
+    for name in [
+        "RunWorkflow:AgentWorkflow",
+        "RunActivity:llm_activity",
+        "chat simulated-llm",
+    ] {
+        check(!named(&rust_spans, name).is_empty(), || {
+            format!("{name} not from the Rust worker")
+        })?;
+    }
+    let run_activity = &named(&merged, "RunActivity:llm_activity")[0];
+    check(
+        run_activity.attr("x-session-id") == Some(id.as_str()),
+        || {
+            format!(
+                "RunActivity x-session-id {:?}",
+                run_activity.attr("x-session-id")
+            )
+        },
+    )?;
+    let llm = &named(&merged, "chat simulated-llm")[0];
+    check(
+        llm.attr("gen_ai.conversation.id") == Some(id.as_str()),
+        || {
+            format!(
+                "the LLM span groups under the workflow: {:?}",
+                llm.attributes
+            )
+        },
+    )
+}
+
+fn rust_client_to_python_worker(h: &Harness) -> Result<(), String> {
+    let receiver = Receiver::grpc(Reply::Accept, None);
+    let queue = unique("py-worker-queue");
+    let worker = Process::spawn(
+        "python worker",
+        python(h, &["worker", &h.server.address, &queue]),
+    )?;
+    worker.wait_for("ready", TIMEOUT)?;
+    let id = unique("rust-client");
+    let mut command = example(
+        h,
+        &receiver,
+        &["client", "What does OpenTelemetry do?"],
+        &queue,
+    )?;
+    command.env("TEMPORAL_WORKFLOW_ID", &id);
+    let answer = Process::spawn("temporal_agent client", command)?.finish(TIMEOUT)?;
+    check(
+        answer.contains("A simulated answer to: What does OpenTelemetry do?"),
+        || format!("the client printed {answer:?}"),
+    )?;
+    let python_spans = spans::from_python_json(&worker.close_stdin(TIMEOUT)?)?;
+
+    let rust_spans = received(&receiver);
+    let mut all = rust_spans.clone();
+    all.extend(python_spans.iter().cloned());
+    let merged = agent_trace(&all)?;
+    matches_reference(&merged, h)?;
+    for name in ["ask_agent", "StartWorkflow:AgentWorkflow"] {
+        check(!named(&rust_spans, name).is_empty(), || {
+            format!("{name} not from the Rust client")
+        })?;
+    }
+    check(
+        !named(&python_spans, "RunActivity:llm_activity").is_empty(),
+        || "RunActivity not from the Python worker".into(),
+    )
+}

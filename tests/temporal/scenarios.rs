@@ -1,0 +1,355 @@
+//! Rust client and Rust worker: the whole span tree of each Temporal feature, as Python's
+//! `TracingInterceptor` produces it (sdk-python `tests/contrib/opentelemetry`).
+
+use std::collections::HashSet;
+
+use temporalio_client::{
+    UntypedWorkflow, WorkflowExecuteUpdateOptions, WorkflowFetchHistoryOptions,
+    WorkflowGetResultOptions, WorkflowQueryOptions, WorkflowSignalOptions, WorkflowStartOptions,
+};
+use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
+
+use crate::harness::{Harness, TASK_QUEUE, check, expect_tree, unique};
+use crate::spans::{SpanRec, named};
+use crate::workflows::{
+    ChildWorkflow, ContinueWorkflow, MessageWorkflow, ParentWorkflow, RetryWorkflow,
+};
+
+type Scenario = (&'static str, fn(&Harness) -> Result<(), String>);
+
+pub const ALL: &[Scenario] = &[
+    (
+        "workflow_and_activity_with_a_retry",
+        workflow_and_activity_with_a_retry,
+    ),
+    ("signal_query_and_update", signal_query_and_update),
+    (
+        "child_workflow_and_its_signals",
+        child_workflow_and_its_signals,
+    ),
+    ("continue_as_new", continue_as_new),
+    (
+        "replaying_a_history_emits_no_span",
+        replaying_a_history_emits_no_span,
+    ),
+];
+
+fn start_options(workflow_id: &str) -> WorkflowStartOptions {
+    WorkflowStartOptions::new(TASK_QUEUE, workflow_id).build()
+}
+
+/// Workflow-side spans: zero duration (deterministic workflow time), the workflow id and a run
+/// id, no status.
+fn check_workflow_spans(spans: &[SpanRec], workflow_id: &str) -> Result<(), String> {
+    let prefixes = [
+        "RunWorkflow:",
+        "CompleteWorkflow:",
+        "StartActivity:",
+        "StartChildWorkflow:",
+        "SignalChildWorkflow:",
+        "SignalExternalWorkflow:",
+        "HandleSignal:",
+        "ValidateUpdate:",
+        "HandleUpdate:",
+        "HandleQuery:",
+    ];
+    for span in spans {
+        if !prefixes.iter().any(|p| span.name.starts_with(p)) {
+            continue;
+        }
+        let is_child_workflow_span = span.attr("temporalWorkflowID") != Some(workflow_id);
+        check(
+            span.attr("temporalWorkflowID")
+                .is_some_and(|id| id.starts_with(workflow_id)),
+            || {
+                format!(
+                    "{} has temporalWorkflowID {:?}",
+                    span.name,
+                    span.attr("temporalWorkflowID")
+                )
+            },
+        )?;
+        check(
+            span.attr("temporalRunID").is_some_and(|id| !id.is_empty()),
+            || {
+                format!(
+                    "{} lacks temporalRunID ({is_child_workflow_span})",
+                    span.name
+                )
+            },
+        )?;
+        check(span.status == "UNSET", || {
+            format!("{} has status {}", span.name, span.status)
+        })?;
+        if !span.name.starts_with("HandleQuery:") {
+            check(span.duration_ns() == 0, || {
+                format!("{} lasts {} ns, not zero", span.name, span.duration_ns())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn workflow_and_activity_with_a_retry(h: &Harness) -> Result<(), String> {
+    let id = unique("retry");
+    let (result, trace) = h.traced(async {
+        let handle = h
+            .client
+            .start_workflow(RetryWorkflow::run, "hello".to_owned(), start_options(&id))
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    check(result? == "hello on attempt 2", || {
+        "unexpected result".into()
+    })?;
+    let spans = h.trace(&trace);
+    expect_tree(
+        &spans,
+        "
+        scenario [INTERNAL]
+          StartWorkflow:RetryWorkflow [CLIENT]
+            CompleteWorkflow:RetryWorkflow [INTERNAL]
+            RunWorkflow:RetryWorkflow [SERVER]
+            StartActivity:flaky_activity [CLIENT]
+              RunActivity:flaky_activity [SERVER]
+              RunActivity:flaky_activity [SERVER]
+        ",
+    )?;
+    check_workflow_spans(&spans, &id)?;
+    let start = &named(&spans, "StartWorkflow:RetryWorkflow")[0];
+    check(
+        start.attr("temporalWorkflowID") == Some(id.as_str()),
+        || format!("StartWorkflow attributes {:?}", start.attributes),
+    )?;
+    check(start.attr("temporalRunID").is_none(), || {
+        "client spans carry no run id (as in Python)".into()
+    })?;
+    let attempts = named(&spans, "RunActivity:flaky_activity");
+    let failed: Vec<_> = attempts.iter().filter(|s| s.status == "ERROR").collect();
+    check(failed.len() == 1, || {
+        format!("one failed attempt expected: {attempts:#?}")
+    })?;
+    check(failed[0].events.contains(&"exception".to_owned()), || {
+        "the failed attempt has an exception event".into()
+    })?;
+    for attempt in attempts {
+        for (key, value) in [
+            ("temporalWorkflowID", id.as_str()),
+            ("x-session-id", id.as_str()),
+            ("gen_ai.conversation.id", id.as_str()),
+            ("temporalActivityID", "1"),
+        ] {
+            check(attempt.attr(key) == Some(value), || {
+                format!(
+                    "RunActivity {key} = {:?}, expected {value}",
+                    attempt.attr(key)
+                )
+            })?;
+        }
+        check(attempt.attr("temporalActivityType").is_none(), || {
+            "Python puts no activity type on RunActivity".into()
+        })?;
+    }
+    Ok(())
+}
+
+fn signal_query_and_update(h: &Harness) -> Result<(), String> {
+    let id = unique("messages");
+    let (result, trace) = h.traced(async {
+        let handle = h
+            .client
+            .start_workflow(MessageWorkflow::run, "start".to_owned(), start_options(&id))
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .signal(
+                MessageWorkflow::signal,
+                "one".to_owned(),
+                WorkflowSignalOptions::default(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let seen = handle
+            .query(MessageWorkflow::query, (), WorkflowQueryOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .execute_update(
+                MessageWorkflow::update,
+                "finish".to_owned(),
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let signals = handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>((seen, signals))
+    });
+    let (seen, signals) = result?;
+    check(seen == 1 && signals == 1, || {
+        format!("query {seen}, result {signals}")
+    })?;
+    let spans = h.trace(&trace);
+    // Handlers are siblings under StartWorkflow and link to the request; HandleQuery is the
+    // query's child and links to StartWorkflow (Python's choices).
+    expect_tree(
+        &spans,
+        "
+        scenario [INTERNAL]
+          QueryWorkflow:query [CLIENT]
+            HandleQuery:query [SERVER] (links: StartWorkflow:MessageWorkflow)
+          SignalWorkflow:signal [CLIENT]
+          StartWorkflow:MessageWorkflow [CLIENT]
+            CompleteWorkflow:MessageWorkflow [INTERNAL]
+            HandleSignal:signal [SERVER] (links: SignalWorkflow:signal)
+            HandleUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
+            RunWorkflow:MessageWorkflow [SERVER]
+            ValidateUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
+          StartWorkflowUpdate:update [CLIENT]
+        ",
+    )?;
+    check_workflow_spans(&spans, &id)
+}
+
+fn child_workflow_and_its_signals(h: &Harness) -> Result<(), String> {
+    let id = unique("parent");
+    let (result, trace) = h.traced(async {
+        let handle = h
+            .client
+            .start_workflow(
+                ParentWorkflow::run,
+                "child input".to_owned(),
+                start_options(&id),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    check(result? == "child input", || "unexpected result".into())?;
+    let spans = h.trace(&trace);
+    expect_tree(
+        &spans,
+        "
+        scenario [INTERNAL]
+          StartWorkflow:ParentWorkflow [CLIENT]
+            CompleteWorkflow:ParentWorkflow [INTERNAL]
+            RunWorkflow:ParentWorkflow [SERVER]
+            SignalChildWorkflow:greet [SERVER]
+            SignalExternalWorkflow:greet [CLIENT]
+            StartChildWorkflow:ChildWorkflow [CLIENT]
+              CompleteWorkflow:ChildWorkflow [INTERNAL]
+              HandleSignal:greet [SERVER] (links: SignalChildWorkflow:greet)
+              HandleSignal:greet [SERVER] (links: SignalExternalWorkflow:greet)
+              RunWorkflow:ChildWorkflow [SERVER]
+              StartActivity:echo_activity [CLIENT]
+                RunActivity:echo_activity [SERVER]
+        ",
+    )?;
+    check_workflow_spans(&spans, &id)?;
+    let child_id = format!("{id}-child");
+    let child_run = &named(&spans, "RunWorkflow:ChildWorkflow")[0];
+    check(
+        child_run.attr("temporalWorkflowID") == Some(child_id.as_str()),
+        || format!("child RunWorkflow attributes {:?}", child_run.attributes),
+    )
+}
+
+fn continue_as_new(h: &Harness) -> Result<(), String> {
+    let id = unique("continue");
+    let (result, trace) = h.traced(async {
+        let handle = h
+            .client
+            .start_workflow(ContinueWorkflow::run, 0, start_options(&id))
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    check(result? == 1, || "the second run returns 1".into())?;
+    let spans = h.trace(&trace);
+    // Every run sits under the original StartWorkflow; only the last one completes.
+    expect_tree(
+        &spans,
+        "
+        scenario [INTERNAL]
+          StartWorkflow:ContinueWorkflow [CLIENT]
+            CompleteWorkflow:ContinueWorkflow [INTERNAL]
+            RunWorkflow:ContinueWorkflow [SERVER]
+            RunWorkflow:ContinueWorkflow [SERVER]
+            StartActivity:echo_activity [CLIENT]
+              RunActivity:echo_activity [SERVER]
+            StartActivity:echo_activity [CLIENT]
+              RunActivity:echo_activity [SERVER]
+        ",
+    )?;
+    check_workflow_spans(&spans, &id)?;
+    let runs: HashSet<_> = named(&spans, "RunWorkflow:ContinueWorkflow")
+        .iter()
+        .filter_map(|s| s.attr("temporalRunID").map(str::to_owned))
+        .collect();
+    check(runs.len() == 2, || format!("two runs expected: {runs:?}"))
+}
+
+/// Replaying a finished workflow's history with the interceptor succeeds (tracing does not
+/// change what the workflow does) and emits no span.
+fn replaying_a_history_emits_no_span(h: &Harness) -> Result<(), String> {
+    let id = unique("replayed");
+    let (result, _trace) = h.traced(async {
+        let handle = h
+            .client
+            .start_workflow(
+                ParentWorkflow::run,
+                "replayed".to_owned(),
+                start_options(&id),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    result?;
+    let about_this = |spans: Vec<SpanRec>| {
+        spans
+            .into_iter()
+            .filter(|s| {
+                s.attr("temporalWorkflowID")
+                    .is_some_and(|w| w.starts_with(&id))
+            })
+            .count()
+    };
+    let before = about_this(h.spans());
+    check(before > 0, || "the run itself was traced".into())?;
+    for workflow_id in [id.clone(), format!("{id}-child")] {
+        let history = h
+            .client
+            .get_workflow_handle::<UntypedWorkflow>(workflow_id.clone())
+            .fetch_history(WorkflowFetchHistoryOptions::default());
+        let mut options = WorkflowReplayerOptions::new().build();
+        options
+            .register_workflow::<ParentWorkflow>()
+            .and_then(|o| o.register_workflow::<ChildWorkflow>())
+            .map_err(|e| e.to_string())?
+            .workflow_interceptor(h.tracing.workflow_interceptor());
+        let replayer = WorkflowReplayer::new(options).map_err(|e| e.to_string())?;
+        h.runtime
+            .block_on(replayer.replay_workflow(history))
+            .map_err(|e| format!("replaying {workflow_id} with tracing failed: {e}"))?;
+    }
+    let after = about_this(h.spans());
+    check(after == before, || {
+        format!("replay emitted {} spans", after.saturating_sub(before))
+    })
+}

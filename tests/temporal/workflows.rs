@@ -1,0 +1,181 @@
+//! The workflows and activities of the Rust-only scenarios, served by the harness's worker.
+//! Names are explicit, like a cross-language deployment would set them.
+
+use std::time::Duration;
+
+use temporalio_common::error::ApplicationFailure;
+use temporalio_macros::{activities, workflow, workflow_methods};
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+use temporalio_sdk::{
+    ActivityOptions, ChildWorkflowOptions, ContinueAsNewOptions, LocalActivityOptions,
+    SignalWorkflowOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView,
+    WorkflowResult,
+};
+
+pub struct TestActivities;
+
+#[activities]
+impl TestActivities {
+    /// Fails its first attempt, succeeds on the retry.
+    #[activity(name = "flaky_activity")]
+    pub async fn flaky(ctx: ActivityContext, input: String) -> Result<String, ActivityError> {
+        if ctx.info().attempt == 1 {
+            let failure = ApplicationFailure::builder("first attempt fails")
+                .type_name("FlakyError".to_owned())
+                .next_retry_delay(Duration::from_millis(50))
+                .build();
+            return Err(ActivityError::application(failure));
+        }
+        Ok(format!("{input} on attempt {}", ctx.info().attempt))
+    }
+
+    #[activity(name = "echo_activity")]
+    pub async fn echo(_ctx: ActivityContext, input: String) -> Result<String, ActivityError> {
+        Ok(input)
+    }
+}
+
+fn activity_options() -> ActivityOptions {
+    ActivityOptions::start_to_close_timeout(Duration::from_secs(10))
+}
+
+/// An activity that needs a retry.
+#[workflow]
+#[derive(Default)]
+pub struct RetryWorkflow;
+
+#[workflow_methods]
+impl RetryWorkflow {
+    #[run(name = "RetryWorkflow")]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
+        Ok(ctx
+            .execute_activity(TestActivities::flaky, input, activity_options())
+            .await?)
+    }
+}
+
+/// Waits for a signal and an update; answers a query.
+#[workflow]
+#[derive(Default)]
+pub struct MessageWorkflow {
+    signals: u32,
+    finished: bool,
+}
+
+#[workflow_methods]
+impl MessageWorkflow {
+    #[run(name = "MessageWorkflow")]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, _input: String) -> WorkflowResult<u32> {
+        ctx.wait_condition(|s| s.signals >= 1 && s.finished).await?;
+        Ok(ctx.state(|s| s.signals))
+    }
+
+    #[signal(name = "signal")]
+    pub fn signal(&mut self, _ctx: &mut SyncWorkflowContext<Self>, _input: String) {
+        self.signals += 1;
+    }
+
+    #[query(name = "query")]
+    pub fn query(&self, _ctx: &WorkflowContextView) -> u32 {
+        self.signals
+    }
+
+    #[update_validator(update)]
+    fn validate_update(
+        &self,
+        _ctx: &WorkflowContextView,
+        input: &String,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if input.is_empty() {
+            Err("empty update".into())
+        } else {
+            Ok(())
+        }
+    }
+
+    #[update(name = "update")]
+    pub fn update(&mut self, _ctx: &mut SyncWorkflowContext<Self>, _input: String) -> u32 {
+        self.finished = true;
+        self.signals
+    }
+}
+
+/// Starts a child, signals it through its handle and as an external workflow.
+#[workflow]
+#[derive(Default)]
+pub struct ParentWorkflow;
+
+#[workflow_methods]
+impl ParentWorkflow {
+    #[run(name = "ParentWorkflow")]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
+        let child_id = format!("{}-child", ctx.workflow_id());
+        let child = ctx
+            .start_child_workflow(
+                ChildWorkflow::run,
+                input,
+                ChildWorkflowOptions::workflow_id(child_id.clone()),
+            )
+            .await?;
+        child
+            .signal(
+                ChildWorkflow::greet,
+                "from the handle".to_owned(),
+                SignalWorkflowOptions::default(),
+            )
+            .await?;
+        ctx.external_workflow(child_id, None)
+            .signal(
+                ChildWorkflow::greet,
+                "as an external workflow".to_owned(),
+                SignalWorkflowOptions::default(),
+            )
+            .await?;
+        Ok(child.result().await?)
+    }
+}
+
+/// Waits for two signals, then runs a local activity.
+#[workflow]
+#[derive(Default)]
+pub struct ChildWorkflow {
+    greetings: u32,
+}
+
+#[workflow_methods]
+impl ChildWorkflow {
+    #[run(name = "ChildWorkflow")]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
+        ctx.wait_condition(|s| s.greetings >= 2).await?;
+        Ok(ctx
+            .execute_local_activity(TestActivities::echo, input, LocalActivityOptions::default())
+            .await?)
+    }
+
+    #[signal(name = "greet")]
+    pub fn greet(&mut self, _ctx: &mut SyncWorkflowContext<Self>, _input: String) {
+        self.greetings += 1;
+    }
+}
+
+/// Runs an activity, continues as new once, runs it again.
+#[workflow]
+#[derive(Default)]
+pub struct ContinueWorkflow;
+
+#[workflow_methods]
+impl ContinueWorkflow {
+    #[run(name = "ContinueWorkflow")]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, run: u32) -> WorkflowResult<u32> {
+        ctx.execute_activity(
+            TestActivities::echo,
+            format!("run {run}"),
+            activity_options(),
+        )
+        .await?;
+        if run == 0 {
+            ctx.continue_as_new(1, ContinueAsNewOptions::default())?;
+        }
+        Ok(run)
+    }
+}
