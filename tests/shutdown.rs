@@ -152,3 +152,125 @@ fn spans_lost_at_a_timed_out_shutdown_are_counted_as_dropped() {
     );
     drop(provider);
 }
+
+/// A listener that completes TCP handshakes (kernel backlog) and never answers.
+fn hanging_endpoint() -> (std::net::TcpListener, String) {
+    let hanging = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", hanging.local_addr().unwrap());
+    (hanging, endpoint)
+}
+
+#[test]
+fn shutdown_is_bounded_when_the_receiver_hangs_over_http() {
+    let (_hanging, endpoint) = hanging_endpoint();
+    let timeout = Duration::from_millis(300);
+    let guard = builder(endpoint)
+        .protocol(iftracer::Protocol::HttpProtobuf)
+        .shutdown_timeout(timeout)
+        .export_timeout(Duration::from_secs(30))
+        .init()
+        .unwrap();
+    guard
+        .provider()
+        .unwrap()
+        .tracer("shutdown-test")
+        .in_span("lost", |_| {});
+    let started = Instant::now();
+    assert!(guard.shutdown().is_err());
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(guard.stats().spans_dropped, 1);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn shutdown_is_bounded_inside_a_current_thread_runtime() {
+    let (_hanging, endpoint) = hanging_endpoint();
+    assert_bounded_shutdown(endpoint);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_is_bounded_inside_a_multi_thread_runtime() {
+    let (_hanging, endpoint) = hanging_endpoint();
+    assert_bounded_shutdown(endpoint);
+}
+
+#[test]
+fn retries_do_not_stretch_shutdown_past_its_timeout() {
+    // Always UNAVAILABLE: the exporter keeps retrying with backoff until the export timeout.
+    for protocol in [iftracer::Protocol::Grpc, iftracer::Protocol::HttpProtobuf] {
+        let setup = support::Setup {
+            reply: Reply::Unavailable,
+            ..support::Setup::default()
+        };
+        let receiver = match protocol {
+            iftracer::Protocol::Grpc => Receiver::grpc_with(setup),
+            _ => Receiver::http_with(setup),
+        };
+        let guard = builder(receiver.endpoint())
+            .protocol(protocol)
+            .shutdown_timeout(Duration::from_millis(300))
+            .export_timeout(Duration::from_secs(30))
+            .init()
+            .unwrap();
+        guard
+            .provider()
+            .unwrap()
+            .tracer("shutdown-test")
+            .in_span("lost", |_| {});
+        let started = Instant::now();
+        assert!(guard.shutdown().is_err(), "{protocol:?}");
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(5), "{protocol:?}: {took:?}");
+        assert!(receiver.requests() >= 1);
+        let stats = guard.stats();
+        assert_eq!(
+            (stats.spans_dropped, stats.spans_queued),
+            (1, 0),
+            "{stats:?}"
+        );
+    }
+}
+
+/// A full queue of several batches is delivered by shutdown alone.
+fn assert_shutdown_flushes_a_full_queue(protocol: iftracer::Protocol) {
+    let setup = support::Setup {
+        keep: false,
+        ..support::Setup::default()
+    };
+    let receiver = match protocol {
+        iftracer::Protocol::Grpc => Receiver::grpc_with(setup),
+        _ => Receiver::http_with(setup),
+    };
+    let guard = builder(receiver.endpoint())
+        .protocol(protocol)
+        .max_queue_size(2048)
+        .max_export_batch_size(256)
+        .init()
+        .unwrap();
+    let tracer = guard.provider().unwrap().tracer("shutdown-test");
+    for _ in 0..2048 {
+        tracer.in_span("queued", |_| {});
+    }
+    guard.shutdown().unwrap();
+    let stats = guard.stats();
+    assert_eq!(
+        (stats.spans_ended, stats.spans_exported, stats.spans_dropped),
+        (2048, 2048, 0),
+        "{protocol:?} {stats:?}"
+    );
+    assert_eq!(receiver.accepted_spans(), 2048);
+}
+
+#[test]
+fn shutdown_flushes_a_full_queue_in_a_plain_fn() {
+    assert_shutdown_flushes_a_full_queue(iftracer::Protocol::Grpc);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn shutdown_flushes_a_full_queue_inside_a_current_thread_runtime() {
+    assert_shutdown_flushes_a_full_queue(iftracer::Protocol::HttpProtobuf);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_flushes_a_full_queue_inside_a_multi_thread_runtime() {
+    assert_shutdown_flushes_a_full_queue(iftracer::Protocol::Grpc);
+}
