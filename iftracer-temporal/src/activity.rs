@@ -35,21 +35,21 @@ impl TracingActivityInterceptor {
     }
 }
 
-/// Python's view of an activity error: `None` for success-like outcomes and benign failures.
-fn failure(error: &ActivityError) -> Option<Failure> {
+/// Python's view of an activity error: what to record, and whether it sets status Error.
+/// Benign application failures get the `exception` event but keep status Unset; async
+/// completion is not a failure.
+fn failure(error: &ActivityError) -> Option<(Failure, bool)> {
     match error {
-        ActivityError::Application(app) => (app.category() != ApplicationErrorCategory::Benign)
-            .then(|| {
-                Failure::new(
-                    app.type_name()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| "ApplicationError".to_owned()),
-                    app.to_string(),
-                )
-            }),
-        ActivityError::Cancelled { .. } => Some(Failure::new("CancelledError", "Cancelled")),
+        ActivityError::Application(app) => {
+            let kind = app.type_name().unwrap_or("ApplicationError").to_owned();
+            let benign = app.category() == ApplicationErrorCategory::Benign;
+            Some((Failure::new(kind, app.to_string()), !benign))
+        }
+        ActivityError::Cancelled { .. } => {
+            Some((Failure::new("CancelledError", "Cancelled"), true))
+        }
         ActivityError::WillCompleteAsync => None,
-        _ => Some(Failure::new("ActivityError", format!("{error:?}"))),
+        _ => Some((Failure::new("ActivityError", format!("{error:?}")), true)),
     }
 }
 
@@ -77,9 +77,13 @@ impl ActivityInboundInterceptor for TracingActivityInterceptor {
             let result = next.run(input).with_context(cx.clone()).await;
             let span = cx.span();
             if let Err(error) = &result
-                && let Some(failure) = failure(error)
+                && let Some((failure, sets_status)) = failure(error)
             {
-                failure.record_on(&span);
+                if sets_status {
+                    failure.record_on(&span);
+                } else {
+                    failure.record_event_on(&span);
+                }
             }
             span.end();
             result

@@ -120,7 +120,7 @@ pub fn extract_carrier(carrier: &HashMap<String, String>) -> Option<Context> {
     use opentelemetry::trace::TraceContextExt;
     let cx = propagator().extract_with_context(&Context::new(), carrier);
     let has_span = cx.span().span_context().is_valid();
-    let has_baggage = cx.baggage().len() > 0;
+    let has_baggage = !cx.baggage().is_empty();
     (has_span || has_baggage).then_some(cx)
 }
 

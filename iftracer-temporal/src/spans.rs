@@ -115,8 +115,13 @@ impl Failure {
     /// Adds the `exception` event and sets status Error `"{kind}: {message}"`, as Python does on
     /// client and activity spans.
     pub(crate) fn record_on(&self, span: &SpanRef<'_>) {
-        span.add_event("exception", self.event_attributes());
+        self.record_event_on(span);
         span.set_status(Status::error(format!("{}: {}", self.kind, self.message)));
+    }
+
+    /// Adds the `exception` event only (benign failures).
+    pub(crate) fn record_event_on(&self, span: &SpanRef<'_>) {
+        span.add_event("exception", self.event_attributes());
     }
 }
 

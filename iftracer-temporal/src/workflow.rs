@@ -114,7 +114,7 @@ fn workflow_failure(error: &OutgoingWorkflowError) -> Failure {
 impl TracingWorkflowInterceptor {
     pub(crate) fn new(view: &WorkflowContextView, always_create_workflow_spans: bool) -> Self {
         Self {
-            workflow_cx: header::extract(&view.raw().headers).unwrap_or_else(Context::new),
+            workflow_cx: header::extract(&view.raw().headers).unwrap_or_default(),
             workflow_type: view.workflow_type().to_owned(),
             always_create_workflow_spans,
             ordinal: Cell::new(0),
@@ -309,7 +309,7 @@ impl WorkflowInterceptor for TracingWorkflowInterceptor {
     ) -> HandleQueryResult {
         // Python: parent = the query's header context, link to the workflow context, and
         // created even while replaying (a query never replays).
-        let parent = header::extract(input.headers()).unwrap_or_else(Context::new);
+        let parent = header::extract(input.headers()).unwrap_or_default();
         let moment = Moment::of_sync(&ctx);
         let spec = SpanSpec::new(
             spans::span_name(names::HANDLE_QUERY, input.name()),

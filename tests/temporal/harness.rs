@@ -18,7 +18,8 @@ use crate::server::DevServer;
 use crate::spans::{self, SpanRec};
 use crate::tools::Tools;
 use crate::workflows::{
-    ChildWorkflow, ContinueWorkflow, MessageWorkflow, ParentWorkflow, RetryWorkflow, TestActivities,
+    ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow, ParentWorkflow,
+    RetryWorkflow, TestActivities,
 };
 
 /// The task queue of the in-process worker.
@@ -30,7 +31,7 @@ pub struct Harness {
     pub client: Client,
     pub tracing: TracingInterceptor,
     exporter: InMemorySpanExporter,
-    worker: Option<(Box<dyn Fn() + Send + Sync>, JoinHandle<()>)>,
+    worker: Option<WorkerHandle>,
     guard: TracerGuard,
     // Dropped last: the worker and client need it until they stop.
     pub server: DevServer,
@@ -147,6 +148,7 @@ fn start_worker(
                 .and_then(|o| o.register_workflow::<ParentWorkflow>())
                 .and_then(|o| o.register_workflow::<ChildWorkflow>())
                 .and_then(|o| o.register_workflow::<ContinueWorkflow>())
+                .and_then(|o| o.register_workflow::<FailingWorkflow>())
                 .map_err(|e| e.to_string())?
                 .register_activities(TestActivities)
                 .build();

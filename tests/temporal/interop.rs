@@ -19,6 +19,10 @@ pub const ALL: &[Scenario] = &[
     ("python_only_reference_run", python_only_reference_run),
     ("python_client_to_rust_worker", python_client_to_rust_worker),
     ("rust_client_to_python_worker", rust_client_to_python_worker),
+    (
+        "example_one_shot_prints_its_spans",
+        example_one_shot_prints_its_spans,
+    ),
 ];
 
 /// What Python's client and worker produce together (sdk-python's tree, plus the activity's own
@@ -210,4 +214,36 @@ fn rust_client_to_python_worker(h: &Harness) -> Result<(), String> {
         !named(&python_spans, "RunActivity:llm_activity").is_empty(),
         || "RunActivity not from the Python worker".into(),
     )
+}
+
+/// `temporal_agent QUESTION` runs worker and client in one process and, with no collector
+/// configured, prints the spans on stdout.
+fn example_one_shot_prints_its_spans(h: &Harness) -> Result<(), String> {
+    let mut command = Command::new(tools::example("temporal_agent")?);
+    command
+        .arg("Why trace agents?")
+        .env("TEMPORAL_ADDRESS", &h.server.address)
+        .env("TEMPORAL_TASK_QUEUE", unique("one-shot-queue"));
+    for var in [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    ] {
+        command.env_remove(var);
+    }
+    let stdout = Process::spawn("temporal_agent one-shot", command)?.finish(TIMEOUT)?;
+    for expected in [
+        "A simulated answer to: Why trace agents?",
+        "ask_agent",
+        "StartWorkflow:AgentWorkflow [client]",
+        "RunWorkflow:AgentWorkflow [server]",
+        "StartActivity:llm_activity [client]",
+        "RunActivity:llm_activity [server]",
+        "chat simulated-llm [client]",
+        "CompleteWorkflow:AgentWorkflow",
+    ] {
+        check(stdout.contains(expected), || {
+            format!("{expected:?} missing from:\n{stdout}")
+        })?;
+    }
+    Ok(())
 }

@@ -9,7 +9,6 @@
 //! Needs `bash scripts/setup-test-tools.sh` (run by the README's test command).
 
 #[path = "../support/mod.rs"]
-#[allow(dead_code, unused_imports)]
 mod support;
 
 mod harness;

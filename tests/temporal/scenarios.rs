@@ -5,14 +5,16 @@ use std::collections::HashSet;
 
 use temporalio_client::{
     UntypedWorkflow, WorkflowExecuteUpdateOptions, WorkflowFetchHistoryOptions,
-    WorkflowGetResultOptions, WorkflowQueryOptions, WorkflowSignalOptions, WorkflowStartOptions,
+    WorkflowGetResultOptions, WorkflowIdConflictPolicy, WorkflowQueryOptions,
+    WorkflowSignalOptions, WorkflowStartOptions, WorkflowUpdateWithStartOptions,
 };
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
 use crate::harness::{Harness, TASK_QUEUE, check, expect_tree, unique};
 use crate::spans::{SpanRec, named};
 use crate::workflows::{
-    ChildWorkflow, ContinueWorkflow, MessageWorkflow, ParentWorkflow, RetryWorkflow,
+    ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow, ParentWorkflow,
+    RetryWorkflow,
 };
 
 type Scenario = (&'static str, fn(&Harness) -> Result<(), String>);
@@ -23,6 +25,18 @@ pub const ALL: &[Scenario] = &[
         workflow_and_activity_with_a_retry,
     ),
     ("signal_query_and_update", signal_query_and_update),
+    (
+        "benign_activity_failure_keeps_status_unset",
+        benign_activity_failure_keeps_status_unset,
+    ),
+    (
+        "failed_workflow_completes_with_an_exception",
+        failed_workflow_completes_with_an_exception,
+    ),
+    (
+        "signal_with_start_and_update_with_start",
+        signal_with_start_and_update_with_start,
+    ),
     (
         "child_workflow_and_its_signals",
         child_workflow_and_its_signals,
@@ -352,4 +366,124 @@ fn replaying_a_history_emits_no_span(h: &Harness) -> Result<(), String> {
     check(after == before, || {
         format!("replay emitted {} spans", after.saturating_sub(before))
     })
+}
+
+fn benign_activity_failure_keeps_status_unset(h: &Harness) -> Result<(), String> {
+    let id = unique("benign");
+    let (result, trace) = h.traced(async {
+        let handle = h
+            .client
+            .start_workflow(RetryWorkflow::run, "benign".to_owned(), start_options(&id))
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    result?;
+    let spans = h.trace(&trace);
+    let attempts = named(&spans, "RunActivity:flaky_activity");
+    check(attempts.len() == 2, || {
+        format!("two attempts expected: {attempts:#?}")
+    })?;
+    check(spans.iter().all(|s| s.status == "UNSET"), || {
+        format!("a benign failure sets no error status: {spans:#?}")
+    })?;
+    check(
+        attempts
+            .iter()
+            .any(|s| s.events.contains(&"exception".to_owned())),
+        || "the benign failure is still recorded as an exception event".into(),
+    )
+}
+
+fn failed_workflow_completes_with_an_exception(h: &Harness) -> Result<(), String> {
+    let id = unique("failing");
+    let (result, trace) = h.traced(async {
+        let handle = h
+            .client
+            .start_workflow(FailingWorkflow::run, "now".to_owned(), start_options(&id))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>(
+            handle
+                .get_result(WorkflowGetResultOptions::default())
+                .await
+                .is_err(),
+        )
+    });
+    check(result?, || "the workflow fails".into())?;
+    let spans = h.trace(&trace);
+    expect_tree(
+        &spans,
+        "
+        scenario [INTERNAL]
+          StartWorkflow:FailingWorkflow [CLIENT]
+            CompleteWorkflow:FailingWorkflow [INTERNAL]
+            RunWorkflow:FailingWorkflow [SERVER]
+        ",
+    )?;
+    check_workflow_spans(&spans, &id)?;
+    // Python: the failure is an exception event on CompleteWorkflow; workflow spans keep status
+    // Unset.
+    let complete = &named(&spans, "CompleteWorkflow:FailingWorkflow")[0];
+    check(complete.events == ["exception"], || {
+        format!("CompleteWorkflow events {:?}", complete.events)
+    })
+}
+
+fn signal_with_start_and_update_with_start(h: &Harness) -> Result<(), String> {
+    let id = unique("with-start");
+    let (result, trace) = h.traced(async {
+        let handle = h
+            .client
+            .signal_with_start_workflow(
+                MessageWorkflow::run,
+                "start".to_owned(),
+                MessageWorkflow::signal,
+                "one".to_owned(),
+                start_options(&id),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let options = WorkflowUpdateWithStartOptions::new(
+            TASK_QUEUE,
+            id.clone(),
+            WorkflowIdConflictPolicy::UseExisting,
+        )
+        .build();
+        h.client
+            .execute_update_with_start_workflow(
+                MessageWorkflow::run,
+                "start".to_owned(),
+                MessageWorkflow::update,
+                "finish".to_owned(),
+                options,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    check(result? == 1, || "one signal seen".into())?;
+    let spans = h.trace(&trace);
+    // The update reaching the running workflow sits under that workflow's start span and links
+    // to its own request (Python's update-with-start tree).
+    expect_tree(
+        &spans,
+        "
+        scenario [INTERNAL]
+          SignalWithStartWorkflow:MessageWorkflow [CLIENT]
+            CompleteWorkflow:MessageWorkflow [INTERNAL]
+            HandleSignal:signal [SERVER] (links: SignalWithStartWorkflow:MessageWorkflow)
+            HandleUpdate:update [SERVER] (links: StartUpdateWithStartWorkflow:MessageWorkflow)
+            RunWorkflow:MessageWorkflow [SERVER]
+            ValidateUpdate:update [SERVER] (links: StartUpdateWithStartWorkflow:MessageWorkflow)
+          StartUpdateWithStartWorkflow:MessageWorkflow [CLIENT]
+        ",
+    )?;
+    check_workflow_spans(&spans, &id)
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use temporalio_common::error::ApplicationFailure;
+use temporalio_common::error::{ApplicationErrorCategory, ApplicationFailure};
 use temporalio_macros::{activities, workflow, workflow_methods};
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_sdk::{
@@ -16,13 +16,19 @@ pub struct TestActivities;
 
 #[activities]
 impl TestActivities {
-    /// Fails its first attempt, succeeds on the retry.
+    /// Fails its first attempt (benignly when the input is `benign`), succeeds on the retry.
     #[activity(name = "flaky_activity")]
     pub async fn flaky(ctx: ActivityContext, input: String) -> Result<String, ActivityError> {
         if ctx.info().attempt == 1 {
+            let category = if input == "benign" {
+                ApplicationErrorCategory::Benign
+            } else {
+                ApplicationErrorCategory::Unspecified
+            };
             let failure = ApplicationFailure::builder("first attempt fails")
                 .type_name("FlakyError".to_owned())
                 .next_retry_delay(Duration::from_millis(50))
+                .category(category)
                 .build();
             return Err(ActivityError::application(failure));
         }
@@ -80,6 +86,8 @@ impl MessageWorkflow {
         self.signals
     }
 
+    // The SDK passes a validator `&Input`.
+    #[allow(clippy::ptr_arg)]
     #[update_validator(update)]
     fn validate_update(
         &self,
@@ -177,5 +185,22 @@ impl ContinueWorkflow {
             ctx.continue_as_new(1, ContinueAsNewOptions::default())?;
         }
         Ok(run)
+    }
+}
+
+/// Fails the workflow with a non-retryable application error.
+#[workflow]
+#[derive(Default)]
+pub struct FailingWorkflow;
+
+#[workflow_methods]
+impl FailingWorkflow {
+    #[run(name = "FailingWorkflow")]
+    pub async fn run(_ctx: &mut WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
+        Err(ApplicationFailure::builder(format!("refused: {input}"))
+            .type_name("RefusedError".to_owned())
+            .non_retryable(true)
+            .build()
+            .into())
     }
 }
