@@ -72,6 +72,11 @@ pub use vocabulary::{Vocabularies, vocabularies};
 #[cfg(feature = "macros")]
 pub use iftracer_macros::{agent, task, tool, workflow};
 
+/// Entry points for the fuzz targets in `fuzz/`. Not a public API: it changes without notice.
+#[doc(hidden)]
+#[path = "fuzz_api.rs"]
+pub mod __fuzz;
+
 /// What the attribute macros expand to call. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {

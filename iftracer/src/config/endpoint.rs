@@ -28,7 +28,7 @@ impl Endpoint {
     pub(crate) fn parse(value: &str, setting: Setting, is_traces_url: bool) -> Result<Self, Error> {
         let invalid = |reason: &str| Error::InvalidEndpoint {
             setting,
-            value: value.to_owned(),
+            value: without_userinfo(value),
             reason: reason.to_owned(),
         };
         let trimmed = value.trim();
@@ -105,6 +105,20 @@ impl Endpoint {
     }
 }
 
+/// The endpoint as an error may show it: a `user:password@` part is replaced by `***@`, since
+/// the password is a credential.
+fn without_userinfo(value: &str) -> String {
+    let (scheme, rest) = match value.find("://") {
+        Some(i) => value.split_at(i + 3),
+        None => ("", value),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}***@{}", &rest[at + 1..]),
+        None => value.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +165,14 @@ mod tests {
              absolute URL such as `https://collector.example.com:4317` (TLS) or \
              `http://127.0.0.1:4318` (plaintext)"
         );
+        let err = Endpoint::parse("https://u:s3cret@host:4317/x", FROM, false).unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        assert!(
+            err.to_string().contains("\"https://***@host:4317/x\""),
+            "{err}"
+        );
+        assert_eq!(without_userinfo("u:p@h:1"), "***@h:1");
+        assert_eq!(without_userinfo("http://h/a@b"), "http://h/a@b");
         for bad in [
             "http://",
             "http:// spaces here",
