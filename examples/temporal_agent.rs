@@ -178,13 +178,15 @@ async fn run() -> Result<(), Box<dyn Error>> {
             let worker = serve(&settings, &tracing, client.clone(), async {
                 let _ = stopped.await;
             });
-            let asking = async {
-                let asked = ask(&settings, &client, question).await;
-                let _ = stop.send(());
-                asked
-            };
-            let (served, asked) = tokio::join!(worker, asking);
-            served.and(asked)
+            tokio::pin!(worker);
+            // A worker that fails to start must not leave the client waiting forever.
+            tokio::select! {
+                served = &mut worker => served.and(Err("the worker stopped early".into())),
+                asked = ask(&settings, &client, question) => {
+                    let _ = stop.send(());
+                    worker.await.and(asked)
+                }
+            }
         }
     };
     guard.shutdown()?;

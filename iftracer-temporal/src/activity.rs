@@ -36,8 +36,8 @@ impl TracingActivityInterceptor {
 }
 
 /// Python's view of an activity error: what to record, and whether it sets status Error.
-/// Benign application failures get the `exception` event but keep status Unset; async
-/// completion is not a failure.
+/// Benign application failures get the `exception` event but keep status Unset; cancellation
+/// and async completion record nothing.
 fn failure(error: &ActivityError) -> Option<(Failure, bool)> {
     match error {
         ActivityError::Application(app) => {

@@ -2,48 +2,81 @@
 //!
 //! Replay is detected through the SDK's `is_replaying_history_events()`, but Temporal core
 //! reports a legacy query task (a query on a workflow that is not in the worker's cache) as not
-//! replaying while it rebuilds the workflow from history, so the spans of the history would be
-//! emitted again. Each workflow span therefore has a deterministic key, its run id and its
-//! position among the run's workflow spans, and a key already emitted is skipped. Bounded, so
-//! memory stays flat in a long-running worker.
+//! replaying while it rebuilds the workflow from history, and a workflow task retried after a
+//! failure re-runs as new. Each workflow span therefore has a deterministic key, its run id and
+//! its position among the run's workflow spans. A key already emitted is not emitted again, but
+//! its span context is handed back, so an outbound command issued again still carries the
+//! header of the span that was exported. Bounded, so memory stays flat in a long-running worker.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
+
+use opentelemetry::trace::SpanContext;
 
 /// Keys remembered; older ones are forgotten first.
 const CAPACITY: usize = 65_536;
 
-#[derive(Default)]
-struct Seen {
-    keys: HashSet<u64>,
-    order: VecDeque<u64>,
+/// The `ordinal`-th workflow span of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Key {
+    run: u64,
+    step: u64,
 }
 
-static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
+impl Key {
+    pub(crate) fn new(run_id: &str, ordinal: u64, name: &str) -> Key {
+        Key {
+            run: hash(run_id),
+            step: hash((run_id, ordinal, name)),
+        }
+    }
+}
 
-/// The key of the `ordinal`-th workflow span of run `run_id`.
-pub(crate) fn key(run_id: &str, ordinal: u64, name: &str) -> u64 {
+fn hash(value: impl Hash) -> u64 {
     let mut hasher = DefaultHasher::new();
-    (run_id, ordinal, name).hash(&mut hasher);
+    value.hash(&mut hasher);
     hasher.finish()
 }
 
-/// Records `key`; `false` when it was already recorded.
-pub(crate) fn first_time(key: u64) -> bool {
-    let mut guard = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
-    let seen = guard.get_or_insert_with(Seen::default);
-    if !seen.keys.insert(key) {
-        return false;
+#[derive(Default)]
+struct Emitted {
+    spans: HashMap<u64, (u64, SpanContext)>,
+    order: VecDeque<u64>,
+}
+
+static EMITTED: LazyLock<Mutex<Emitted>> = LazyLock::new(Mutex::default);
+
+fn emitted() -> MutexGuard<'static, Emitted> {
+    EMITTED.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The span already emitted under `key`, if any.
+pub(crate) fn emitted_span(key: Key) -> Option<SpanContext> {
+    emitted().spans.get(&key.step).map(|(_, span)| span.clone())
+}
+
+/// Records that `key` was emitted as `span`.
+pub(crate) fn record(key: Key, span: SpanContext) {
+    let mut emitted = emitted();
+    if emitted.spans.insert(key.step, (key.run, span)).is_none() {
+        emitted.order.push_back(key.step);
     }
-    seen.order.push_back(key);
-    if seen.order.len() > CAPACITY
-        && let Some(oldest) = seen.order.pop_front()
+    if emitted.order.len() > CAPACITY
+        && let Some(oldest) = emitted.order.pop_front()
     {
-        seen.keys.remove(&oldest);
+        emitted.spans.remove(&oldest);
     }
-    true
+}
+
+/// Forgets the spans of run `run_id`, so a test can check replay detection on its own.
+pub(crate) fn forget_run(run_id: &str) {
+    let run = hash(run_id);
+    let mut emitted = emitted();
+    emitted.spans.retain(|_, (r, _)| *r != run);
+    let Emitted { spans, order } = &mut *emitted;
+    order.retain(|step| spans.contains_key(step));
 }
 
 #[cfg(test)]
@@ -51,16 +84,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_key_is_emitted_once_and_memory_is_bounded() {
-        let k = key("run-a", 0, "RunWorkflow:W");
-        assert!(first_time(k));
-        assert!(!first_time(k));
-        assert_ne!(k, key("run-a", 1, "RunWorkflow:W"));
-        assert_ne!(k, key("run-b", 0, "RunWorkflow:W"));
+    fn a_key_is_remembered_with_its_span_until_forgotten_and_memory_is_bounded() {
+        let k = Key::new("run-a", 0, "RunWorkflow:W");
+        assert!(emitted_span(k).is_none());
+        record(k, SpanContext::empty_context());
+        assert!(emitted_span(k).is_some());
+        assert_ne!(k, Key::new("run-a", 1, "RunWorkflow:W"));
+        assert_ne!(k, Key::new("run-b", 0, "RunWorkflow:W"));
+        forget_run("run-a");
+        assert!(emitted_span(k).is_none());
         for i in 0..(CAPACITY as u64 + 10) {
-            first_time(key("run-c", i, "StartActivity:a"));
+            record(
+                Key::new("run-c", i, "StartActivity:a"),
+                SpanContext::empty_context(),
+            );
         }
-        let len = SEEN.lock().unwrap().as_ref().unwrap().keys.len();
+        let len = emitted().spans.len();
         assert!(len <= CAPACITY, "{len}");
     }
 }

@@ -124,3 +124,10 @@ impl TracingInterceptor {
             .workflow_interceptor(self.workflow_interceptor())
     }
 }
+
+/// Forgets which workflow spans of run `run_id` this process emitted, so a test can replay that
+/// run's history and check that replay detection alone emits nothing. Not for applications.
+#[doc(hidden)]
+pub fn __forget_emitted_spans_of_run(run_id: &str) {
+    dedup::forget_run(run_id);
+}

@@ -18,7 +18,7 @@ use std::time::SystemTime;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{Span, SpanKind, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
-use temporalio_common::error::OutgoingWorkflowError;
+use temporalio_common::error::{ApplicationFailure, OutgoingWorkflowError};
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_sdk::WorkflowContextView;
 use temporalio_sdk::WorkflowTermination;
@@ -100,6 +100,15 @@ fn completion(result: &ExecuteWorkflowResult) -> Option<Option<Failure>> {
     }
 }
 
+/// A handler error that Python would report: an application failure (a plain error only fails
+/// the update or the task, with no completion span).
+/// (The SDK's handler error type is not nameable; its source is the handler's own error.)
+fn application_failure(error: &(dyn std::error::Error + 'static)) -> Option<Failure> {
+    let app = error.source()?.downcast_ref::<ApplicationFailure>()?;
+    let kind = app.type_name().unwrap_or("ApplicationError").to_owned();
+    Some(Failure::new(kind, app.to_string()))
+}
+
 fn workflow_failure(error: &OutgoingWorkflowError) -> Failure {
     let kind = match error {
         OutgoingWorkflowError::Application(app) => app.type_name().unwrap_or("ApplicationError"),
@@ -122,9 +131,9 @@ impl TracingWorkflowInterceptor {
     }
 
     /// Emits a zero-duration span under `parent` for a step of the workflow's deterministic
-    /// execution, unless replaying, already emitted by this process, or (without
-    /// `always_create_workflow_spans`) `parent` has no valid span. Returns the context to
-    /// propagate: `parent` with the new span.
+    /// execution, unless replaying or (without `always_create_workflow_spans`) `parent` has no
+    /// valid span. A step this process already emitted is not emitted again; its span is
+    /// reused. Returns the context to propagate: `parent` with the step's span.
     fn emit(
         &self,
         spec: SpanSpec,
@@ -137,15 +146,18 @@ impl TracingWorkflowInterceptor {
         if moment.replaying || !self.has_parent(parent) {
             return None;
         }
-        if !dedup::first_time(dedup::key(&moment.run_id, ordinal, &spec.name)) {
-            return None;
+        let key = dedup::Key::new(&moment.run_id, ordinal, &spec.name);
+        if let Some(span) = dedup::emitted_span(key) {
+            return Some(parent.with_remote_span_context(span));
         }
-        Some(Self::build(spec, parent, moment, failure))
+        let cx = Self::build(spec, parent, moment, failure);
+        dedup::record(key, cx.span().span_context().clone());
+        Some(cx)
     }
 
     /// Emits a span for work outside the replayed history (queries, update validators), which
-    /// never runs twice for the same request.
-    fn emit_once(
+    /// runs once per request and takes no place in the replay ordinal.
+    fn emit_outside_history(
         &self,
         spec: SpanSpec,
         parent: &Context,
@@ -265,14 +277,10 @@ impl WorkflowInterceptor for TracingWorkflowInterceptor {
             input.headers(),
             &Moment::of(&ctx),
         );
+        // A failing signal handler fails the workflow task, not the workflow: no completion span
+        // (Python emits one only for Temporal failures).
         let workflow_cx = self.workflow_cx.clone();
-        WorkflowInterceptorFuture::new(async move {
-            let result = next.run(input).with_context(workflow_cx).await;
-            if let Err(error) = &result {
-                self.complete(&Moment::of(&ctx), Some(&Failure::of(error)));
-            }
-            result
-        })
+        WorkflowInterceptorFuture::new(next.run(input).with_context(workflow_cx))
     }
 
     fn handle_update<'a>(
@@ -294,8 +302,10 @@ impl WorkflowInterceptor for TracingWorkflowInterceptor {
         let workflow_cx = self.workflow_cx.clone();
         WorkflowInterceptorFuture::new(async move {
             let result = next.run(input).with_context(workflow_cx).await;
-            if let Err(error) = &result {
-                self.complete(&Moment::of(&ctx), Some(&Failure::of(error)));
+            if let Err(error) = &result
+                && let Some(failure) = application_failure(error)
+            {
+                self.complete(&Moment::of(&ctx), Some(&failure));
             }
             result
         })
@@ -309,15 +319,18 @@ impl WorkflowInterceptor for TracingWorkflowInterceptor {
     ) -> HandleQueryResult {
         // Python: parent = the query's header context, link to the workflow context, and
         // created even while replaying (a query never replays).
-        let parent = header::extract(input.headers()).unwrap_or_default();
+        let request = header::extract(input.headers());
         let moment = Moment::of_sync(&ctx);
-        let spec = SpanSpec::new(
+        let mut spec = SpanSpec::new(
             spans::span_name(names::HANDLE_QUERY, input.name()),
             SpanKind::Server,
             moment.attributes(),
-        )
-        .link_to(Some(&self.workflow_cx));
-        self.emit_once(spec, &parent, &moment, None);
+        );
+        if request.is_some() {
+            spec = spec.link_to(Some(&self.workflow_cx));
+        }
+        let parent = request.unwrap_or_default();
+        self.emit_outside_history(spec, &parent, &moment, None);
         let _attached = parent.attach();
         next.run(input)
     }
@@ -336,15 +349,16 @@ impl WorkflowInterceptor for TracingWorkflowInterceptor {
             input.headers(),
             &moment,
         );
-        self.emit_once(spec, &self.workflow_cx, &moment, None);
+        self.emit_outside_history(spec, &self.workflow_cx, &moment, None);
         let result = {
             let _attached = self.workflow_cx.clone().attach();
             next.run(input)
         };
-        if let Err(error) = &result {
+        if let Err(error) = &result
+            && let Some(failure) = application_failure(error)
+        {
             let moment = Moment::of_sync(&ctx);
-            let failure = Failure::of(error);
-            self.emit_once(
+            self.emit_outside_history(
                 self.complete_spec(&moment),
                 &self.workflow_cx,
                 &moment,
@@ -440,8 +454,13 @@ impl WorkflowInterceptor for TracingWorkflowInterceptor {
         mut input: ContinueAsNewInput,
         next: WorkflowNext<'static, ContinueAsNewInput, ContinueAsNewResult>,
     ) -> ContinueAsNewResult {
-        // No span: the next run continues under the same start context.
-        header::inject(&self.workflow_cx, input.headers_mut());
+        // No span: the next run continues under the same start context. Headers the workflow
+        // set itself stay when there is nothing to propagate.
+        if let Some(payload) = header::encode(&self.workflow_cx) {
+            input
+                .headers_mut()
+                .insert(header::HEADER_KEY.to_owned(), payload);
+        }
         next.run(input)
     }
 }

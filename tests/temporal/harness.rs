@@ -19,11 +19,16 @@ use crate::spans::{self, SpanRec};
 use crate::tools::Tools;
 use crate::workflows::{
     ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow, ParentWorkflow,
-    RetryWorkflow, TestActivities,
+    RetryWorkflow, TaskFailureWorkflow, TestActivities,
 };
 
-/// The task queue of the in-process worker.
+/// The task queue of the in-process worker whose workflow cache is off: every workflow task
+/// replays the history before it.
 pub const TASK_QUEUE: &str = "iftracer-rust-scenarios";
+/// The task queue of the in-process worker with the default workflow cache.
+pub const CACHED_TASK_QUEUE: &str = "iftracer-rust-scenarios-cached";
+/// How long one client call may take before the scenario fails.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub struct Harness {
     pub tools: Tools,
@@ -31,7 +36,7 @@ pub struct Harness {
     pub client: Client,
     pub tracing: TracingInterceptor,
     exporter: InMemorySpanExporter,
-    worker: Option<WorkerHandle>,
+    workers: Vec<WorkerHandle>,
     guard: TracerGuard,
     // Dropped last: the worker and client need it until they stop.
     pub server: DevServer,
@@ -59,25 +64,36 @@ impl Harness {
         );
         let tracing = TracingInterceptor::new();
         let client = runtime.block_on(connect(&server.address, &tracing))?;
-        let worker = start_worker(&runtime, client.clone(), &tracing)?;
+        let workers = vec![
+            start_worker(&runtime, client.clone(), &tracing, TASK_QUEUE, 0)?,
+            start_worker(&runtime, client.clone(), &tracing, CACHED_TASK_QUEUE, 1000)?,
+        ];
         Ok(Harness {
             tools,
             runtime,
             client,
             tracing,
             exporter,
-            worker: Some(worker),
+            workers,
             guard,
             server,
         })
     }
 
-    /// Runs `body` under a root span `scenario`; its result and the trace id.
-    pub fn traced<T>(&self, body: impl Future<Output = T>) -> (T, String) {
+    /// Runs `body` under a root span `scenario`; its result and the trace id. Fails after
+    /// [`CALL_TIMEOUT`] instead of hanging the test binary.
+    pub fn traced<T>(
+        &self,
+        body: impl Future<Output = Result<T, String>>,
+    ) -> (Result<T, String>, String) {
         let span = global::tracer("scenario").start("scenario");
         let cx = Context::current_with_span(span);
         let trace_id = cx.span().span_context().trace_id().to_string();
-        let out = self.runtime.block_on(body.with_context(cx.clone()));
+        let out = self.runtime.block_on(async {
+            tokio::time::timeout(CALL_TIMEOUT, body.with_context(cx.clone()))
+                .await
+                .unwrap_or_else(|_| Err(format!("no answer within {CALL_TIMEOUT:?}")))
+        });
         cx.span().end();
         (out, trace_id)
     }
@@ -101,11 +117,27 @@ impl Harness {
 
 impl Drop for Harness {
     fn drop(&mut self) {
-        if let Some((shutdown, thread)) = self.worker.take() {
-            // The SDK's shutdown spawns on the runtime.
-            let _entered = self.runtime.enter();
-            shutdown();
-            let _ = thread.join();
+        // The SDK's shutdown spawns on the runtime.
+        let _entered = self.runtime.enter();
+        let threads: Vec<_> = self
+            .workers
+            .drain(..)
+            .map(|(shutdown, thread)| {
+                shutdown();
+                thread
+            })
+            .collect();
+        // Bounded: a worker that does not stop must not hang the test binary.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        for thread in threads {
+            while !thread.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            } else {
+                eprintln!("a scenario worker did not stop within 30 s");
+            }
         }
         let _ = self.guard.shutdown();
     }
@@ -126,12 +158,14 @@ pub async fn connect(address: &str, tracing: &TracingInterceptor) -> Result<Clie
 
 type WorkerHandle = (Box<dyn Fn() + Send + Sync>, JoinHandle<()>);
 
-/// A worker with the workflow cache off, on its own thread (the SDK's worker future is not
-/// `Send`), driven by the harness runtime.
+/// A worker for every scenario workflow on `task_queue`, on its own thread (the SDK's worker
+/// future is not `Send`), driven by the harness runtime.
 fn start_worker(
     runtime: &Arc<tokio::runtime::Runtime>,
     client: Client,
     tracing: &TracingInterceptor,
+    task_queue: &'static str,
+    max_cached_workflows: usize,
 ) -> Result<WorkerHandle, String> {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let runtime = Arc::clone(runtime);
@@ -141,14 +175,15 @@ fn start_worker(
         let built = (|| -> Result<Worker, String> {
             let temporal = TemporalRuntime::from_current_tokio(Default::default())
                 .map_err(|e| e.to_string())?;
-            let mut options = WorkerOptions::new(TASK_QUEUE)
-                .max_cached_workflows(0)
+            let mut options = WorkerOptions::new(task_queue)
+                .max_cached_workflows(max_cached_workflows)
                 .register_workflow::<RetryWorkflow>()
                 .and_then(|o| o.register_workflow::<MessageWorkflow>())
                 .and_then(|o| o.register_workflow::<ParentWorkflow>())
                 .and_then(|o| o.register_workflow::<ChildWorkflow>())
                 .and_then(|o| o.register_workflow::<ContinueWorkflow>())
                 .and_then(|o| o.register_workflow::<FailingWorkflow>())
+                .and_then(|o| o.register_workflow::<TaskFailureWorkflow>())
                 .map_err(|e| e.to_string())?
                 .register_activities(TestActivities)
                 .build();
@@ -174,12 +209,14 @@ fn start_worker(
     Ok((shutdown, thread))
 }
 
-/// A workflow id no other scenario uses.
+/// A workflow id or task queue no other scenario uses.
 pub fn unique(prefix: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    format!("{prefix}-{nanos}")
+    format!("{prefix}-{nanos}-{n}")
 }
 
 /// `actual` equals `expected` (leading/trailing blank lines and common indent ignored).

@@ -1,10 +1,11 @@
 //! iftracer-temporal against a real Temporal dev server and the real Python SDK.
 //!
 //! A custom harness (libtest-mimic) starts one dev server for the whole binary, runs every
-//! scenario against it, then stops it. Rust-only scenarios run an in-process worker whose
-//! workflow cache is off, so every workflow task replays the history before it: each asserted
-//! tree is also a check that replay emits nothing twice. Interop scenarios drive the
-//! `temporal_agent` example and the Python `temporalio` SDK's `TracingInterceptor`.
+//! scenario against it, then stops it. Rust-only scenarios run on in-process workers: one with
+//! the workflow cache off (every workflow task replays the history before it, and queries
+//! re-execute it), one with the default cache. The replay scenario forgets which spans were
+//! emitted before replaying, so replay detection is checked on its own. Interop scenarios
+//! drive the `temporal_agent` example and the Python `temporalio` SDK's `TracingInterceptor`.
 //!
 //! Needs `bash scripts/setup-test-tools.sh` (run by the README's test command).
 
@@ -36,10 +37,16 @@ fn trial(
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
-    if args.list {
-        // Listing must not start servers.
-        let names = scenarios::ALL.iter().chain(interop::ALL).map(|(n, _)| *n);
-        let trials = names.map(|n| Trial::test(n, || Ok(()))).collect();
+    let names = || scenarios::ALL.iter().chain(interop::ALL).map(|(n, _)| *n);
+    let selected = |name: &str| match &args.filter {
+        None => true,
+        Some(filter) if args.exact => name == filter,
+        Some(filter) => name.contains(filter.as_str()),
+    };
+    if args.list || !names().any(selected) {
+        // Listing, or a filter (`cargo test --workspace foo`) that selects no scenario, must not
+        // start servers or need the Temporal tools.
+        let trials = names().map(|n| Trial::test(n, || Ok(()))).collect();
         return libtest_mimic::run(&args, trials).exit_code();
     }
     let harness = match harness::Harness::start() {

@@ -11,6 +11,8 @@ pub struct Process {
     pub name: String,
     pub child: Child,
     stderr_lines: Mutex<mpsc::Receiver<String>>,
+    /// Stdout, read to the end by a thread so a chatty child never blocks on a full pipe.
+    stdout: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Process {
@@ -20,8 +22,9 @@ impl Process {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill the child when
-        // this process exits, so no server outlives a crashed test.
+        // SAFETY: prctl is async-signal-safe. It asks the kernel to kill the child when the
+        // spawning thread exits, so no server outlives a crashed test; every caller waits for
+        // or kills its child before its thread ends.
         unsafe {
             command.pre_exec(|| {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
@@ -34,10 +37,17 @@ impl Process {
         let stderr = child.stderr.take().expect("piped stderr");
         let (tx, rx) = mpsc::channel();
         forward(stderr, tx);
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let stdout = std::thread::spawn(move || {
+            let mut out = String::new();
+            let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
+            out
+        });
         Ok(Process {
             name: name.to_owned(),
             child,
             stderr_lines: Mutex::new(rx),
+            stdout: Some(stdout),
         })
     }
 
@@ -93,11 +103,11 @@ impl Process {
         loop {
             match self.child.try_wait() {
                 Ok(Some(status)) => {
-                    let mut out = String::new();
-                    if let Some(mut stdout) = self.child.stdout.take() {
-                        std::io::Read::read_to_string(&mut stdout, &mut out)
-                            .map_err(|e| e.to_string())?;
-                    }
+                    let out = self
+                        .stdout
+                        .take()
+                        .and_then(|reader| reader.join().ok())
+                        .unwrap_or_default();
                     return if status.success() {
                         Ok(out)
                     } else {

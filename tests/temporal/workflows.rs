@@ -1,6 +1,7 @@
 //! The workflows and activities of the Rust-only scenarios, served by the harness's worker.
 //! Names are explicit, like a cross-language deployment would set them.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use temporalio_common::error::{ApplicationErrorCategory, ApplicationFailure};
@@ -202,5 +203,26 @@ impl FailingWorkflow {
             .non_retryable(true)
             .build()
             .into())
+    }
+}
+
+/// Whether `TaskFailureWorkflow` has failed its task yet (once per test process).
+static TASK_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Schedules an activity, then fails its first workflow task once: the retried task issues the
+/// activity again, as new work rather than replay.
+#[workflow]
+#[derive(Default)]
+pub struct TaskFailureWorkflow;
+
+#[workflow_methods]
+impl TaskFailureWorkflow {
+    #[run(name = "TaskFailureWorkflow")]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
+        let echoed = ctx.execute_activity(TestActivities::echo, input, activity_options());
+        if !TASK_FAILED.swap(true, Ordering::SeqCst) {
+            ctx.force_task_fail("failing the first workflow task on purpose");
+        }
+        Ok(echoed.await?)
     }
 }
