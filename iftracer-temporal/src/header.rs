@@ -9,6 +9,30 @@
 //! Python does. Reading accepts a missing header, `{}`, any key order, extra keys and a missing or
 //! empty `tracestate`; a malformed header is treated as "no context" by [`extract`], so tracing
 //! never fails a Temporal call.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use iftracer_temporal::header;
+//! use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+//! use opentelemetry::Context;
+//!
+//! let span = SpanContext::new(
+//!     TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+//!     SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+//!     TraceFlags::SAMPLED,
+//!     true,
+//!     TraceState::default(),
+//! );
+//! let mut headers = HashMap::new();
+//! assert!(header::inject(&Context::new().with_remote_span_context(span), &mut headers));
+//! assert_eq!(
+//!     std::str::from_utf8(&headers[header::HEADER_KEY].data).unwrap(),
+//!     r#"{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}"#
+//! );
+//! let back = header::extract(&headers).unwrap();
+//! assert_eq!(back.span().span_context().span_id().to_string(), "00f067aa0ba902b7");
+//! assert!(header::extract(&HashMap::new()).is_none());
+//! ```
 
 use std::collections::HashMap;
 

@@ -23,13 +23,13 @@
 //!
 //! ```no_run
 //! use iftracer_temporal::TracingInterceptor;
-//! use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
+//! use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, Url};
 //! use temporalio_sdk::WorkerOptions;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let tracing = TracingInterceptor::new();
-//! let connection =
-//!     Connection::connect(ConnectionOptions::new("http://127.0.0.1:7233".parse()?).build()).await?;
+//! let target: Url = "http://127.0.0.1:7233".parse()?;
+//! let connection = Connection::connect(ConnectionOptions::new(target).build()).await?;
 //! let client = Client::new(
 //!     connection,
 //!     ClientOptions::new("default")
