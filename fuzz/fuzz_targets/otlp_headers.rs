@@ -13,7 +13,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(
             matches!(
                 error,
-                Error::InvalidHeader { .. } | Error::NotUnicode { .. } | Error::MissingCredential { .. }
+                Error::InvalidHeader { .. }
+                    | Error::NotUnicode { .. }
+                    | Error::MissingCredential { .. }
             ),
             "{error}"
         );
