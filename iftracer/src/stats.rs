@@ -85,6 +85,13 @@ impl Counters {
         }
     }
 
+    /// Counts one span as ended and in flight, as [`AccountingProcessor`] does on admission.
+    #[cfg(test)]
+    pub(crate) fn admit_for_test(&self) {
+        self.ended.fetch_add(1, Ordering::Relaxed);
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// After shutdown: whatever is still in flight will never be exported.
     fn close(&self) {
         let _settle = self.settle.lock().unwrap_or_else(PoisonError::into_inner);

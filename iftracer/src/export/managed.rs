@@ -152,3 +152,63 @@ fn is_too_large(err: &OTelSdkError) -> bool {
         || text.contains("gRPC code: ResourceExhausted")
         || text.contains("gRPC code: OutOfRange")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::{Tracer, TracerProvider};
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+
+    /// Panics on every export, as a buggy user exporter might.
+    #[derive(Debug)]
+    struct Panicking;
+
+    impl SpanExporter for Panicking {
+        async fn export(&self, _batch: Vec<SpanData>) -> OTelSdkResult {
+            panic!("exporter bug");
+        }
+    }
+
+    fn spans(count: usize) -> Vec<SpanData> {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        for _ in 0..count {
+            provider.tracer("t").in_span("s", |_| {});
+        }
+        exporter.get_finished_spans().unwrap()
+    }
+
+    #[test]
+    fn a_panicking_exporter_fails_its_batch_without_reaching_the_caller() {
+        let runtime = Arc::new(ExportRuntime::start().unwrap());
+        let counters = Arc::new(Counters::default());
+        let managed = ManagedExporter::new(
+            Panicking,
+            runtime,
+            Arc::clone(&counters),
+            Duration::from_secs(1),
+        );
+        // As the batch processor does: the spans are in flight before the export.
+        for _ in 0..3 {
+            counters.admit_for_test();
+        }
+        let result = block_on(managed.export(spans(3)));
+        assert!(result.is_err());
+        let stats = counters.snapshot();
+        assert_eq!(
+            (stats.spans_failed, stats.spans_queued),
+            (3, 0),
+            "{stats:?}"
+        );
+    }
+
+    /// Drives a future on a throwaway current-thread runtime, as the SDK's batch thread does.
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+}
