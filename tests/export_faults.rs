@@ -252,15 +252,17 @@ fn receiver_down_and_back(protocol: Protocol) {
     }
     let stats = guard.stats();
     assert_balanced(stats);
-    // Every span counted as exported arrived, and nothing arrived uncounted.
-    assert_eq!(
-        receiver.accepted_spans() as u64,
-        stats.spans_exported,
-        "{stats:?}"
+    // Every span counted as exported arrived, and nothing arrived uncounted: a request can
+    // only arrive without counting as exported if its answer came after the export timeout,
+    // and then it counts as failed.
+    let accepted = receiver.accepted_spans() as u64;
+    assert!(
+        (stats.spans_exported..=stats.spans_exported + stats.spans_failed).contains(&accepted),
+        "received {accepted}, {stats:?}"
     );
     eprintln!(
         "receiver_down {protocol:?}: outage {:.1} s, {ended_while_down} spans ended while down, \
-         slowest end {slowest:?}, peak queued {peak_queued}, final {stats:?}, \
+         slowest end {slowest:?}, peak queued {peak_queued}, final {stats:?}, received {accepted}, \
          peak RSS {:.1} MiB",
         outage.as_secs_f64(),
         peak_rss_mib()
