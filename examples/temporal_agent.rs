@@ -14,9 +14,9 @@
 //! ```
 //!
 //! ```sh
-//! cargo run --example temporal_agent -- worker           # serve the task queue until Ctrl-C
-//! cargo run --example temporal_agent -- client "Why?"    # start one workflow, print its result
-//! cargo run --example temporal_agent -- "Why?"           # both in one process
+//! cargo run --features temporal --example temporal_agent -- worker         # serve until Ctrl-C
+//! cargo run --features temporal --example temporal_agent -- client "Why?"  # ask, print answer
+//! cargo run --features temporal --example temporal_agent -- "Why?"         # both in one process
 //! ```
 //!
 //! Needs a Temporal server (`temporal server start-dev`). Settings: `TEMPORAL_ADDRESS`

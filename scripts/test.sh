@@ -16,7 +16,8 @@ bash scripts/setup-test-tools.sh
 
 # A plain `cargo test` (not filtered by --test) also rebuilds the example binaries that
 # tests/examples.rs runs.
-cargo test --workspace --locked --no-fail-fast "$@"
+# Feature `temporal` of the root package builds the Temporal example and tests.
+cargo test --workspace --locked --no-fail-fast --features iftracer-examples/temporal "$@"
 
 # With iftracer's `tracing` feature off, nothing of tracing-opentelemetry is compiled into it.
 if cargo tree -p iftracer -e normal --locked | grep -q "tracing-opentelemetry"; then

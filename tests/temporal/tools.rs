@@ -59,8 +59,8 @@ pub fn example(name: &str) -> Result<PathBuf, String> {
         Ok(path)
     } else {
         Err(format!(
-            "{} is missing: run the tests with `cargo test` (not `--test temporal` alone), which \
-             builds the examples, or `cargo build --example {name}` first",
+            "{} is missing: run `bash scripts/test.sh`, or `cargo build --features temporal \
+             --example {name}` before `cargo test --features temporal --test temporal`",
             path.display()
         ))
     }
