@@ -63,7 +63,7 @@ impl Harness {
                 .map_err(|e| e.to_string())?,
         );
         let tracing = TracingInterceptor::new();
-        let client = runtime.block_on(connect(&server.address, &tracing))?;
+        let client = runtime.block_on(connect(&server.address, Some(&tracing)))?;
         let workers = vec![
             start_worker(&runtime, client.clone(), &tracing, TASK_QUEUE, 0)?,
             start_worker(&runtime, client.clone(), &tracing, CACHED_TASK_QUEUE, 1000)?,
@@ -143,15 +143,24 @@ impl Drop for Harness {
     }
 }
 
-pub async fn connect(address: &str, tracing: &TracingInterceptor) -> Result<Client, String> {
+/// A client of the dev server, traced by `tracing` when given (like a CLI or schedule start
+/// when not).
+pub async fn connect(
+    address: &str,
+    tracing: Option<&TracingInterceptor>,
+) -> Result<Client, String> {
     let url: temporalio_client::Url = format!("http://{address}")
         .parse()
         .map_err(|e| format!("{e}"))?;
     let connection = Connection::connect(ConnectionOptions::new(url).build())
         .await
         .map_err(|e| format!("cannot connect to {address}: {e}"))?;
+    let interceptors = tracing
+        .map(|t| t.client_interceptor())
+        .into_iter()
+        .collect();
     let options = ClientOptions::new("default")
-        .client_interceptors(vec![tracing.client_interceptor()])
+        .client_interceptors(interceptors)
         .build();
     Client::new(connection, options).map_err(|e| e.to_string())
 }

@@ -10,7 +10,7 @@ use temporalio_client::{
 };
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
-use crate::harness::{CACHED_TASK_QUEUE, Harness, TASK_QUEUE, check, expect_tree, unique};
+use crate::harness::{CACHED_TASK_QUEUE, Harness, TASK_QUEUE, check, connect, expect_tree, unique};
 use crate::spans::{SpanRec, named};
 use crate::workflows::{
     ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow, ParentWorkflow,
@@ -28,6 +28,10 @@ pub const ALL: &[Scenario] = &[
     (
         "signal_query_and_update_on_a_caching_worker",
         signal_query_and_update_on_a_caching_worker,
+    ),
+    (
+        "untraced_start_emits_no_workflow_spans",
+        untraced_start_emits_no_workflow_spans,
     ),
     (
         "retried_workflow_task_keeps_the_activity_in_the_trace",
@@ -561,4 +565,43 @@ fn retried_workflow_task_keeps_the_activity_in_the_trace(h: &Harness) -> Result<
         ",
     )?;
     check_workflow_spans(&spans, &id)
+}
+
+/// A workflow started without trace context (an untraced client, the CLI, a schedule) emits no
+/// workflow spans and sends no header to its activities, whose `RunActivity` spans are roots,
+/// as in Python without `always_create_workflow_spans`.
+fn untraced_start_emits_no_workflow_spans(h: &Harness) -> Result<(), String> {
+    let id = unique("untraced");
+    let result = h.runtime.block_on(async {
+        let untraced = connect(&h.server.address, None).await?;
+        let handle = untraced
+            .start_workflow(RetryWorkflow::run, "hello".to_owned(), start_options(&id))
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    check(result? == "hello on attempt 2", || {
+        "unexpected result".into()
+    })?;
+    let spans: Vec<SpanRec> = h
+        .spans()
+        .into_iter()
+        .filter(|s| s.attr("temporalWorkflowID") == Some(id.as_str()))
+        .collect();
+    let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
+    check(names == ["RunActivity:flaky_activity"; 2], || {
+        format!("only the two activity attempts expected: {names:?}")
+    })?;
+    check(spans.iter().all(|s| s.parent_id.is_none()), || {
+        format!("each attempt is a root: {spans:#?}")
+    })?;
+    check(
+        spans
+            .iter()
+            .all(|s| s.attr("x-session-id") == Some(id.as_str())),
+        || "the attempts still group by workflow".into(),
+    )
 }
