@@ -189,16 +189,6 @@ fn run(scenario: Scenario, duration: Duration) {
         at_end.spans_exported as f64 / window.as_secs_f64(),
         stats.spans_dropped,
         stats.spans_failed,
-        peak_rss_mib(),
+        support::peak_rss_mib(),
     );
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?.to_owned();
-            line.split_whitespace().nth(1)?.parse::<f64>().ok()
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
 }

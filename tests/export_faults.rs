@@ -164,17 +164,6 @@ fn outage() -> Duration {
     Duration::from_secs_f64(secs)
 }
 
-/// Peak resident memory of this process so far, in MiB (Linux; 0 elsewhere).
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?.to_owned();
-            line.split_whitespace().nth(1)?.parse::<f64>().ok()
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
 /// Stops the receiver while the application keeps ending spans, then starts it again.
 fn receiver_down_and_back(protocol: Protocol) {
     const QUEUE: usize = 512;
@@ -265,7 +254,7 @@ fn receiver_down_and_back(protocol: Protocol) {
          slowest end {slowest:?}, peak queued {peak_queued}, final {stats:?}, received {accepted}, \
          peak RSS {:.1} MiB",
         outage.as_secs_f64(),
-        peak_rss_mib()
+        support::peak_rss_mib()
     );
     guard.shutdown().unwrap();
 }

@@ -40,7 +40,7 @@ impl TracingClientInterceptor {
 
 /// Writes the header of `cx` into `header`, creating the header only when there is something to
 /// write.
-pub(crate) fn inject_header(cx: &Context, header: &mut Option<Header>) {
+fn inject_header(cx: &Context, header: &mut Option<Header>) {
     if let Some(payload) = header::encode(cx) {
         header
             .get_or_insert_with(Header::default)
@@ -49,11 +49,19 @@ pub(crate) fn inject_header(cx: &Context, header: &mut Option<Header>) {
     }
 }
 
-/// Starts a CLIENT span under the current context; returns the context holding it.
-fn start(name: String, attributes: Vec<KeyValue>) -> Context {
+/// Starts the CLIENT span `"{prefix}:{name}"` under the current context and writes its context
+/// into the request's `header`; returns the context holding the span.
+fn start(
+    prefix: &str,
+    name: &str,
+    attributes: Vec<KeyValue>,
+    header: &mut Option<Header>,
+) -> Context {
     let parent = Context::current();
-    let span = SpanSpec::new(name, SpanKind::Client, attributes).start(&parent, None);
-    parent.with_span(span)
+    let spec = SpanSpec::new(spans::span_name(prefix, name), SpanKind::Client, attributes);
+    let cx = parent.with_span(spec.start(&parent, None));
+    inject_header(&cx, header);
+    cx
 }
 
 /// Runs `call` with `cx` current, records an error on the span, ends it.
@@ -85,10 +93,11 @@ impl ClientInterceptor for TracingClientInterceptor {
         >,
     ) -> BoxFuture<'a, Result<StartWorkflowOutput, WorkflowStartError>> {
         let cx = start(
-            spans::span_name(names::START_WORKFLOW, &input.workflow_type),
+            names::START_WORKFLOW,
+            &input.workflow_type,
             vec![workflow_id(&input.options.workflow_id)],
+            &mut input.options.header,
         );
-        inject_header(&cx, &mut input.options.header);
         Box::pin(traced(cx, next.run(input)))
     }
 
@@ -102,10 +111,11 @@ impl ClientInterceptor for TracingClientInterceptor {
         >,
     ) -> BoxFuture<'a, Result<StartWorkflowOutput, WorkflowStartError>> {
         let cx = start(
-            spans::span_name(names::SIGNAL_WITH_START_WORKFLOW, &input.workflow_type),
+            names::SIGNAL_WITH_START_WORKFLOW,
+            &input.workflow_type,
             vec![workflow_id(&input.options.workflow_id)],
+            &mut input.options.header,
         );
-        inject_header(&cx, &mut input.options.header);
         Box::pin(traced(cx, next.run(input)))
     }
 
@@ -115,10 +125,11 @@ impl ClientInterceptor for TracingClientInterceptor {
         next: Next<'a, SignalWorkflowInput, BoxFuture<'a, Result<(), WorkflowInteractionError>>>,
     ) -> BoxFuture<'a, Result<(), WorkflowInteractionError>> {
         let cx = start(
-            spans::span_name(names::SIGNAL_WORKFLOW, &input.signal_name),
+            names::SIGNAL_WORKFLOW,
+            &input.signal_name,
             vec![workflow_id(&input.workflow_id)],
+            &mut input.options.header,
         );
-        inject_header(&cx, &mut input.options.header);
         Box::pin(traced(cx, next.run(input)))
     }
 
@@ -132,10 +143,11 @@ impl ClientInterceptor for TracingClientInterceptor {
         >,
     ) -> BoxFuture<'a, Result<QueryWorkflowOutput, WorkflowQueryError>> {
         let cx = start(
-            spans::span_name(names::QUERY_WORKFLOW, &input.query_name),
+            names::QUERY_WORKFLOW,
+            &input.query_name,
             vec![workflow_id(&input.workflow_id)],
+            &mut input.options.header,
         );
-        inject_header(&cx, &mut input.options.header);
         Box::pin(traced(cx, next.run(input)))
     }
 
@@ -149,10 +161,11 @@ impl ClientInterceptor for TracingClientInterceptor {
         >,
     ) -> BoxFuture<'a, Result<StartWorkflowUpdateOutput, WorkflowUpdateError>> {
         let cx = start(
-            spans::span_name(names::START_WORKFLOW_UPDATE, &input.update_name),
+            names::START_WORKFLOW_UPDATE,
+            &input.update_name,
             vec![workflow_id(&input.workflow_id)],
+            &mut input.options.header,
         );
-        inject_header(&cx, &mut input.options.header);
         Box::pin(traced(cx, next.run(input)))
     }
 
@@ -170,13 +183,12 @@ impl ClientInterceptor for TracingClientInterceptor {
             attributes.push(KeyValue::new(spans::UPDATE_ID, update_id.clone()));
         }
         let cx = start(
-            spans::span_name(
-                names::START_UPDATE_WITH_START_WORKFLOW,
-                &input.workflow_type,
-            ),
+            names::START_UPDATE_WITH_START_WORKFLOW,
+            &input.workflow_type,
             attributes,
+            &mut input.options.start_header,
         );
-        inject_header(&cx, &mut input.options.start_header);
+        // The same context on the update: it reaches the workflow as its own request.
         inject_header(&cx, &mut input.options.update_header);
         Box::pin(traced(cx, next.run(input)))
     }

@@ -225,9 +225,16 @@ impl TracingWorkflowInterceptor {
     }
 
     /// An outbound span under the workflow context; its context goes into `headers`.
-    fn outbound_span(&self, name: String, kind: SpanKind, headers: &mut Headers, moment: &Moment) {
+    fn outbound_span(
+        &self,
+        ctx: &WorkflowInterceptorContext,
+        name: String,
+        kind: SpanKind,
+        headers: &mut Headers,
+    ) {
+        let moment = Moment::of(ctx);
         let spec = SpanSpec::new(name, kind, moment.attributes());
-        if let Some(cx) = self.emit(spec, &self.workflow_cx, moment, None) {
+        if let Some(cx) = self.emit(spec, &self.workflow_cx, &moment, None) {
             header::inject(&cx, headers);
         }
     }
@@ -379,12 +386,7 @@ impl WorkflowInterceptor for TracingWorkflowInterceptor {
         >,
     ) -> CancellableWorkflowOutboundFuture<ScheduleActivityResult> {
         let name = spans::span_name(names::START_ACTIVITY, input.activity_type());
-        self.outbound_span(
-            name,
-            SpanKind::Client,
-            input.headers_mut(),
-            &Moment::of(&ctx),
-        );
+        self.outbound_span(&ctx, name, SpanKind::Client, input.headers_mut());
         next.run(input)
     }
 
@@ -399,12 +401,7 @@ impl WorkflowInterceptor for TracingWorkflowInterceptor {
         >,
     ) -> CancellableWorkflowOutboundFuture<ScheduleActivityResult> {
         let name = spans::span_name(names::START_ACTIVITY, input.activity_type());
-        self.outbound_span(
-            name,
-            SpanKind::Client,
-            input.headers_mut(),
-            &Moment::of(&ctx),
-        );
+        self.outbound_span(&ctx, name, SpanKind::Client, input.headers_mut());
         next.run(input)
     }
 
@@ -419,12 +416,7 @@ impl WorkflowInterceptor for TracingWorkflowInterceptor {
         >,
     ) -> CancellableWorkflowOutboundFuture<StartChildWorkflowResult> {
         let name = spans::span_name(names::START_CHILD_WORKFLOW, input.workflow_type());
-        self.outbound_span(
-            name,
-            SpanKind::Client,
-            input.headers_mut(),
-            &Moment::of(&ctx),
-        );
+        self.outbound_span(&ctx, name, SpanKind::Client, input.headers_mut());
         next.run(input)
     }
 
@@ -444,7 +436,7 @@ impl WorkflowInterceptor for TracingWorkflowInterceptor {
             _ => (names::SIGNAL_EXTERNAL_WORKFLOW, SpanKind::Client),
         };
         let name = spans::span_name(prefix, input.signal_name());
-        self.outbound_span(name, kind, input.headers_mut(), &Moment::of(&ctx));
+        self.outbound_span(&ctx, name, kind, input.headers_mut());
         next.run(input)
     }
 

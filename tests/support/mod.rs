@@ -574,3 +574,14 @@ fn tls_acceptor(certs: &TestCertificates) -> tokio_rustls::TlsAcceptor {
         .unwrap();
     tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
+
+/// Peak resident memory of this process so far, in MiB (Linux; 0 elsewhere).
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?.to_owned();
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}

@@ -4,10 +4,11 @@
 use std::collections::HashSet;
 
 use temporalio_client::{
-    UntypedWorkflow, WorkflowExecuteUpdateOptions, WorkflowFetchHistoryOptions,
+    Client, UntypedWorkflow, WorkflowExecuteUpdateOptions, WorkflowFetchHistoryOptions,
     WorkflowGetResultOptions, WorkflowIdConflictPolicy, WorkflowQueryOptions,
     WorkflowSignalOptions, WorkflowStartOptions, WorkflowUpdateWithStartOptions,
 };
+use temporalio_common::{HasWorkflowDefinition, WorkflowDefinition};
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
 use crate::harness::{CACHED_TASK_QUEUE, Harness, TASK_QUEUE, check, connect, expect_tree, unique};
@@ -59,6 +60,27 @@ pub const ALL: &[Scenario] = &[
         replaying_a_history_emits_no_span,
     ),
 ];
+
+/// Starts `workflow` and waits for its result.
+async fn execute<W>(
+    client: &Client,
+    workflow: W,
+    input: <W as WorkflowDefinition>::Input,
+    options: WorkflowStartOptions,
+) -> Result<<W as WorkflowDefinition>::Output, String>
+where
+    W: HasWorkflowDefinition,
+    <W as WorkflowDefinition>::Input: Send,
+{
+    let handle = client
+        .start_workflow(workflow, input, options)
+        .await
+        .map_err(|e| e.to_string())?;
+    handle
+        .get_result(WorkflowGetResultOptions::default())
+        .await
+        .map_err(|e| e.to_string())
+}
 
 fn start_options(workflow_id: &str) -> WorkflowStartOptions {
     WorkflowStartOptions::new(TASK_QUEUE, workflow_id).build()
@@ -117,15 +139,13 @@ fn check_workflow_spans(spans: &[SpanRec], workflow_id: &str) -> Result<(), Stri
 fn workflow_and_activity_with_a_retry(h: &Harness) -> Result<(), String> {
     let id = unique("retry");
     let (result, trace) = h.traced(async {
-        let handle = h
-            .client
-            .start_workflow(RetryWorkflow::run, "hello".to_owned(), start_options(&id))
-            .await
-            .map_err(|e| e.to_string())?;
-        handle
-            .get_result(WorkflowGetResultOptions::default())
-            .await
-            .map_err(|e| e.to_string())
+        execute(
+            &h.client,
+            RetryWorkflow::run,
+            "hello".to_owned(),
+            start_options(&id),
+        )
+        .await
     });
     check(result? == "hello on attempt 2", || {
         "unexpected result".into()
@@ -260,19 +280,13 @@ fn signal_query_and_update_on(h: &Harness, queue: &str) -> Result<(), String> {
 fn child_workflow_and_its_signals(h: &Harness) -> Result<(), String> {
     let id = unique("parent");
     let (result, trace) = h.traced(async {
-        let handle = h
-            .client
-            .start_workflow(
-                ParentWorkflow::run,
-                "child input".to_owned(),
-                WorkflowStartOptions::new(CACHED_TASK_QUEUE, &id).build(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        handle
-            .get_result(WorkflowGetResultOptions::default())
-            .await
-            .map_err(|e| e.to_string())
+        execute(
+            &h.client,
+            ParentWorkflow::run,
+            "child input".to_owned(),
+            WorkflowStartOptions::new(CACHED_TASK_QUEUE, &id).build(),
+        )
+        .await
     });
     check(result? == "child input", || "unexpected result".into())?;
     let spans = h.trace(&trace);
@@ -305,17 +319,8 @@ fn child_workflow_and_its_signals(h: &Harness) -> Result<(), String> {
 
 fn continue_as_new(h: &Harness) -> Result<(), String> {
     let id = unique("continue");
-    let (result, trace) = h.traced(async {
-        let handle = h
-            .client
-            .start_workflow(ContinueWorkflow::run, 0, start_options(&id))
-            .await
-            .map_err(|e| e.to_string())?;
-        handle
-            .get_result(WorkflowGetResultOptions::default())
-            .await
-            .map_err(|e| e.to_string())
-    });
+    let (result, trace) =
+        h.traced(async { execute(&h.client, ContinueWorkflow::run, 0, start_options(&id)).await });
     check(result? == 1, || "the second run returns 1".into())?;
     let spans = h.trace(&trace);
     // Every run sits under the original StartWorkflow; only the last one completes.
@@ -346,19 +351,13 @@ fn continue_as_new(h: &Harness) -> Result<(), String> {
 fn replaying_a_history_emits_no_span(h: &Harness) -> Result<(), String> {
     let id = unique("replayed");
     let (result, _trace) = h.traced(async {
-        let handle = h
-            .client
-            .start_workflow(
-                ParentWorkflow::run,
-                "replayed".to_owned(),
-                start_options(&id),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        handle
-            .get_result(WorkflowGetResultOptions::default())
-            .await
-            .map_err(|e| e.to_string())
+        execute(
+            &h.client,
+            ParentWorkflow::run,
+            "replayed".to_owned(),
+            start_options(&id),
+        )
+        .await
     });
     result?;
     let about_this = |spans: Vec<SpanRec>| {
@@ -414,15 +413,13 @@ fn replaying_a_history_emits_no_span(h: &Harness) -> Result<(), String> {
 fn benign_activity_failure_keeps_status_unset(h: &Harness) -> Result<(), String> {
     let id = unique("benign");
     let (result, trace) = h.traced(async {
-        let handle = h
-            .client
-            .start_workflow(RetryWorkflow::run, "benign".to_owned(), start_options(&id))
-            .await
-            .map_err(|e| e.to_string())?;
-        handle
-            .get_result(WorkflowGetResultOptions::default())
-            .await
-            .map_err(|e| e.to_string())
+        execute(
+            &h.client,
+            RetryWorkflow::run,
+            "benign".to_owned(),
+            start_options(&id),
+        )
+        .await
     });
     result?;
     let spans = h.trace(&trace);
@@ -537,19 +534,13 @@ fn signal_with_start_and_update_with_start(h: &Harness) -> Result<(), String> {
 fn retried_workflow_task_keeps_the_activity_in_the_trace(h: &Harness) -> Result<(), String> {
     let id = unique("task-failure");
     let (result, trace) = h.traced(async {
-        let handle = h
-            .client
-            .start_workflow(
-                TaskFailureWorkflow::run,
-                "echo".to_owned(),
-                start_options(&id),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        handle
-            .get_result(WorkflowGetResultOptions::default())
-            .await
-            .map_err(|e| e.to_string())
+        execute(
+            &h.client,
+            TaskFailureWorkflow::run,
+            "echo".to_owned(),
+            start_options(&id),
+        )
+        .await
     });
     check(result? == "echo", || "unexpected result".into())?;
     let spans = h.trace(&trace);
@@ -574,14 +565,13 @@ fn untraced_start_emits_no_workflow_spans(h: &Harness) -> Result<(), String> {
     let id = unique("untraced");
     let result = h.runtime.block_on(async {
         let untraced = connect(&h.server.address, None).await?;
-        let handle = untraced
-            .start_workflow(RetryWorkflow::run, "hello".to_owned(), start_options(&id))
-            .await
-            .map_err(|e| e.to_string())?;
-        handle
-            .get_result(WorkflowGetResultOptions::default())
-            .await
-            .map_err(|e| e.to_string())
+        execute(
+            &untraced,
+            RetryWorkflow::run,
+            "hello".to_owned(),
+            start_options(&id),
+        )
+        .await
     });
     check(result? == "hello on attempt 2", || {
         "unexpected result".into()
