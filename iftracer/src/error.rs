@@ -178,7 +178,7 @@ pub enum Error {
          `{env}`"
     )]
     MissingCredential {
-        /// `user`, `license key` or `project`.
+        /// `user`, `license key`, `project` or `system`.
         credential: &'static str,
         /// The builder method that sets it.
         method: &'static str,
@@ -186,6 +186,18 @@ pub enum Error {
         env: &'static str,
         /// Why the credential is required.
         why: String,
+    },
+
+    /// A kind for LLM spans other than CLIENT or INTERNAL.
+    #[error(
+        "invalid LLM span kind {value:?} from {setting}; fix: use `internal` (InsightFinder pairs \
+         prompt and response only on INTERNAL spans) or `client` (the GenAI conventions' kind)"
+    )]
+    InvalidLlmSpanKind {
+        /// Where the kind came from.
+        setting: Setting,
+        /// The rejected kind.
+        value: String,
     },
 
     /// A malformed `key=value` entry in the resource attributes.

@@ -34,8 +34,14 @@ pub struct Stats {
     pub spans_dropped: u64,
     /// Spans in batches the exporter rejected or that timed out.
     pub spans_failed: u64,
-    /// Spans waiting for export or being exported right now.
+    /// Spans waiting for export or being exported right now (the held ones included).
     pub spans_queued: u64,
+    /// Of the queued spans, those held until their trace's local root ends
+    /// ([`hold_traces`](crate::IftracerBuilder::hold_traces)).
+    pub spans_held: u64,
+    /// Held traces exported before their root ended: older than the hold bound, beyond the
+    /// held-span bound, or flushed.
+    pub traces_released_early: u64,
 }
 
 /// The live counters of one pipeline.
@@ -46,6 +52,8 @@ pub(crate) struct Counters {
     dropped: AtomicU64,
     failed: AtomicU64,
     in_flight: AtomicU64,
+    held: AtomicU64,
+    released_early: AtomicU64,
     closed: AtomicBool,
     /// Serialises batch outcomes with closing, so no batch is counted twice.
     settle: Mutex<()>,
@@ -62,6 +70,21 @@ impl Counters {
             spans_dropped: self.dropped.load(Ordering::Relaxed),
             spans_failed: self.failed.load(Ordering::Relaxed),
             spans_queued: self.in_flight.load(Ordering::Relaxed),
+            spans_held: self.held.load(Ordering::Relaxed),
+            traces_released_early: self.released_early.load(Ordering::Relaxed),
+        }
+    }
+
+    /// `count` admitted spans wait for their trace's root.
+    pub(crate) fn hold(&self, count: u64) {
+        self.held.fetch_add(count, Ordering::Relaxed);
+    }
+
+    /// `count` held spans go on to export; `early`: their root had not ended.
+    pub(crate) fn release_held(&self, count: u64, early: bool) {
+        self.held.fetch_sub(count, Ordering::Relaxed);
+        if early {
+            self.released_early.fetch_add(1, Ordering::Relaxed);
         }
     }
 

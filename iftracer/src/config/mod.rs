@@ -3,6 +3,7 @@
 
 pub(crate) mod endpoint;
 pub(crate) mod env;
+pub(crate) mod gateway;
 pub(crate) mod headers;
 pub(crate) mod kv_list;
 pub(crate) mod privacy;
@@ -127,6 +128,10 @@ pub(crate) struct Settings {
     pub(crate) redact: Option<Vec<Detector>>,
     pub(crate) redact_patterns: Vec<(String, String)>,
     pub(crate) id_hash_salt: Option<Secret>,
+    pub(crate) llm_span_kind: Option<opentelemetry::trace::SpanKind>,
+    pub(crate) hold_traces: Option<bool>,
+    pub(crate) max_trace_hold: Option<Duration>,
+    pub(crate) max_held_spans: Option<usize>,
 }
 
 /// A resolved configuration. Its `Debug` shows no credential.
@@ -143,6 +148,30 @@ pub(crate) struct Config {
     pub(crate) shutdown_timeout: Duration,
     pub(crate) vocabularies: Vocabularies,
     pub(crate) privacy: Privacy,
+    /// The kind of the spans iftracer opens for LLM calls, and whether non-INTERNAL spans
+    /// carrying an InsightFinder pair get an INTERNAL pair span.
+    pub(crate) llm_spans: LlmSpans,
+    /// `Some`: spans of a trace are held until its local root ends (InsightFinder destinations).
+    pub(crate) hold: Option<HoldSettings>,
+}
+
+/// How LLM calls reach InsightFinder's gateway, which pairs prompt and response only on
+/// INTERNAL spans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LlmSpans {
+    pub(crate) kind: opentelemetry::trace::SpanKind,
+    /// With the InsightFinder vocabulary on: a span of another kind that carries
+    /// `chat.prompt` and `chat.response` hands them to an INTERNAL child span.
+    pub(crate) pair_spans: bool,
+}
+
+/// Bounds of holding a trace's spans until its local root ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HoldSettings {
+    /// Longest a trace is held, counted from its first local root's start.
+    pub(crate) max_age: Duration,
+    /// Most spans held at once, over all traces; beyond it the oldest trace is released.
+    pub(crate) max_spans: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +187,8 @@ pub(crate) struct OtlpConfig {
     pub(crate) protocol: Protocol,
     pub(crate) headers: Headers,
     pub(crate) ca_certificate: Option<CaCertificate>,
+    /// The destination is InsightFinder's trace gateway (by endpoint, variable or credentials).
+    pub(crate) insightfinder: bool,
 }
 
 /// A PEM file's contents, read and checked at `init` so a bad path fails early.
@@ -208,21 +239,27 @@ pub(crate) fn resolve(
         Some(sampler) => sampler.validate(Setting::Builder(".sampler()"))?,
         None => Sampler::from_env(env)?.unwrap_or_default(),
     };
+    let otlp = if custom_exporter {
+        None
+    } else {
+        resolve_otlp(settings, env)?
+    };
+    let batch = resolve_batch(settings, env)?;
+    let vocabularies = privacy::resolve_vocabularies(settings, env)?;
+    let insightfinder = otlp.as_ref().is_some_and(|otlp| otlp.insightfinder);
     Ok(Config {
         resource: resource::resolve(&settings.resource, env)?,
-        otlp: if custom_exporter {
-            None
-        } else {
-            resolve_otlp(settings, env)?
-        },
+        otlp,
         export_mode: settings.export_mode.unwrap_or_default(),
-        batch: resolve_batch(settings, env)?,
+        batch,
         export_timeout,
         max_attributes_per_span: resolve_attribute_limit(settings, env)?,
         sampler,
         shutdown_timeout,
-        vocabularies: privacy::resolve_vocabularies(settings, env)?,
+        vocabularies,
         privacy: privacy::resolve_privacy(settings, env)?,
+        llm_spans: gateway::resolve_llm_spans(settings, env, vocabularies)?,
+        hold: gateway::resolve_hold(settings, env, insightfinder, &batch)?,
     })
 }
 
@@ -349,7 +386,10 @@ fn resolve_otlp(settings: &Settings, env: &Env<'_>) -> Result<Option<OtlpConfig>
         });
     }
     let headers = resolve_headers(settings, env)?;
-    check_insightfinder_credentials(&endpoint, &headers, env)?;
+    let insightfinder = check_insightfinder_credentials(&endpoint, &headers, env)?;
+    if insightfinder && protocol == Protocol::HttpProtobuf {
+        gateway::warn_http_once();
+    }
     let ca_certificate = if endpoint.uses_tls() {
         resolve_ca_certificate(settings, env)?
     } else {
@@ -360,6 +400,7 @@ fn resolve_otlp(settings: &Settings, env: &Env<'_>) -> Result<Option<OtlpConfig>
         protocol,
         headers,
         ca_certificate,
+        insightfinder,
     }))
 }
 
@@ -440,13 +481,14 @@ fn resolve_headers(settings: &Settings, env: &Env<'_>) -> Result<Headers, Error>
     Ok(headers)
 }
 
-/// An InsightFinder endpoint (by variable or host), or any one credential, needs user, license
-/// key and project: the trace server refuses spans without them.
+/// An InsightFinder endpoint (by variable or host), or any one credential, needs all four of
+/// user, license key, project and system: the gateway answers OK to a request without them and
+/// drops its spans silently. `Ok(true)` when the destination is InsightFinder.
 fn check_insightfinder_credentials(
     endpoint: &Endpoint,
     headers: &Headers,
     env: &Env<'_>,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let why = if env.string(INSIGHTFINDER_ENDPOINT)?.is_some() {
         format!("`{INSIGHTFINDER_ENDPOINT}` is set")
     } else if endpoint.host().ends_with("insightfinder.com") {
@@ -457,9 +499,9 @@ fn check_insightfinder_credentials(
     {
         format!("the InsightFinder header `{header}` is set")
     } else {
-        return Ok(());
+        return Ok(false);
     };
-    for (header, credential, method, vars) in &CREDENTIALS[..3] {
+    for (header, credential, method, vars) in &CREDENTIALS {
         if headers.get(header).is_none() {
             return Err(Error::MissingCredential {
                 credential,
@@ -469,7 +511,7 @@ fn check_insightfinder_credentials(
             });
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 fn resolve_ca_certificate(

@@ -31,10 +31,11 @@ fn err(settings: &Settings, pairs: &[(&str, &str)]) -> String {
     resolve_with(settings, pairs).unwrap_err().to_string()
 }
 
-const IF_CREDS: [(&str, &str); 3] = [
+const IF_CREDS: [(&str, &str); 4] = [
     ("INSIGHTFINDER_USER", "env-user"),
     ("INSIGHTFINDER_LICENSE_KEY", "env-key"),
     ("INSIGHTFINDER_PROJECT_NAME", "env-project"),
+    ("INSIGHTFINDER_SYSTEM_NAME", "env-system"),
 ];
 
 #[test]
@@ -70,6 +71,7 @@ fn endpoint_precedence_is_builder_then_insightfinder_then_traces_then_generic() 
         IF_CREDS[0],
         IF_CREDS[1],
         IF_CREDS[2],
+        IF_CREDS[3],
     ];
     let builder = Settings {
         endpoint: Some("http://builder:0".to_owned()),
@@ -192,6 +194,7 @@ fn the_license_key_never_shows_in_debug_output() {
         user: Some("u".to_owned()),
         license_key: Some(Secret::new("LK-TOP-SECRET-1")),
         project: Some("p".to_owned()),
+        system: Some("s".to_owned()),
         bearer_token: Some(Secret::new("tk_TOP_SECRET_2")),
         headers: vec![("x-api-key".to_owned(), Secret::new("TOP-SECRET-3"))],
         ..Settings::default()
@@ -481,6 +484,21 @@ fn error_missing_credentials_for_an_insightfinder_endpoint() {
         "missing InsightFinder project: the InsightFinder header `ifuser` is set; fix: call \
          `.project()` on the builder or set `INSIGHTFINDER_PROJECT_NAME`"
     );
+    // The system too: the gateway drops spans without `ifsystem` silently.
+    let message = err(
+        &Settings::default(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+            IF_CREDS[0],
+            IF_CREDS[1],
+            IF_CREDS[2],
+        ],
+    );
+    assert_eq!(
+        message,
+        "missing InsightFinder system: the InsightFinder header `ifuser` is set; fix: call \
+         `.system()` on the builder or set `INSIGHTFINDER_SYSTEM_NAME`"
+    );
     // Complete credentials pass; a plain OTLP endpoint without any needs none.
     let mut env = vec![("INSIGHTFINDER_ENDPOINT", "https://trace.example.com:4317")];
     env.extend(IF_CREDS);
@@ -707,4 +725,117 @@ fn attribute_count_limit_from_builder_then_env_then_default() {
         ..Settings::default()
     };
     assert!(err(&zero, &[]).contains("`.max_attributes_per_span()`"));
+}
+
+#[test]
+fn llm_spans_are_internal_for_insightfinder_and_client_without_it() {
+    use opentelemetry::trace::SpanKind;
+    let config = resolve_with(&Settings::default(), &[]).unwrap();
+    assert_eq!(config.llm_spans.kind, SpanKind::Internal);
+    assert!(config.llm_spans.pair_spans);
+    let genai_only = Settings {
+        vocabularies: Some(Vocabularies::GENAI),
+        ..Settings::default()
+    };
+    let config = resolve_with(&genai_only, &[]).unwrap();
+    assert_eq!(config.llm_spans.kind, SpanKind::Client);
+    assert!(!config.llm_spans.pair_spans);
+    let config = resolve_with(
+        &Settings::default(),
+        &[("IFTRACER_LLM_SPAN_KIND", "CLIENT")],
+    )
+    .unwrap();
+    assert_eq!(config.llm_spans.kind, SpanKind::Client);
+    assert!(config.llm_spans.pair_spans, "the pair still gets its span");
+    let builder = Settings {
+        llm_span_kind: Some(SpanKind::Internal),
+        ..genai_only
+    };
+    let config = resolve_with(&builder, &[("IFTRACER_LLM_SPAN_KIND", "client")]).unwrap();
+    assert_eq!(config.llm_spans.kind, SpanKind::Internal);
+    assert_eq!(
+        err(
+            &Settings::default(),
+            &[("IFTRACER_LLM_SPAN_KIND", "server")]
+        ),
+        "invalid LLM span kind \"server\" from environment variable `IFTRACER_LLM_SPAN_KIND`; fix: \
+         use `internal` (InsightFinder pairs prompt and response only on INTERNAL spans) or \
+         `client` (the GenAI conventions' kind)"
+    );
+    let server = Settings {
+        llm_span_kind: Some(SpanKind::Producer),
+        ..Settings::default()
+    };
+    assert!(
+        err(&server, &[]).starts_with(
+            "invalid LLM span kind \"producer\" from builder method `.llm_span_kind()`"
+        )
+    );
+}
+
+#[test]
+fn traces_are_held_for_insightfinder_destinations_only_unless_set() {
+    let mut insightfinder = vec![("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317")];
+    insightfinder.extend(IF_CREDS);
+    let config = resolve_with(&Settings::default(), &insightfinder).unwrap();
+    assert!(config.otlp.as_ref().unwrap().insightfinder);
+    assert_eq!(
+        config.hold,
+        Some(HoldSettings {
+            max_age: Duration::from_secs(60),
+            max_spans: 1024,
+        })
+    );
+    let plain = [("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317")];
+    let config = resolve_with(&Settings::default(), &plain).unwrap();
+    assert!(!config.otlp.as_ref().unwrap().insightfinder);
+    assert_eq!(config.hold, None);
+    assert_eq!(resolve_with(&Settings::default(), &[]).unwrap().hold, None);
+
+    let off = Settings {
+        hold_traces: Some(false),
+        ..Settings::default()
+    };
+    assert_eq!(resolve_with(&off, &insightfinder).unwrap().hold, None);
+    let mut env = insightfinder.clone();
+    env.push(("IFTRACER_HOLD_TRACES", "false"));
+    assert_eq!(resolve_with(&Settings::default(), &env).unwrap().hold, None);
+
+    let tuned = Settings {
+        hold_traces: Some(true),
+        max_trace_hold: Some(Duration::from_secs(5)),
+        max_held_spans: Some(100_000),
+        max_queue_size: Some(4096),
+        ..Settings::default()
+    };
+    assert_eq!(
+        resolve_with(&tuned, &plain).unwrap().hold,
+        Some(HoldSettings {
+            max_age: Duration::from_secs(5),
+            max_spans: 4096,
+        }),
+        "held spans are queued spans: at most the queue"
+    );
+    let env = [
+        ("IFTRACER_HOLD_TRACES", "true"),
+        ("IFTRACER_MAX_TRACE_HOLD", "1500"),
+        ("IFTRACER_MAX_HELD_SPANS", "64"),
+    ];
+    assert_eq!(
+        resolve_with(&Settings::default(), &env).unwrap().hold,
+        Some(HoldSettings {
+            max_age: Duration::from_millis(1500),
+            max_spans: 64,
+        })
+    );
+    assert_eq!(
+        err(&Settings::default(), &[("IFTRACER_MAX_HELD_SPANS", "0")]),
+        "invalid value \"0\" for environment variable `IFTRACER_MAX_HELD_SPANS`: expected a whole \
+         number above 0"
+    );
+    assert_eq!(
+        err(&Settings::default(), &[("IFTRACER_HOLD_TRACES", "maybe")]),
+        "invalid value \"maybe\" for environment variable `IFTRACER_HOLD_TRACES`: expected `true` \
+         or `false`"
+    );
 }

@@ -2,9 +2,11 @@
 //! span processor and the accounting around it.
 
 pub(crate) mod console;
+pub(crate) mod hold;
 pub(crate) mod managed;
 #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
 pub(crate) mod otlp;
+pub(crate) mod pair;
 pub(crate) mod processor;
 #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
 pub(crate) mod retry;
@@ -26,6 +28,7 @@ use opentelemetry_sdk::trace::{
 };
 
 use self::console::ConsoleExporter;
+use self::hold::TraceHold;
 use self::managed::ManagedExporter;
 use self::processor::IftracerProcessor;
 use self::runtime::ExportRuntime;
@@ -77,6 +80,10 @@ impl Parts<'_> {
             ),
             ExportMode::Simple => Box::new(SimpleSpanProcessor::new(exporter)),
         };
+        let inner = match self.config.hold {
+            Some(settings) => Box::new(TraceHold::new(inner, settings, Arc::clone(self.counters))),
+            None => inner,
+        };
         // The bound equals the batch queue, so the SDK's queue never overflows uncounted.
         AccountingProcessor::new(inner, Arc::clone(self.counters), batch.max_queue_size)
     }
@@ -125,6 +132,7 @@ pub(crate) fn build_provider(
         .with_span_processor(IftracerProcessor::new(
             config.vocabularies,
             config.privacy.clone(),
+            config.llm_spans.pair_spans,
             destinations,
         ))
         .build())

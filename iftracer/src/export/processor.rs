@@ -1,6 +1,7 @@
 //! iftracer's one span processor: stamps context-carried values when a span starts, applies
-//! the privacy controls once when it ends, then hands the span to every destination (the
-//! accounted exporter and the user's extra processors), so no destination sees raw data.
+//! the privacy controls once when it ends, makes LLM calls readable by InsightFinder's gateway,
+//! then hands the span to every destination (the accounted exporter and the user's extra
+//! processors), so no destination sees raw data.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
+use super::pair;
 use crate::associations;
 use crate::privacy::Privacy;
 use crate::vocabulary::Vocabularies;
@@ -17,6 +19,8 @@ use crate::vocabulary::Vocabularies;
 pub(crate) struct IftracerProcessor {
     vocabularies: Vocabularies,
     privacy: Privacy,
+    /// Give a non-INTERNAL span's `chat.*` pair its own INTERNAL span.
+    pair_spans: bool,
     destinations: Vec<Box<dyn SpanProcessor>>,
 }
 
@@ -24,12 +28,23 @@ impl IftracerProcessor {
     pub(crate) fn new(
         vocabularies: Vocabularies,
         privacy: Privacy,
+        pair_spans: bool,
         destinations: Vec<Box<dyn SpanProcessor>>,
     ) -> Self {
         IftracerProcessor {
             vocabularies,
             privacy,
+            pair_spans,
             destinations,
+        }
+    }
+
+    fn deliver(&self, span: SpanData) {
+        if let Some((last, others)) = self.destinations.split_last() {
+            for destination in others {
+                destination.on_end(span.clone());
+            }
+            last.on_end(span);
         }
     }
 }
@@ -43,15 +58,21 @@ impl SpanProcessor for IftracerProcessor {
     }
 
     fn on_end(&self, mut span: SpanData) {
-        if span.span_context.is_sampled() {
-            self.privacy.apply(&mut span);
+        if !span.span_context.is_sampled() {
+            return self.deliver(span);
         }
-        if let Some((last, others)) = self.destinations.split_last() {
-            for destination in others {
-                destination.on_end(span.clone());
-            }
-            last.on_end(span);
+        if self.vocabularies.contains(Vocabularies::INSIGHTFINDER) {
+            // Before privacy, so ids made text are hashed like the others.
+            pair::stringify_gateway_keys(&mut span.attributes);
         }
+        self.privacy.apply(&mut span);
+        if self.pair_spans
+            && let Some(pair_span) = pair::split_pair(&mut span)
+        {
+            // The child first: a trace held until its root ends must already hold it.
+            self.deliver(pair_span);
+        }
+        self.deliver(span);
     }
 
     fn force_flush(&self) -> OTelSdkResult {

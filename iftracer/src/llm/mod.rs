@@ -1,5 +1,11 @@
 //! Recording LLM calls: on the span you are in (a Temporal activity, a `#[task]`), or on a
-//! dedicated child span named per the GenAI conventions (`chat gpt-4o`, kind CLIENT).
+//! dedicated child span named per the GenAI conventions (`chat gpt-4o`; kind INTERNAL with the
+//! InsightFinder vocabulary, whose gateway pairs prompt and response only on INTERNAL spans,
+//! CLIENT without it).
+//!
+//! Recorded on a span InsightFinder cannot pair (a Temporal `RunActivity` SERVER span, a
+//! CLIENT span), the `chat.*` pair moves at export to an INTERNAL child `chat {model}` of that
+//! span, so every call still gives exactly one pair.
 //!
 //! The attributes written follow the active [`Vocabularies`](crate::Vocabularies). Prompts and
 //! responses are always handed to the pipeline; with content capture off, the pipeline removes
@@ -11,6 +17,7 @@ mod span;
 use opentelemetry::trace::TraceContextExt as _;
 use serde::Serialize;
 pub use span::LlmSpan;
+pub(crate) use span::set_span_kind;
 
 /// Who wrote a message.
 ///
@@ -440,7 +447,8 @@ impl LlmCall {
     }
 
     /// Opens a child of the current span for this call, named `"{operation} {model}"` (kind
-    /// CLIENT); add the response with [`LlmSpan::record`], then end it.
+    /// INTERNAL or CLIENT, see [`LlmSpan`]); add the response with [`LlmSpan::record`], then end
+    /// it.
     ///
     /// ```
     /// use iftracer::llm::LlmCall;

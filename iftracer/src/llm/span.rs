@@ -1,5 +1,6 @@
 //! A dedicated child span for one LLM call.
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use opentelemetry::trace::{SpanKind, TraceContextExt, Tracer};
@@ -9,7 +10,34 @@ use super::LlmCall;
 use crate::attributes::insightfinder;
 use crate::vocabulary::{Vocabularies, vocabularies};
 
-/// The span of one LLM call, a CLIENT child of the span that was current when it started.
+/// The kind `init` chose (`IFTRACER_LLM_SPAN_KIND`); until then, the vocabularies decide.
+static SPAN_KIND: AtomicU8 = AtomicU8::new(KIND_FROM_VOCABULARIES);
+const KIND_FROM_VOCABULARIES: u8 = 0;
+const KIND_INTERNAL: u8 = 1;
+const KIND_CLIENT: u8 = 2;
+
+pub(crate) fn set_span_kind(kind: SpanKind) {
+    let code = match kind {
+        SpanKind::Client => KIND_CLIENT,
+        _ => KIND_INTERNAL,
+    };
+    SPAN_KIND.store(code, Ordering::Relaxed);
+}
+
+/// INTERNAL when InsightFinder reads the span (its gateway pairs prompt and response only on
+/// INTERNAL spans), CLIENT as the GenAI conventions say otherwise, unless `init` set one.
+fn span_kind(vocabularies: Vocabularies) -> SpanKind {
+    match SPAN_KIND.load(Ordering::Relaxed) {
+        KIND_INTERNAL => SpanKind::Internal,
+        KIND_CLIENT => SpanKind::Client,
+        _ if vocabularies.contains(Vocabularies::INSIGHTFINDER) => SpanKind::Internal,
+        _ => SpanKind::Client,
+    }
+}
+
+/// The span of one LLM call, a child of the span that was current when it started: INTERNAL
+/// with the InsightFinder vocabulary (the default), CLIENT without it or when
+/// [`llm_span_kind`](crate::IftracerBuilder::llm_span_kind) asks.
 ///
 /// What [`record`](Self::record) adds is merged with the call the span started with, and the
 /// attributes are written once, when the span ends ([`end`](Self::end) or drop): OpenTelemetry
@@ -36,13 +64,20 @@ impl LlmSpan {
             format!("{} {model}", call.operation())
         };
         let tracer = global::tracer("iftracer");
+        let vocabularies = vocabularies();
+        let kind = span_kind(vocabularies);
         let mut attributes = Vec::with_capacity(1);
-        if vocabularies().contains(Vocabularies::INSIGHTFINDER) {
-            attributes.push(KeyValue::new(insightfinder::SPAN_KIND, "client"));
+        if vocabularies.contains(Vocabularies::INSIGHTFINDER) {
+            let text = if kind == SpanKind::Client {
+                "client"
+            } else {
+                "internal"
+            };
+            attributes.push(KeyValue::new(insightfinder::SPAN_KIND, text));
         }
         let span = tracer
             .span_builder(name)
-            .with_kind(SpanKind::Client)
+            .with_kind(kind)
             .with_attributes(attributes)
             .start(&tracer);
         LlmSpan {
