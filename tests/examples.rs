@@ -6,6 +6,7 @@ mod support;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use support::gateway::{self, GatewayView};
 use support::{Receiver, Reply};
 
 /// The example binaries `cargo test` builds next to this test's own binary.
@@ -85,7 +86,7 @@ fn nested_agent_keeps_one_trace_across_spawn() {
             "└─ triage.agent",
             "   ├─ search_docs.tool",
             "   └─ draft_reply.task",
-            "      └─ chat gpt-4o [client]",
+            "      └─ chat gpt-4o",
         ],
         "{stdout}"
     );
@@ -196,9 +197,9 @@ fn genai_agent_prints_the_agent_tree_and_exports_it_when_asked() {
         tree_shape(&stdout),
         [
             "invoke_agent research-assistant",
-            "├─ chat gpt-4o [client]",
+            "├─ chat gpt-4o",
             "├─ execute_tool search_web",
-            "└─ chat gpt-4o [client]",
+            "└─ chat gpt-4o",
         ],
         "{stdout}"
     );
@@ -245,4 +246,63 @@ fn tracing_interop_nests_tracing_spans_between_iftracer_spans() {
     );
     assert!(stdout.contains(r#"model="gpt-4o""#), "{stdout}");
     assert!(stdout.contains("· sending request"), "{stdout}");
+}
+
+/// Runs `name` against an in-process gRPC receiver as an InsightFinder destination and reads
+/// the result with the gateway's rules.
+fn through_the_gateway(name: &str, spans: usize) -> GatewayView {
+    let receiver = Receiver::grpc(Reply::Accept, None);
+    run(example(name).envs(gateway::insightfinder_env(&receiver.endpoint())));
+    let received = receiver.wait_for_spans(spans);
+    gateway::read(&received).unwrap_or_else(|broken| panic!("{name}: {broken}"))
+}
+
+#[test]
+fn insightfinder_reads_one_pair_per_llm_call_of_every_example() {
+    let quickstart = through_the_gateway("quickstart", 3);
+    assert_eq!(
+        quickstart.texts(),
+        [
+            ("What is OTLP?", "A short answer to: What is OTLP?"),
+            ("Why trace LLM calls?", "A short answer to: Why trace LLM calls?"),
+        ]
+    );
+
+    let genai = through_the_gateway("genai_agent", 4);
+    assert_eq!(
+        genai.texts(),
+        [
+            ("What is the weather in Paris?", "I will search the web."),
+            (
+                "What is the weather in Paris?",
+                "It is 18°C with light rain in Paris."
+            ),
+        ]
+    );
+    assert!(genai.pairs.iter().all(|p| p.span_name == "chat gpt-4o"));
+
+    let nested = through_the_gateway("nested_agent", 5);
+    assert_eq!(nested.pairs.len(), 1, "{:?}", nested.pairs);
+    let pair = &nested.pairs[0];
+    assert!(pair.prompt.starts_with("Ticket: I forgot my password"), "{pair:?}");
+    assert_eq!(
+        (pair.user.as_deref(), pair.session.as_deref()),
+        (Some("alice"), Some("ticket-42"))
+    );
+
+    let seed_flow = through_the_gateway("insightfinder_grpc", 1);
+    assert_eq!(
+        seed_flow.texts(),
+        [(
+            "Your prompt text here: summarise the incident",
+            "The incident was caused by …"
+        )]
+    );
+    assert_eq!(
+        (
+            seed_flow.pairs[0].user.as_deref(),
+            seed_flow.pairs[0].session.as_deref()
+        ),
+        (Some("workflow-user"), Some("workflow-7f3a"))
+    );
 }

@@ -157,10 +157,10 @@ fn openinference_vocabulary_writes_exactly_the_llm_attributes() {
     guard.shutdown().unwrap();
 }
 
-#[test]
-fn the_dedicated_span_is_a_client_child_named_per_the_genai_convention() {
+/// Starts `ask_llm.task` with a dedicated LLM span beneath it; returns what was exported.
+fn dedicated_span(configure: impl FnOnce(IftracerBuilder) -> IftracerBuilder) -> Vec<SpanData> {
     let exporter = InMemorySpanExporter::default();
-    let (_lock, guard) = pipeline(&exporter, |b| b);
+    let (_lock, guard) = pipeline(&exporter, configure);
     global::tracer("app").in_span("ask_llm.task", |_| {
         let span = LlmCall::chat("gpt-4o")
             .provider("openai")
@@ -172,15 +172,24 @@ fn the_dedicated_span_is_a_client_child_named_per_the_genai_convention() {
         span.record(&LlmCall::default().response("Hello").usage(3, 1));
         span.end();
     });
+    // Simple export: every span is there (shutdown would clear the exporter).
     let spans = exporter.get_finished_spans().unwrap();
+    guard.shutdown().unwrap();
+    spans
+}
+
+#[test]
+fn the_dedicated_span_is_an_internal_child_named_per_the_genai_convention() {
+    let spans = dedicated_span(|b| b);
     assert_eq!(spans.len(), 2);
     let (llm, parent) = (&spans[0], &spans[1]);
     assert_eq!(llm.name, "chat gpt-4o");
-    assert_eq!(llm.span_kind, SpanKind::Client);
+    // InsightFinder's gateway pairs prompt and response only on INTERNAL spans.
+    assert_eq!(llm.span_kind, SpanKind::Internal);
     assert_eq!(llm.parent_span_id, parent.span_context.span_id());
     let attrs = attributes(llm);
     assert_eq!(attrs.len(), llm.attributes.len(), "no key is written twice");
-    assert_eq!(attrs["span.kind"], "client".into());
+    assert_eq!(attrs["span.kind"], "internal".into());
     assert_eq!(attrs["chat.prompt"], "system: Be brief.\nuser: Hi".into());
     assert_eq!(attrs["chat.response"], "Hello".into());
     assert_eq!(attrs["chat.total_tokens"], 4.into());
@@ -189,7 +198,88 @@ fn the_dedicated_span_is_a_client_child_named_per_the_genai_convention() {
         attrs["gen_ai.input.messages"],
         r#"[{"role":"system","parts":[{"type":"text","content":"Be brief."}]},{"role":"user","parts":[{"type":"text","content":"Hi"}]}]"#.into()
     );
+}
+
+#[test]
+fn a_client_llm_span_hands_its_pair_to_an_internal_child() {
+    let spans = dedicated_span(|b| b.llm_span_kind(SpanKind::Client));
+    let names: Vec<(&str, SpanKind)> = spans
+        .iter()
+        .map(|s| (s.name.as_ref(), s.span_kind.clone()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("chat gpt-4o", SpanKind::Internal),
+            ("chat gpt-4o", SpanKind::Client),
+            ("ask_llm.task", SpanKind::Internal),
+        ]
+    );
+    let (pair, client) = (&spans[0], &spans[1]);
+    assert_eq!(pair.parent_span_id, client.span_context.span_id());
+    assert_eq!((pair.start_time, pair.end_time), (client.start_time, client.end_time));
+    assert_eq!(
+        attributes(pair),
+        expected(&[
+            ("chat.prompt", "system: Be brief.\nuser: Hi".into()),
+            ("chat.response", "Hello".into()),
+            ("chat.model", "gpt-4o".into()),
+            ("chat.prompt_tokens", 3.into()),
+            ("chat.completion_tokens", 1.into()),
+            ("chat.total_tokens", 4.into()),
+            ("span.kind", "internal".into()),
+        ])
+    );
+    let client = attributes(client);
+    assert_eq!(client["span.kind"], "client".into());
+    assert!(!client.contains_key("chat.prompt"), "{client:?}");
+    assert_eq!(client["gen_ai.usage.input_tokens"], 3.into());
+}
+
+#[test]
+fn without_the_insightfinder_vocabulary_llm_spans_are_client_spans_alone() {
+    let spans = dedicated_span(|b| b.vocabularies(Vocabularies::GENAI));
+    assert_eq!(spans.len(), 2);
+    assert_eq!(spans[0].span_kind, SpanKind::Client);
+    assert!(!attributes(&spans[0]).contains_key("chat.prompt"));
+}
+
+/// The InsightFinder guide's flow: the call recorded on the activity's own span, which a
+/// Temporal worker opens as SERVER.
+#[test]
+fn a_call_recorded_on_a_server_span_still_gives_one_internal_pair() {
+    let exporter = InMemorySpanExporter::default();
+    let (_lock, guard) = pipeline(&exporter, |b| b);
+    let tracer = global::tracer("temporal");
+    let span = tracer
+        .span_builder("RunActivity:llm_activity")
+        .with_kind(SpanKind::Server)
+        .start(&tracer);
+    let cx = Context::current_with_span(span).with_session("workflow-7f3a");
+    {
+        let _attached = cx.clone().attach();
+        a_call().record_on_current();
+        // Set as the guide does, as a number: the gateway reads only text.
+        Context::current()
+            .span()
+            .set_attribute(KeyValue::new("x-username", 42));
+    }
+    cx.span().end();
+    let spans = exporter.get_finished_spans().unwrap();
     guard.shutdown().unwrap();
+    assert_eq!(spans.len(), 2, "{spans:#?}");
+    let (pair, activity) = (&spans[0], &spans[1]);
+    assert_eq!(pair.span_kind, SpanKind::Internal);
+    assert_eq!(pair.name, "chat gpt-4o-2024-08-06");
+    assert_eq!(pair.parent_span_id, activity.span_context.span_id());
+    let attrs = attributes(pair);
+    assert_eq!(attrs["chat.prompt"], "What is OTLP?".into());
+    assert_eq!(attrs["chat.response"], "A protocol.".into());
+    assert_eq!(attrs["x-session-id"], "workflow-7f3a".into());
+    assert_eq!(attrs["x-username"], "42".into());
+    let activity = attributes(activity);
+    assert_eq!(activity.get("chat.prompt"), None);
+    assert_eq!(activity["gen_ai.request.model"], "gpt-4o".into());
 }
 
 #[test]

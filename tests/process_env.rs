@@ -26,6 +26,7 @@ fn builder_values_beat_the_process_environment_on_the_wire() {
         std::env::set_var("INSIGHTFINDER_USER", "from-insightfinder-user");
         std::env::set_var("INSIGHTFINDER_LICENSE_KEY", "env-license");
         std::env::set_var("INSIGHTFINDER_PROJECT", "env-project");
+        std::env::set_var("INSIGHTFINDER_SYSTEM", "env-system");
         std::env::set_var("OTEL_SERVICE_NAME", "process-env-service");
         std::env::set_var("OTEL_BSP_SCHEDULE_DELAY", "20");
     }

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part.
 
+pub mod gateway;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
