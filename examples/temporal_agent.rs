@@ -9,7 +9,7 @@
 //!    ├─ RunWorkflow:AgentWorkflow             SERVER   (worker)
 //!    ├─ StartActivity:llm_activity            CLIENT
 //!    │  └─ RunActivity:llm_activity           SERVER   x-session-id = workflow id
-//!    │     └─ chat simulated-llm              CLIENT   chat.* / gen_ai.* attributes
+//!    │     └─ chat simulated-llm              INTERNAL chat.* / gen_ai.* (one InsightFinder pair)
 //!    └─ CompleteWorkflow:AgentWorkflow        INTERNAL
 //! ```
 //!

@@ -32,7 +32,8 @@ QUESTION = "What does OpenTelemetry do?"
 @activity.defn(name="llm_activity")
 async def llm_activity(question: str) -> str:
     tracer = trace.get_tracer("interop")
-    with tracer.start_as_current_span("chat simulated-llm", kind=trace.SpanKind.CLIENT):
+    # INTERNAL, as iftracer makes LLM spans: InsightFinder pairs prompts only on INTERNAL spans.
+    with tracer.start_as_current_span("chat simulated-llm", kind=trace.SpanKind.INTERNAL):
         return f"A simulated answer to: {question}"
 
 

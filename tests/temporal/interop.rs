@@ -23,6 +23,10 @@ pub const ALL: &[Scenario] = &[
         "example_one_shot_prints_its_spans",
         example_one_shot_prints_its_spans,
     ),
+    (
+        "insightfinder_reads_one_pair_per_agent_run",
+        insightfinder_reads_one_pair_per_agent_run,
+    ),
 ];
 
 /// What Python's client and worker produce together (sdk-python's tree, plus the activity's own
@@ -34,7 +38,7 @@ const REFERENCE: &str = "
         RunWorkflow:AgentWorkflow [SERVER]
         StartActivity:llm_activity [CLIENT]
           RunActivity:llm_activity [SERVER]
-            chat simulated-llm [CLIENT]
+            chat simulated-llm [INTERNAL]
 ";
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -238,12 +242,49 @@ fn example_one_shot_prints_its_spans(h: &Harness) -> Result<(), String> {
         "RunWorkflow:AgentWorkflow [server]",
         "StartActivity:llm_activity [client]",
         "RunActivity:llm_activity [server]",
-        "chat simulated-llm [client]",
+        "chat simulated-llm ",
         "CompleteWorkflow:AgentWorkflow",
     ] {
         check(stdout.contains(expected), || {
             format!("{expected:?} missing from:\n{stdout}")
         })?;
     }
-    Ok(())
+    check(!stdout.contains("chat simulated-llm ["), || {
+        format!("the LLM span is INTERNAL (no kind mark):\n{stdout}")
+    })
+}
+
+/// The seeds' main use case, exported to an InsightFinder destination: client and worker in
+/// one process (`temporal_agent QUESTION`), two runs. The gateway's rules find one pair per
+/// run, grouped under the workflow id, and one complete trace per run with its root.
+fn insightfinder_reads_one_pair_per_agent_run(h: &Harness) -> Result<(), String> {
+    let receiver = Receiver::grpc(Reply::Accept, None);
+    let mut expected = Vec::new();
+    for question in ["Why trace agents?", "What is a span?"] {
+        let id = unique("if-contract");
+        let mut command = example(h, &receiver, &[question], &unique("if-contract-queue"))?;
+        command
+            .envs(crate::support::gateway::insightfinder_env(&receiver.endpoint()))
+            .env("TEMPORAL_WORKFLOW_ID", &id);
+        Process::spawn("temporal_agent one-shot", command)?.finish(TIMEOUT)?;
+        expected.push((question, id));
+    }
+    let view = crate::support::gateway::read(&receiver.received())?;
+    check(view.traces.len() == 2, || {
+        format!("two traces, one per run: {:?}", view.traces.keys())
+    })?;
+    check(view.pairs.len() == 2, || format!("pairs: {:?}", view.pairs))?;
+    for (pair, (question, id)) in view.pairs.iter().zip(&expected) {
+        check(
+            pair.prompt == *question
+                && pair.response == format!("A simulated answer to: {question}")
+                && pair.session.as_deref() == Some(id.as_str())
+                && pair.span_name == "chat simulated-llm",
+            || format!("{pair:?} for {question:?} in workflow {id}"),
+        )?;
+    }
+    // Each run's spans, held until the client's root ended, arrived in one request.
+    check(receiver.received().len() == 2, || {
+        format!("{} requests", receiver.received().len())
+    })
 }
