@@ -264,7 +264,10 @@ fn insightfinder_reads_one_pair_per_llm_call_of_every_example() {
         quickstart.texts(),
         [
             ("What is OTLP?", "A short answer to: What is OTLP?"),
-            ("Why trace LLM calls?", "A short answer to: Why trace LLM calls?"),
+            (
+                "Why trace LLM calls?",
+                "A short answer to: Why trace LLM calls?"
+            ),
         ]
     );
 
@@ -284,7 +287,10 @@ fn insightfinder_reads_one_pair_per_llm_call_of_every_example() {
     let nested = through_the_gateway("nested_agent", 5);
     assert_eq!(nested.pairs.len(), 1, "{:?}", nested.pairs);
     let pair = &nested.pairs[0];
-    assert!(pair.prompt.starts_with("Ticket: I forgot my password"), "{pair:?}");
+    assert!(
+        pair.prompt.starts_with("Ticket: I forgot my password"),
+        "{pair:?}"
+    );
     assert_eq!(
         (pair.user.as_deref(), pair.session.as_deref()),
         (Some("alice"), Some("ticket-42"))

@@ -217,7 +217,10 @@ fn a_client_llm_span_hands_its_pair_to_an_internal_child() {
     );
     let (pair, client) = (&spans[0], &spans[1]);
     assert_eq!(pair.parent_span_id, client.span_context.span_id());
-    assert_eq!((pair.start_time, pair.end_time), (client.start_time, client.end_time));
+    assert_eq!(
+        (pair.start_time, pair.end_time),
+        (client.start_time, client.end_time)
+    );
     assert_eq!(
         attributes(pair),
         expected(&[

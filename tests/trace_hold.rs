@@ -55,7 +55,10 @@ fn a_long_workflow_arrives_as_one_request_after_its_root_ends() {
     let root_ended = long_workflow(&guard, 4, Duration::from_millis(300));
     let received = arrival_of_all(&receiver, 5);
     assert_eq!(received.len(), 1, "one request: {received:?}");
-    assert!(received[0].at >= root_ended, "nothing arrived before the root ended");
+    assert!(
+        received[0].at >= root_ended,
+        "nothing arrived before the root ended"
+    );
     assert!(root_ended - started >= Duration::from_millis(1200));
     let mut names = received[0].span_names();
     names.sort();

@@ -62,13 +62,12 @@ impl GatewayView {
 }
 
 fn text<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a str> {
-    attributes
-        .iter()
-        .find(|kv| kv.key == key)
-        .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+    attributes.iter().find(|kv| kv.key == key).and_then(|kv| {
+        match kv.value.as_ref()?.value.as_ref()? {
             Value::StringValue(s) if !s.is_empty() => Some(s.as_str()),
             _ => None,
-        })
+        }
+    })
 }
 
 /// Applies the gateway's rules; `Err` names the first rule broken.

@@ -264,7 +264,9 @@ fn insightfinder_reads_one_pair_per_agent_run(h: &Harness) -> Result<(), String>
         let id = unique("if-contract");
         let mut command = example(h, &receiver, &[question], &unique("if-contract-queue"))?;
         command
-            .envs(crate::support::gateway::insightfinder_env(&receiver.endpoint()))
+            .envs(crate::support::gateway::insightfinder_env(
+                &receiver.endpoint(),
+            ))
             .env("TEMPORAL_WORKFLOW_ID", &id);
         Process::spawn("temporal_agent one-shot", command)?.finish(TIMEOUT)?;
         expected.push((question, id));
