@@ -252,3 +252,31 @@ fn init_installs_a_global_subscriber_once_and_then_coexists() {
     assert!(!again.installed_tracing_subscriber());
     again.shutdown().unwrap();
 }
+
+/// A call recorded with `record_on_current()` inside a `tracing` span of kind CLIENT (as an
+/// HTTP client instrumentation makes) still gives InsightFinder one INTERNAL pair span.
+#[test]
+fn a_call_recorded_in_a_client_tracing_span_gets_an_internal_pair_span() {
+    let (_lock, exporter, guard) = pipeline(|b| b);
+    with_layer(&guard, || {
+        let span = tracing::info_span!("POST /v1/chat/completions", otel.kind = "client");
+        span.in_scope(|| {
+            iftracer::llm::LlmCall::chat("gpt-4o")
+                .prompt("What is OTLP?")
+                .response("A protocol.")
+                .record_on_current();
+        });
+    });
+    let spans = exporter.get_finished_spans().unwrap();
+    guard.shutdown().unwrap();
+    assert_eq!(spans.len(), 2, "{spans:#?}");
+    let http = span(&spans, "POST /v1/chat/completions");
+    let pair = span(&spans, "chat gpt-4o");
+    assert_eq!(http.span_kind, SpanKind::Client);
+    assert_eq!(pair.span_kind, SpanKind::Internal);
+    is_child(pair, http);
+    let pair = attrs(pair);
+    assert_eq!(pair["chat.prompt"], "What is OTLP?".into());
+    assert_eq!(pair["chat.response"], "A protocol.".into());
+    assert!(!attrs(http).contains_key("chat.prompt"));
+}
