@@ -280,3 +280,29 @@ fn a_call_recorded_in_a_client_tracing_span_gets_an_internal_pair_span() {
     assert_eq!(pair["chat.response"], "A protocol.".into());
     assert!(!attrs(http).contains_key("chat.prompt"));
 }
+
+/// Redaction reaches the span name (`otel.name`), event messages and the status description
+/// of `tracing` spans, also with content capture off.
+#[test]
+fn redaction_reaches_names_events_and_status_of_tracing_spans() {
+    let (_lock, exporter, guard) =
+        pipeline(|b| b.redact([Detector::Email]).capture_content(false));
+    with_layer(&guard, || {
+        let span = tracing::info_span!(
+            "ignored",
+            otel.name = "mailbox of jane.doe@example.com",
+            otel.status_code = "error",
+            otel.status_description = "no quota for jane.doe@example.com"
+        );
+        span.in_scope(|| tracing::info!("sent to john@example.com"));
+    });
+    let spans = exporter.get_finished_spans().unwrap();
+    guard.shutdown().unwrap();
+    let mailbox = span(&spans, "mailbox of [REDACTED:EMAIL]");
+    assert_eq!(
+        mailbox.status,
+        Status::error("no quota for [REDACTED:EMAIL]")
+    );
+    let events: Vec<&str> = mailbox.events.iter().map(|e| e.name.as_ref()).collect();
+    assert_eq!(events, ["sent to [REDACTED:EMAIL]"]);
+}

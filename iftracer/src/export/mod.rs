@@ -118,9 +118,12 @@ pub(crate) fn build_provider(
         }
         (None, None) => parts.processor_for(ConsoleExporter::new()),
     };
+    // Checked once here: the resource is sent with every request, unchanged.
+    let mut resource_attributes = config.resource.clone();
+    config.privacy.scrub_resource(&mut resource_attributes);
     let resource = Resource::builder_empty()
         .with_detector(Box::new(TelemetryResourceDetector))
-        .with_attributes(config.resource.iter().cloned())
+        .with_attributes(resource_attributes)
         .build();
     let mut destinations: Vec<Box<dyn SpanProcessor>> = vec![Box::new(destination)];
     destinations.extend(processors);

@@ -18,6 +18,14 @@ pub(crate) fn is_id(key: &str) -> bool {
     ID_KEYS.contains(&key)
 }
 
+/// Attributes that hold a session id under another name: iftracer-temporal uses the workflow
+/// id as the session, and workflow spans carry it without `x-session-id`.
+const SESSION_LIKE_KEYS: &[&str] = &["temporalWorkflowID"];
+
+pub(crate) fn is_id_like(key: &str) -> bool {
+    SESSION_LIKE_KEYS.contains(&key)
+}
+
 /// Hashes ids with a secret salt: the same id always gives the same 32 hex digits.
 #[derive(Clone)]
 pub(crate) struct IdHasher {

@@ -13,6 +13,7 @@ pub use redact::{Detector, Redactor};
 
 use std::borrow::Cow;
 
+use opentelemetry::trace::Status;
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 
@@ -43,42 +44,87 @@ impl Default for Privacy {
 }
 
 impl Privacy {
-    /// Applies every control to a finished span's attributes and event attributes.
+    /// Applies every control to every string of a finished span: its name, attributes, events
+    /// (names and attributes), links' attributes and error status description.
     pub(crate) fn apply(&self, span: &mut SpanData) {
-        self.apply_to(&mut span.attributes);
+        let ids = self.hashed_values(&span.attributes);
+        self.apply_to(&mut span.attributes, &ids);
+        if let Some(clean) = self.clean(&span.name) {
+            span.name = clean.into();
+        }
         for event in span.events.events.iter_mut() {
-            self.apply_to(&mut event.attributes);
+            if let Some(clean) = self.clean(&event.name) {
+                event.name = clean.into();
+            }
+            self.apply_to(&mut event.attributes, &ids);
+        }
+        for link in span.links.links.iter_mut() {
+            self.apply_to(&mut link.attributes, &ids);
+        }
+        if let Status::Error { description } = &mut span.status
+            && let Some(clean) = self.clean(description)
+        {
+            *description = clean.into();
         }
     }
 
-    fn apply_to(&self, attributes: &mut Vec<KeyValue>) {
+    /// Redacts and caps the resource's string values (once, at `init`); nothing is removed or
+    /// hashed, since the resource names the service, not a user.
+    pub(crate) fn scrub_resource(&self, attributes: &mut [KeyValue]) {
+        for kv in attributes.iter_mut() {
+            self.clean_value(&mut kv.value);
+        }
+    }
+
+    /// With hashing on: the ids this span carries under an id key, so the same value under any
+    /// other key (Temporal's `temporalWorkflowID` when it is the session) is hashed too.
+    fn hashed_values(&self, attributes: &[KeyValue]) -> Vec<StringValue> {
+        if self.id_hasher.is_none() {
+            return Vec::new();
+        }
+        attributes
+            .iter()
+            .filter(|kv| hash::is_id(kv.key.as_str()))
+            .filter_map(|kv| match &kv.value {
+                Value::String(id) if !id.as_str().is_empty() => Some(id.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn apply_to(&self, attributes: &mut Vec<KeyValue>, ids: &[StringValue]) {
         if !self.capture_content {
             attributes.retain(|kv| !content::is_content(kv.key.as_str()));
         }
         for kv in attributes.iter_mut() {
             if let Some(hasher) = &self.id_hasher
-                && hash::is_id(kv.key.as_str())
+                && let Value::String(text) = &kv.value
+                && (hash::is_id(kv.key.as_str())
+                    || hash::is_id_like(kv.key.as_str())
+                    || ids.contains(text))
             {
-                if let Value::String(id) = &kv.value {
-                    kv.value = Value::String(hasher.hash(id.as_str()).into());
-                }
+                kv.value = Value::String(hasher.hash(text.as_str()).into());
                 continue;
             }
-            match &mut kv.value {
-                Value::String(text) => {
-                    if let Some(clean) = self.clean(text.as_str()) {
-                        *text = StringValue::from(clean);
-                    }
+            self.clean_value(&mut kv.value);
+        }
+    }
+
+    fn clean_value(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => {
+                if let Some(clean) = self.clean(text.as_str()) {
+                    *text = StringValue::from(clean);
                 }
-                Value::Array(Array::String(items)) => {
-                    for item in items.iter_mut() {
-                        if let Some(clean) = self.clean(item.as_str()) {
-                            *item = StringValue::from(clean);
-                        }
-                    }
-                }
-                _ => {}
             }
+            Value::Array(Array::String(items)) => {
+                for item in items.iter_mut() {
+                    if let Some(clean) = self.clean(item.as_str()) {
+                        *item = StringValue::from(clean);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 

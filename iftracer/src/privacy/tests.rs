@@ -202,3 +202,113 @@ fn a_secret_cut_by_the_cap_is_still_redacted() {
     assert!(!value.as_str().contains("SECRET"), "{value}");
     assert!(value.as_str().starts_with("hello [X]"), "{value}");
 }
+
+#[test]
+fn every_string_of_a_span_is_redacted_and_capped() {
+    let privacy = Privacy {
+        max_value_length: 64,
+        redactor: Redactor::new(&Detector::ALL, Vec::new()),
+        ..Privacy::default()
+    };
+    let mut data = span(vec![], vec![]);
+    data.name = "lookup for alice@example.com".into();
+    data.events.events[0].name = "user bob@example.com paid".into();
+    data.status = Status::error("card 4111 1111 1111 1111 declined for carol@example.com");
+    data.links.links.push(opentelemetry::trace::Link::new(
+        SpanContext::new(
+            TraceId::from(2),
+            SpanId::from(2),
+            TraceFlags::SAMPLED,
+            true,
+            Default::default(),
+        ),
+        vec![
+            KeyValue::new("caller", "dave@example.com"),
+            KeyValue::new(
+                "tags",
+                Value::Array(Array::String(vec!["erin@example.com".into()])),
+            ),
+        ],
+        0,
+    ));
+    data.events.events.push(Event::new(
+        "x".repeat(500),
+        std::time::SystemTime::now(),
+        vec![],
+        0,
+    ));
+    privacy.apply(&mut data);
+    assert_eq!(data.name, "lookup for [REDACTED:EMAIL]");
+    assert_eq!(data.events.events[0].name, "user [REDACTED:EMAIL] paid");
+    assert_eq!(
+        data.status,
+        Status::error("card [REDACTED:CARD] declined for [REDACTED:EMAIL]")
+    );
+    let link = &data.links.links[0].attributes;
+    assert_eq!(get(link, "caller"), Some(&Value::from("[REDACTED:EMAIL]")));
+    assert_eq!(
+        get(link, "tags"),
+        Some(&Value::Array(Array::String(vec!["[REDACTED:EMAIL]".into()])))
+    );
+    let long = &data.events.events[1].name;
+    assert!(
+        long.starts_with(&"x".repeat(64)) && long.ends_with("…[truncated: 500 bytes in all]"),
+        "{long}"
+    );
+}
+
+#[test]
+fn resource_values_are_redacted_but_kept() {
+    let privacy = Privacy {
+        redactor: Redactor::new(&Detector::ALL, Vec::new()),
+        ..Privacy::default()
+    };
+    let mut resource = vec![
+        KeyValue::new("service.name", "agent"),
+        KeyValue::new("owner", "ops@example.com"),
+    ];
+    privacy.scrub_resource(&mut resource);
+    assert_eq!(get(&resource, "service.name"), Some(&Value::from("agent")));
+    assert_eq!(get(&resource, "owner"), Some(&Value::from("[REDACTED:EMAIL]")));
+}
+
+#[test]
+fn an_id_is_hashed_under_every_key_that_carries_it() {
+    let privacy = Privacy {
+        id_hasher: Some(IdHasher::new("salt")),
+        ..Privacy::default()
+    };
+    let hashed = IdHasher::new("salt").hash("wf-42");
+    let mut data = span(
+        vec![
+            KeyValue::new("x-session-id", "wf-42"),
+            KeyValue::new("temporalWorkflowID", "wf-42"),
+            KeyValue::new("order.workflow", "wf-42"),
+            KeyValue::new("temporalRunID", "run-1"),
+        ],
+        vec![KeyValue::new("echo", "wf-42")],
+    );
+    privacy.apply(&mut data);
+    for key in ["x-session-id", "temporalWorkflowID", "order.workflow"] {
+        assert_eq!(
+            get(&data.attributes, key),
+            Some(&Value::from(hashed.clone())),
+            "{key}"
+        );
+    }
+    assert_eq!(
+        get(&data.attributes, "temporalRunID"),
+        Some(&Value::from("run-1"))
+    );
+    assert_eq!(
+        get(&data.events.events[0].attributes, "echo"),
+        Some(&Value::from(hashed.clone()))
+    );
+    // A workflow span carries the id without a session key: hashed all the same.
+    let mut workflow = span(vec![KeyValue::new("temporalWorkflowID", "wf-42")], vec![]);
+    privacy.apply(&mut workflow);
+    assert_eq!(
+        get(&workflow.attributes, "temporalWorkflowID"),
+        Some(&Value::from(hashed))
+    );
+}
