@@ -326,7 +326,8 @@ fn a_10_mb_attribute_and_10_000_attributes_are_cut_and_delivered() {
 #[test]
 fn a_too_large_answer_costs_only_the_oversized_span() {
     for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
-        let limit = 256 * 1024;
+        // Over 1 MiB, so a gRPC RESOURCE_EXHAUSTED reads as "too large", not as a quota.
+        let limit = 1024 * 1024;
         let receiver = receiver(
             protocol,
             Setup {
@@ -336,7 +337,7 @@ fn a_too_large_answer_costs_only_the_oversized_span() {
         );
         let guard = builder(&receiver, protocol)
             // Allows one span larger than this receiver takes.
-            .max_value_length(512 * 1024)
+            .max_value_length(2 * 1024 * 1024)
             .init()
             .unwrap();
         let tracer = guard.provider().unwrap().tracer("faults");

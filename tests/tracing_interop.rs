@@ -285,8 +285,7 @@ fn a_call_recorded_in_a_client_tracing_span_gets_an_internal_pair_span() {
 /// of `tracing` spans, also with content capture off.
 #[test]
 fn redaction_reaches_names_events_and_status_of_tracing_spans() {
-    let (_lock, exporter, guard) =
-        pipeline(|b| b.redact([Detector::Email]).capture_content(false));
+    let (_lock, exporter, guard) = pipeline(|b| b.redact([Detector::Email]).capture_content(false));
     with_layer(&guard, || {
         let span = tracing::info_span!(
             "ignored",

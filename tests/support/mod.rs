@@ -51,6 +51,9 @@ pub enum Reply {
     TooLarge {
         limit: usize,
     },
+    /// gRPC `RESOURCE_EXHAUSTED` without `RetryInfo` (a quota), or HTTP 429 without
+    /// `Retry-After`.
+    Exhausted,
 }
 
 /// How a receiver is set up; `Setup::default()` is an always-accepting plaintext receiver on a
@@ -491,6 +494,7 @@ impl TraceService for GrpcCollector {
             Reply::TooLarge { limit } => Err(tonic::Status::resource_exhausted(format!(
                 "grpc: received message larger than max ({size} vs. {limit})"
             ))),
+            Reply::Exhausted => Err(tonic::Status::resource_exhausted("quota exceeded")),
         }
     }
 }
@@ -535,6 +539,7 @@ async fn handle_http(
         Reply::Unavailable => return Ok(status(503)),
         Reply::HttpStatus(code) => return Ok(status(code)),
         Reply::TooLarge { .. } => return Ok(status(413)),
+        Reply::Exhausted => return Ok(status(429)),
         Reply::Throttle { seconds } => {
             return Ok(hyper::Response::builder()
                 .status(429)

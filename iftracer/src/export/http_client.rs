@@ -64,8 +64,25 @@ impl OtlpHttpClient {
         if let Some(headers) = reply.headers_mut() {
             *headers = response.headers().clone();
         }
-        Ok(reply.body(response.bytes().await?)?)
+        Ok(reply.body(read_capped(response).await?)?)
     }
+}
+
+/// Most bytes of a response body read: an OTLP answer (a partial-success message or an error
+/// text) is small, and a misbehaving receiver must not make the exporter buffer without bound.
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+async fn read_capped(mut response: reqwest::Response) -> Result<Bytes, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_RESPONSE_BYTES - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == MAX_RESPONSE_BYTES {
+            // The rest is dropped with the connection.
+            break;
+        }
+    }
+    Ok(Bytes::from(body))
 }
 
 /// Whether one attempt's outcome is worth another attempt.
@@ -100,5 +117,27 @@ impl HttpClient for OtlpHttpClient {
         }
         let deadline = Instant::now() + self.retry_budget;
         retry::until_deadline(deadline, || self.send_once(&request), verdict).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_body_is_read_up_to_the_cap() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let huge = http::Response::new(vec![7u8; 3 * MAX_RESPONSE_BYTES]);
+        let body = runtime
+            .block_on(read_capped(reqwest::Response::from(huge)))
+            .unwrap();
+        assert_eq!(body.len(), MAX_RESPONSE_BYTES);
+        let small = http::Response::new(b"ok".to_vec());
+        let body = runtime
+            .block_on(read_capped(reqwest::Response::from(small)))
+            .unwrap();
+        assert_eq!(&body[..], b"ok");
     }
 }

@@ -94,27 +94,32 @@ struct Delivery<E> {
 impl<E: SpanExporter> Delivery<E> {
     /// Sends the batch as requests of acceptable size, one after the other. A request the
     /// receiver refuses as too large is halved and resent, so one oversized span costs only
-    /// itself, not the spans that shared its batch. After a timeout the rest of the batch is
-    /// not tried: a receiver that hangs would only make each request wait as long again.
+    /// itself, not the spans that shared its batch. The whole batch, every request and retry
+    /// included, gets one export timeout: after it the rest is not tried, so a receiver that
+    /// hangs or fails slowly never makes a batch of many requests wait many timeouts.
     async fn run(self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let deadline = tokio::time::Instant::now() + self.timeout;
         let mut pending: VecDeque<(Vec<SpanData>, usize)> =
             split::into_requests(batch, MAX_REQUEST_BYTES).into();
         let mut first_error: Option<OTelSdkError> = None;
         let mut gave_up: Option<String> = None;
         while let Some((spans, size)) = pending.pop_front() {
             let count = spans.len();
+            if gave_up.is_none() && tokio::time::Instant::now() >= deadline {
+                gave_up = Some(OTelSdkError::Timeout(self.timeout).to_string());
+            }
             if let Some(error) = &gave_up {
                 self.count(count, Some(error.clone()));
                 continue;
             }
             // Copied only when large enough to be refused for size, to halve it if it is.
             let spare = (count > 1 && size >= SPLIT_FLOOR_BYTES).then(|| spans.clone());
-            let result = match tokio::time::timeout(self.timeout, self.inner.export(spans)).await {
+            let result = match tokio::time::timeout_at(deadline, self.inner.export(spans)).await {
                 Ok(result) => result,
                 Err(_) => Err(OTelSdkError::Timeout(self.timeout)),
             };
             match (result, spare) {
-                (Err(err), Some(mut front)) if is_too_large(&err) => {
+                (Err(err), Some(mut front)) if is_too_large(&err, size) => {
                     let back = front.split_off(count / 2);
                     let back_size = split::estimate_batch(&back);
                     pending.push_front((back, back_size));
@@ -143,14 +148,21 @@ impl<E: SpanExporter> Delivery<E> {
     }
 }
 
-/// A receiver's "message too large": HTTP 413, gRPC `RESOURCE_EXHAUSTED` (grpc-go, and so the
-/// OpenTelemetry Collector) or `OUT_OF_RANGE` (tonic). `opentelemetry-otlp` reports both
-/// transports' failures as text, so the status is read from it.
-fn is_too_large(err: &OTelSdkError) -> bool {
+/// A gRPC `RESOURCE_EXHAUSTED` on a request of at least this size is read as "too large" (a
+/// Collector or Jaeger refusing a message over its 4 MiB limit); on a smaller one it is a quota,
+/// and halving would only multiply requests to a receiver asking for fewer.
+pub(crate) const EXHAUSTED_MEANS_TOO_LARGE_FROM: usize = 1024 * 1024;
+
+/// A receiver's "message too large": HTTP 413, gRPC `OUT_OF_RANGE` (tonic), or gRPC
+/// `RESOURCE_EXHAUSTED` (grpc-go, and so the OpenTelemetry Collector) on a request of
+/// [`EXHAUSTED_MEANS_TOO_LARGE_FROM`] or more: `opentelemetry-otlp` keeps only the gRPC code of a
+/// failure (not the server's message), so the request's size tells size limits from quotas.
+fn is_too_large(err: &OTelSdkError, request_bytes: usize) -> bool {
     let text = err.to_string();
     text.contains("status code: 413")
-        || text.contains("gRPC code: ResourceExhausted")
         || text.contains("gRPC code: OutOfRange")
+        || (text.contains("gRPC code: ResourceExhausted")
+            && request_bytes >= EXHAUSTED_MEANS_TOO_LARGE_FROM)
 }
 
 #[cfg(test)]

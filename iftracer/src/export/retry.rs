@@ -51,7 +51,9 @@ where
         let Verdict::Retry { hint } = verdict(&outcome) else {
             return outcome;
         };
-        let wait = hint.unwrap_or_else(|| jittered(backoff));
+        // A hint of zero (`Retry-After: 0`, a date in the past) must not make a tight loop.
+        let floor = jittered(backoff);
+        let wait = hint.map_or(floor, |hint| hint.max(floor));
         backoff = (backoff * 2).min(MAX_BACKOFF);
         match Instant::now().checked_add(wait) {
             Some(resume) if resume < deadline => tokio::time::sleep(wait).await,
@@ -199,5 +201,29 @@ mod tests {
             |_| Verdict::Final,
         ));
         assert_eq!(outcome, 1);
+    }
+
+    #[test]
+    fn a_zero_hint_still_waits_the_backoff() {
+        // `Retry-After: 0` on every answer, for one second: the computed backoff applies
+        // (≥ 50 ms, 100 ms, 200 ms, 400 ms), so a handful of attempts, not a tight loop.
+        let outcome = runtime().block_on(until_deadline(
+            Instant::now() + Duration::from_secs(1),
+            || async { 1 },
+            |_| Verdict::Retry {
+                hint: Some(Duration::ZERO),
+            },
+        ));
+        let attempts = AtomicU32::new(0);
+        runtime().block_on(until_deadline(
+            Instant::now() + Duration::from_secs(1),
+            || async { attempts.fetch_add(1, Ordering::Relaxed) },
+            |_| Verdict::Retry {
+                hint: Some(Duration::ZERO),
+            },
+        ));
+        assert_eq!(outcome, 1);
+        let attempts = attempts.load(Ordering::Relaxed);
+        assert!((3..=6).contains(&attempts), "{attempts} attempts in 1 s");
     }
 }

@@ -248,7 +248,9 @@ fn every_string_of_a_span_is_redacted_and_capped() {
     assert_eq!(get(link, "caller"), Some(&Value::from("[REDACTED:EMAIL]")));
     assert_eq!(
         get(link, "tags"),
-        Some(&Value::Array(Array::String(vec!["[REDACTED:EMAIL]".into()])))
+        Some(&Value::Array(Array::String(vec![
+            "[REDACTED:EMAIL]".into()
+        ])))
     );
     let long = &data.events.events[1].name;
     assert!(
@@ -269,7 +271,10 @@ fn resource_values_are_redacted_but_kept() {
     ];
     privacy.scrub_resource(&mut resource);
     assert_eq!(get(&resource, "service.name"), Some(&Value::from("agent")));
-    assert_eq!(get(&resource, "owner"), Some(&Value::from("[REDACTED:EMAIL]")));
+    assert_eq!(
+        get(&resource, "owner"),
+        Some(&Value::from("[REDACTED:EMAIL]"))
+    );
 }
 
 #[test]
