@@ -191,6 +191,18 @@ impl IftracerBuilder {
         self
     }
 
+    /// Compresses OTLP requests (`OTEL_EXPORTER_OTLP_TRACES_COMPRESSION`,
+    /// `OTEL_EXPORTER_OTLP_COMPRESSION`: `gzip` or `none`); none by default.
+    ///
+    /// ```
+    /// let b = iftracer::Iftracer::builder().compression(iftracer::Compression::Gzip);
+    /// # drop(b);
+    /// ```
+    pub fn compression(mut self, compression: crate::Compression) -> Self {
+        self.settings.compression = Some(compression);
+        self
+    }
+
     /// Adds a header sent with every export (over `IFTRACER_HEADERS` and
     /// `OTEL_EXPORTER_OTLP_HEADERS`). Values of credential-like names never appear in `Debug`.
     ///

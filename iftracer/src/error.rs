@@ -188,6 +188,15 @@ pub enum Error {
         why: String,
     },
 
+    /// A compression other than `gzip` or `none`.
+    #[error("unknown OTLP compression {value:?} from {setting}; fix: use `gzip` or `none`")]
+    UnknownCompression {
+        /// Where the compression came from.
+        setting: Setting,
+        /// The rejected name.
+        value: String,
+    },
+
     /// A kind for LLM spans other than CLIENT or INTERNAL.
     #[error(
         "invalid LLM span kind {value:?} from {setting}; fix: use `internal` (InsightFinder pairs \
@@ -232,4 +241,31 @@ pub enum Error {
     /// The background export thread could not be started.
     #[error("cannot start iftracer's export thread: {0}")]
     ExportThread(#[source] std::io::Error),
+}
+
+impl Error {
+    /// The environment variable this error is about, if it came from one.
+    pub(crate) fn env_var(&self) -> Option<&'static str> {
+        let setting = match self {
+            Error::InvalidEndpoint { setting, .. }
+            | Error::InvalidHeader { setting, .. }
+            | Error::UnknownProtocol { setting, .. }
+            | Error::UnknownSampler { setting, .. }
+            | Error::UnknownVocabulary { setting, .. }
+            | Error::UnknownDetector { setting, .. }
+            | Error::InvalidPattern { setting, .. }
+            | Error::InvalidNumber { setting, .. }
+            | Error::InvalidBool { setting, .. }
+            | Error::NotUnicode { setting }
+            | Error::InvalidLlmSpanKind { setting, .. }
+            | Error::UnknownCompression { setting, .. }
+            | Error::InvalidResourceAttribute { setting, .. }
+            | Error::CaCertificate { setting, .. } => setting,
+            _ => return None,
+        };
+        match setting {
+            Setting::Env(var) => Some(var),
+            Setting::Builder(_) => None,
+        }
+    }
 }

@@ -58,7 +58,7 @@ pub use opentelemetry_sdk;
 pub use associations::AssociationsExt;
 pub use builder::{Iftracer, IftracerBuilder, init_from_env};
 pub use config::sampler::Sampler;
-pub use config::{ExportMode, Protocol};
+pub use config::{Compression, ExportMode, Protocol};
 pub use error::{Error, Setting};
 pub use export::console::ConsoleExporter;
 pub use guard::TracerGuard;

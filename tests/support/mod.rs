@@ -393,6 +393,7 @@ async fn serve_grpc(
     }
     // tonic's own 4 MiB limit would answer before `Reply::TooLarge` could.
     let service = TraceServiceServer::new(GrpcCollector { state })
+        .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
         .max_decoding_message_size(256 * 1024 * 1024);
     server
         .add_service(service)
@@ -504,7 +505,7 @@ async fn handle_http(
     state: Arc<State>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path().to_owned();
-    let headers = request
+    let headers: Vec<(String, String)> = request
         .headers()
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
@@ -514,6 +515,22 @@ async fn handle_http(
         Err(_) => return Ok(status(400)),
     };
     let size = body.len();
+    let gzip = headers
+        .iter()
+        .any(|(k, v)| k == "content-encoding" && v == "gzip");
+    let body = if gzip {
+        let mut plain = Vec::new();
+        use std::io::Read as _;
+        if flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut plain)
+            .is_err()
+        {
+            return Ok(status(400));
+        }
+        Bytes::from(plain)
+    } else {
+        body
+    };
     let Ok(decoded) = ExportTraceServiceRequest::decode(body) else {
         return Ok(status(400));
     };

@@ -2,6 +2,7 @@
 
 use std::ffi::OsString;
 use std::str::FromStr;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::error::{Error, Setting};
@@ -12,6 +13,17 @@ pub(crate) const OTEL_EXPORTER_OTLP_HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS"
 pub(crate) const OTEL_EXPORTER_OTLP_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
 pub(crate) const OTEL_EXPORTER_OTLP_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TIMEOUT";
 pub(crate) const OTEL_EXPORTER_OTLP_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_CERTIFICATE";
+pub(crate) const OTEL_EXPORTER_OTLP_TRACES_HEADERS: &str = "OTEL_EXPORTER_OTLP_TRACES_HEADERS";
+pub(crate) const OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
+pub(crate) const OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT";
+pub(crate) const OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: &str =
+    "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE";
+pub(crate) const OTEL_EXPORTER_OTLP_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_COMPRESSION";
+pub(crate) const OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: &str =
+    "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION";
+pub(crate) const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
+pub(crate) const OTEL_SPAN_EVENT_COUNT_LIMIT: &str = "OTEL_SPAN_EVENT_COUNT_LIMIT";
+pub(crate) const OTEL_SPAN_LINK_COUNT_LIMIT: &str = "OTEL_SPAN_LINK_COUNT_LIMIT";
 pub(crate) const OTEL_SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
 pub(crate) const OTEL_SERVICE_VERSION: &str = "OTEL_SERVICE_VERSION";
 pub(crate) const OTEL_RESOURCE_ATTRIBUTES: &str = "OTEL_RESOURCE_ATTRIBUTES";
@@ -98,6 +110,57 @@ impl<'a> Env<'a> {
         Ok(self
             .number::<u64>(name, "a whole number of milliseconds")?
             .map(Duration::from_millis))
+    }
+}
+
+/// The OpenTelemetry specification's rule for a malformed `OTEL_*` value that selects an option
+/// or a number: warn and use the default. So a value meant for another SDK (a sampler such as
+/// `jaeger_remote`, a protocol such as `http/json`) never stops the application. Builder values
+/// and `IFTRACER_*` / `INSIGHTFINDER_*` variables stay typed errors, as do endpoints, header
+/// lists, certificates and resource attributes, where a silent default would send data
+/// somewhere unintended.
+pub(crate) fn spec_default<T>(result: Result<Option<T>, Error>) -> Result<Option<T>, Error> {
+    match result {
+        Err(error) if error.env_var().is_some_and(|var| LENIENT.contains(&var)) => {
+            warn_once(&error);
+            Ok(None)
+        }
+        other => other,
+    }
+}
+
+/// The `OTEL_*` variables [`spec_default`] forgives.
+const LENIENT: &[&str] = &[
+    OTEL_TRACES_SAMPLER,
+    OTEL_TRACES_SAMPLER_ARG,
+    OTEL_EXPORTER_OTLP_PROTOCOL,
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+    OTEL_EXPORTER_OTLP_TIMEOUT,
+    OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
+    OTEL_EXPORTER_OTLP_COMPRESSION,
+    OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
+    OTEL_BSP_MAX_QUEUE_SIZE,
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+    OTEL_BSP_SCHEDULE_DELAY,
+    OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT,
+    OTEL_SPAN_EVENT_COUNT_LIMIT,
+    OTEL_SPAN_LINK_COUNT_LIMIT,
+    OTEL_SDK_DISABLED,
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+];
+
+fn warn_once(error: &Error) {
+    static WARNED: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let Some(var) = error.env_var() else {
+        return;
+    };
+    let mut warned = WARNED.lock().unwrap_or_else(PoisonError::into_inner);
+    if !warned.contains(&var) {
+        warned.push(var);
+        eprintln!(
+            "iftracer: warning: {error}; using the default instead, as the OpenTelemetry \
+             specification says for `OTEL_*` variables"
+        );
     }
 }
 

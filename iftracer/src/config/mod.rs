@@ -73,6 +73,39 @@ impl Protocol {
     }
 }
 
+/// Compression of OTLP requests (`OTEL_EXPORTER_OTLP_COMPRESSION`).
+///
+/// ```
+/// let guard = iftracer::Iftracer::builder()
+///     .ignore_env()
+///     .endpoint("http://127.0.0.1:4317")
+///     .compression(iftracer::Compression::Gzip)
+///     .init()
+///     .unwrap();
+/// # drop(guard);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compression {
+    /// Uncompressed requests (the default, as the specification says).
+    #[default]
+    None,
+    /// gzip: a fraction of the bytes for LLM spans, for some CPU.
+    Gzip,
+}
+
+impl Compression {
+    fn parse(value: &str, setting: Setting) -> Result<Self, Error> {
+        match value.to_ascii_lowercase().as_str() {
+            "gzip" => Ok(Compression::Gzip),
+            "none" => Ok(Compression::None),
+            _ => Err(Error::UnknownCompression {
+                setting,
+                value: value.to_owned(),
+            }),
+        }
+    }
+}
+
 /// How finished spans reach the exporter.
 ///
 /// ```
@@ -99,6 +132,9 @@ pub(crate) const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 /// The OpenTelemetry SDK's default span attribute count limit.
 pub(crate) const DEFAULT_MAX_ATTRIBUTES_PER_SPAN: u32 = 128;
+/// The OpenTelemetry SDK's default event and link count limits.
+pub(crate) const DEFAULT_MAX_EVENTS_PER_SPAN: u32 = 128;
+pub(crate) const DEFAULT_MAX_LINKS_PER_SPAN: u32 = 128;
 
 /// Values given to the builder; `None` means "take the environment or the default".
 #[derive(Debug, Clone, Default)]
@@ -107,6 +143,7 @@ pub(crate) struct Settings {
     pub(crate) resource: ResourceSettings,
     pub(crate) endpoint: Option<String>,
     pub(crate) protocol: Option<Protocol>,
+    pub(crate) compression: Option<Compression>,
     pub(crate) headers: Vec<(String, Secret)>,
     pub(crate) bearer_token: Option<Secret>,
     pub(crate) user: Option<String>,
@@ -144,6 +181,8 @@ pub(crate) struct Config {
     pub(crate) batch: BatchSettings,
     pub(crate) export_timeout: Duration,
     pub(crate) max_attributes_per_span: u32,
+    pub(crate) max_events_per_span: u32,
+    pub(crate) max_links_per_span: u32,
     pub(crate) sampler: Sampler,
     pub(crate) shutdown_timeout: Duration,
     pub(crate) vocabularies: Vocabularies,
@@ -185,6 +224,7 @@ pub(crate) struct BatchSettings {
 pub(crate) struct OtlpConfig {
     pub(crate) endpoint: Endpoint,
     pub(crate) protocol: Protocol,
+    pub(crate) compression: Compression,
     pub(crate) headers: Headers,
     pub(crate) ca_certificate: Option<CaCertificate>,
     /// The destination is InsightFinder's trace gateway (by endpoint, variable or credentials).
@@ -206,12 +246,16 @@ impl fmt::Debug for CaCertificate {
     }
 }
 
-/// Whether tracing is on: builder, then `IFTRACER_TRACING_ENABLED`, then on.
+/// Whether tracing is on: builder, then `IFTRACER_TRACING_ENABLED`, then `OTEL_SDK_DISABLED`,
+/// then on.
 pub(crate) fn resolve_enabled(settings: &Settings, env: &Env<'_>) -> Result<bool, Error> {
-    match settings.enabled {
-        Some(enabled) => Ok(enabled),
-        None => Ok(env.bool(IFTRACER_TRACING_ENABLED)?.unwrap_or(true)),
+    if let Some(enabled) = settings.enabled {
+        return Ok(enabled);
     }
+    if let Some(enabled) = env.bool(IFTRACER_TRACING_ENABLED)? {
+        return Ok(enabled);
+    }
+    Ok(!spec_default(env.bool(OTEL_SDK_DISABLED))?.unwrap_or(false))
 }
 
 /// Resolves everything but the on/off switch. `custom_exporter` skips the OTLP destination,
@@ -221,11 +265,24 @@ pub(crate) fn resolve(
     env: &Env<'_>,
     custom_exporter: bool,
 ) -> Result<Config, Error> {
+    let (timeout_env, timeout_var) = first_lenient(
+        &[
+            OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
+            OTEL_EXPORTER_OTLP_TIMEOUT,
+        ],
+        |var| {
+            let value = env.millis(var)?;
+            if value.is_some_and(|v| v.is_zero()) {
+                return Err(zero(Setting::Env(var), "a duration above zero"));
+            }
+            Ok(value)
+        },
+    )?;
     let export_timeout = positive_duration(
         settings.export_timeout,
         ".export_timeout()",
-        env.millis(OTEL_EXPORTER_OTLP_TIMEOUT)?,
-        OTEL_EXPORTER_OTLP_TIMEOUT,
+        timeout_env,
+        timeout_var,
         DEFAULT_EXPORT_TIMEOUT,
     )?;
     let shutdown_timeout = positive_duration(
@@ -237,7 +294,7 @@ pub(crate) fn resolve(
     )?;
     let sampler = match settings.sampler {
         Some(sampler) => sampler.validate(Setting::Builder(".sampler()"))?,
-        None => Sampler::from_env(env)?.unwrap_or_default(),
+        None => spec_default(Sampler::from_env(env))?.unwrap_or_default(),
     };
     let otlp = if custom_exporter {
         None
@@ -254,6 +311,10 @@ pub(crate) fn resolve(
         batch,
         export_timeout,
         max_attributes_per_span: resolve_attribute_limit(settings, env)?,
+        max_events_per_span: env_limit(env, OTEL_SPAN_EVENT_COUNT_LIMIT)?
+            .unwrap_or(DEFAULT_MAX_EVENTS_PER_SPAN),
+        max_links_per_span: env_limit(env, OTEL_SPAN_LINK_COUNT_LIMIT)?
+            .unwrap_or(DEFAULT_MAX_LINKS_PER_SPAN),
         sampler,
         shutdown_timeout,
         vocabularies,
@@ -266,21 +327,11 @@ pub(crate) fn resolve(
 fn resolve_batch(settings: &Settings, env: &Env<'_>) -> Result<BatchSettings, Error> {
     const POSITIVE: &str = "a whole number above 0";
     let count = |explicit: Option<usize>, method, var, default| -> Result<usize, Error> {
-        let (value, setting) = match explicit {
-            Some(v) => (v, Setting::Builder(method)),
-            None => match env.number::<usize>(var, POSITIVE)? {
-                Some(v) => (v, Setting::Env(var)),
-                None => return Ok(default),
-            },
-        };
-        if value == 0 {
-            return Err(Error::InvalidNumber {
-                setting,
-                value: "0".to_owned(),
-                expected: POSITIVE,
-            });
+        match explicit {
+            Some(0) => Err(zero(Setting::Builder(method), POSITIVE)),
+            Some(v) => Ok(v),
+            None => Ok(spec_default(positive_number(env, var, POSITIVE))?.unwrap_or(default)),
         }
-        Ok(value)
     };
     let max_queue_size = count(
         settings.max_queue_size,
@@ -296,10 +347,12 @@ fn resolve_batch(settings: &Settings, env: &Env<'_>) -> Result<BatchSettings, Er
     )?
     // As the SDK does: a batch larger than the queue could never fill.
     .min(max_queue_size);
-    let scheduled_delay = settings
-        .scheduled_delay
-        .or(env.millis(OTEL_BSP_SCHEDULE_DELAY)?)
-        .unwrap_or(DEFAULT_SCHEDULED_DELAY);
+    let scheduled_delay = match settings.scheduled_delay {
+        Some(delay) => delay,
+        None => {
+            spec_default(env.millis(OTEL_BSP_SCHEDULE_DELAY))?.unwrap_or(DEFAULT_SCHEDULED_DELAY)
+        }
+    };
     Ok(BatchSettings {
         max_queue_size,
         max_export_batch_size,
@@ -307,23 +360,53 @@ fn resolve_batch(settings: &Settings, env: &Env<'_>) -> Result<BatchSettings, Er
     })
 }
 
+const LIMIT: &str = "a whole number above 0 (at most 4294967295)";
+
 fn resolve_attribute_limit(settings: &Settings, env: &Env<'_>) -> Result<u32, Error> {
-    const EXPECTED: &str = "a whole number above 0 (at most 4294967295)";
-    let (value, setting) = match settings.max_attributes_per_span {
-        Some(value) => (value, Setting::Builder(".max_attributes_per_span()")),
-        None => match env.number::<u32>(OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, EXPECTED)? {
-            Some(value) => (value, Setting::Env(OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT)),
-            None => return Ok(DEFAULT_MAX_ATTRIBUTES_PER_SPAN),
-        },
-    };
-    if value == 0 {
-        return Err(Error::InvalidNumber {
-            setting,
-            value: "0".to_owned(),
-            expected: EXPECTED,
-        });
+    match settings.max_attributes_per_span {
+        Some(0) => Err(zero(Setting::Builder(".max_attributes_per_span()"), LIMIT)),
+        Some(value) => Ok(value),
+        None => Ok(env_limit(env, OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT)?
+            .unwrap_or(DEFAULT_MAX_ATTRIBUTES_PER_SPAN)),
     }
-    Ok(value)
+}
+
+/// A span count limit from `var`: set explicitly on the SDK, which would otherwise read the
+/// process environment itself.
+fn env_limit(env: &Env<'_>, var: &'static str) -> Result<Option<u32>, Error> {
+    spec_default(positive_number(env, var, LIMIT))
+}
+
+fn positive_number<T: std::str::FromStr + PartialEq + Default>(
+    env: &Env<'_>,
+    var: &'static str,
+    expected: &'static str,
+) -> Result<Option<T>, Error> {
+    match env.number::<T>(var, expected)? {
+        Some(value) if value == T::default() => Err(zero(Setting::Env(var), expected)),
+        other => Ok(other),
+    }
+}
+
+fn zero(setting: Setting, expected: &'static str) -> Error {
+    Error::InvalidNumber {
+        setting,
+        value: "0".to_owned(),
+        expected,
+    }
+}
+
+/// The first of `vars` that is set and valid under [`spec_default`], with its name.
+fn first_lenient<T>(
+    vars: &[&'static str],
+    read: impl Fn(&'static str) -> Result<Option<T>, Error>,
+) -> Result<(Option<T>, &'static str), Error> {
+    for var in vars {
+        if let Some(value) = spec_default(read(var))? {
+            return Ok((Some(value), var));
+        }
+    }
+    Ok((None, vars[vars.len() - 1]))
 }
 
 fn positive_duration(
@@ -374,12 +457,37 @@ fn resolve_otlp(settings: &Settings, env: &Env<'_>) -> Result<Option<OtlpConfig>
     };
     let protocol = match settings.protocol {
         Some(protocol) => protocol,
-        None => match env.string(OTEL_EXPORTER_OTLP_PROTOCOL)? {
-            Some(value) => Protocol::parse(&value, Setting::Env(OTEL_EXPORTER_OTLP_PROTOCOL))?,
-            None => Protocol::default(),
-        },
+        None => first_lenient(
+            &[
+                OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+                OTEL_EXPORTER_OTLP_PROTOCOL,
+            ],
+            |var| {
+                env.string(var)?
+                    .map(|value| Protocol::parse(&value, Setting::Env(var)))
+                    .transpose()
+            },
+        )?
+        .0
+        .unwrap_or_default(),
     }
     .check_compiled_in()?;
+    let compression = match settings.compression {
+        Some(compression) => compression,
+        None => first_lenient(
+            &[
+                OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
+                OTEL_EXPORTER_OTLP_COMPRESSION,
+            ],
+            |var| {
+                env.string(var)?
+                    .map(|value| Compression::parse(&value, Setting::Env(var)))
+                    .transpose()
+            },
+        )?
+        .0
+        .unwrap_or_default(),
+    };
     if endpoint.uses_tls() && !cfg!(feature = "tls") {
         return Err(Error::TlsNotEnabled {
             endpoint: endpoint.grpc_url(),
@@ -398,6 +506,7 @@ fn resolve_otlp(settings: &Settings, env: &Env<'_>) -> Result<Option<OtlpConfig>
     Ok(Some(OtlpConfig {
         endpoint,
         protocol,
+        compression,
         headers,
         ca_certificate,
         insightfinder,
@@ -427,11 +536,17 @@ const CREDENTIALS: [(&str, &str, &str, &[&str]); 4] = [
     ),
 ];
 
-/// Headers, later sources winning per name: `OTEL_EXPORTER_OTLP_HEADERS`, `IFTRACER_HEADERS`,
-/// `INSIGHTFINDER_*`, builder `.header()`, `.bearer_token()`, builder credentials.
+/// Headers, later sources winning per name: `OTEL_EXPORTER_OTLP_TRACES_HEADERS` (or, when it
+/// is unset, `OTEL_EXPORTER_OTLP_HEADERS`), `IFTRACER_HEADERS`, `INSIGHTFINDER_*`, builder
+/// `.header()`, `.bearer_token()`, builder credentials.
 fn resolve_headers(settings: &Settings, env: &Env<'_>) -> Result<Headers, Error> {
     let mut headers = Headers::default();
-    for var in [OTEL_EXPORTER_OTLP_HEADERS, IFTRACER_HEADERS] {
+    // The signal-specific list replaces the generic one, as the specification says.
+    let otlp = match env.string(OTEL_EXPORTER_OTLP_TRACES_HEADERS)? {
+        Some(_) => OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+        None => OTEL_EXPORTER_OTLP_HEADERS,
+    };
+    for var in [otlp, IFTRACER_HEADERS] {
         if let Some(list) = env.string(var)? {
             let setting = Setting::Env(var);
             // The entry may hold a credential, so at most its key reaches the error.
@@ -520,11 +635,11 @@ fn resolve_ca_certificate(
 ) -> Result<Option<CaCertificate>, Error> {
     let (path, setting) = match &settings.ca_certificate {
         Some(path) => (path.clone(), Setting::Builder(".ca_certificate()")),
-        None => match env.string(OTEL_EXPORTER_OTLP_CERTIFICATE)? {
-            Some(path) => (
-                PathBuf::from(path),
-                Setting::Env(OTEL_EXPORTER_OTLP_CERTIFICATE),
-            ),
+        None => match env.first(&[
+            OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE,
+            OTEL_EXPORTER_OTLP_CERTIFICATE,
+        ])? {
+            Some((path, var)) => (PathBuf::from(path), Setting::Env(var)),
             None => return Ok(None),
         },
     };

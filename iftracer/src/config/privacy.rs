@@ -76,15 +76,16 @@ fn resolve_capture_content(settings: &Settings, env: &Env<'_>) -> Result<bool, E
         return Ok(capture);
     }
     let var = OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT;
-    match env.string(var)? {
-        None => Ok(true),
-        // opentelemetry-util-genai's modes, besides true/false.
-        Some(mode) => match mode.to_ascii_uppercase().as_str() {
+    let capture = env.string(var).and_then(|mode| {
+        mode.map(|mode| match mode.to_ascii_uppercase().as_str() {
+            // opentelemetry-util-genai's modes, besides true/false.
             "NO_CONTENT" => Ok(false),
             "SPAN_ONLY" | "EVENT_ONLY" | "SPAN_AND_EVENT" => Ok(true),
             _ => crate::config::env::parse_bool(&mode, Setting::Env(var)),
-        },
-    }
+        })
+        .transpose()
+    });
+    Ok(crate::config::env::spec_default(capture)?.unwrap_or(true))
 }
 
 fn resolve_redactor(settings: &Settings, env: &Env<'_>) -> Result<Redactor, Error> {

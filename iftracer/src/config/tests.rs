@@ -323,15 +323,20 @@ fn enabled_switch_precedence() {
 }
 
 #[test]
-fn error_unknown_protocol() {
+fn unknown_protocol_falls_back_to_grpc() {
+    let config = otlp(
+        &Settings::default(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+        ],
+    );
+    assert_eq!(config.protocol, Protocol::Grpc);
+    // The message a warning prints names the variable and the fix.
     assert_eq!(
-        err(
-            &Settings::default(),
-            &[
-                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
-                ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
-            ]
-        ),
+        Protocol::parse("http/json", Setting::Env("OTEL_EXPORTER_OTLP_PROTOCOL"))
+            .unwrap_err()
+            .to_string(),
         "unknown OTLP protocol \"http/json\" from environment variable \
          `OTEL_EXPORTER_OTLP_PROTOCOL`; fix: use `grpc` or `http/protobuf`"
     );
@@ -383,14 +388,19 @@ fn error_header_value_with_a_line_break() {
 }
 
 #[test]
-fn error_bad_numbers_name_the_variable() {
+fn error_bad_numbers_name_the_setting() {
+    // `OTEL_*` numbers fall back to the default (see
+    // `malformed_otel_choices_and_numbers_fall_back_to_the_defaults`); iftracer's are errors.
     assert_eq!(
-        err(&Settings::default(), &[("OTEL_BSP_MAX_QUEUE_SIZE", "lots")]),
-        "invalid value \"lots\" for environment variable `OTEL_BSP_MAX_QUEUE_SIZE`: expected a whole number above 0"
+        err(
+            &Settings::default(),
+            &[("IFTRACER_MAX_VALUE_LENGTH", "lots")]
+        ),
+        "invalid value \"lots\" for environment variable `IFTRACER_MAX_VALUE_LENGTH`: expected a whole number of bytes above 0"
     );
     assert_eq!(
-        err(&Settings::default(), &[("OTEL_BSP_MAX_QUEUE_SIZE", "0")]),
-        "invalid value \"0\" for environment variable `OTEL_BSP_MAX_QUEUE_SIZE`: expected a whole number above 0"
+        err(&Settings::default(), &[("IFTRACER_MAX_HELD_SPANS", "0")]),
+        "invalid value \"0\" for environment variable `IFTRACER_MAX_HELD_SPANS`: expected a whole number above 0"
     );
     let builder = Settings {
         max_export_batch_size: Some(0),
@@ -400,13 +410,11 @@ fn error_bad_numbers_name_the_variable() {
         err(&builder, &[]),
         "invalid value \"0\" for builder method `.max_export_batch_size()`: expected a whole number above 0"
     );
-    assert_eq!(
-        err(
-            &Settings::default(),
-            &[("OTEL_EXPORTER_OTLP_TIMEOUT", "-5")]
-        ),
-        "invalid value \"-5\" for environment variable `OTEL_EXPORTER_OTLP_TIMEOUT`: expected a whole number of milliseconds"
+    let config = resolve_with(
+        &Settings::default(),
+        &[("OTEL_EXPORTER_OTLP_TIMEOUT", "-5")],
     );
+    assert_eq!(config.unwrap().export_timeout, DEFAULT_EXPORT_TIMEOUT);
     let builder = Settings {
         shutdown_timeout: Some(Duration::ZERO),
         ..Settings::default()
@@ -419,13 +427,8 @@ fn error_bad_numbers_name_the_variable() {
 
 #[test]
 fn error_unknown_sampler() {
-    let message = err(&Settings::default(), &[("OTEL_TRACES_SAMPLER", "random")]);
-    assert!(
-        message.starts_with(
-            "unknown sampler \"random\" from environment variable `OTEL_TRACES_SAMPLER`; fix: use always_on"
-        ),
-        "{message}"
-    );
+    let config = resolve_with(&Settings::default(), &[("OTEL_TRACES_SAMPLER", "random")]);
+    assert_eq!(config.unwrap().sampler, Sampler::ParentBasedAlwaysOn);
     let builder = Settings {
         sampler: Some(Sampler::ParentBasedTraceIdRatio(-0.5)),
         ..Settings::default()
@@ -712,14 +715,11 @@ fn attribute_count_limit_from_builder_then_env_then_default() {
     };
     let explicit = resolve_with(&builder, &[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "500")]).unwrap();
     assert_eq!(explicit.max_attributes_per_span, 7);
-    assert_eq!(
-        err(
-            &Settings::default(),
-            &[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "-1")]
-        ),
-        "invalid value \"-1\" for environment variable `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`: expected \
-         a whole number above 0 (at most 4294967295)"
+    let malformed = resolve_with(
+        &Settings::default(),
+        &[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "-1")],
     );
+    assert_eq!(malformed.unwrap().max_attributes_per_span, 128);
     let zero = Settings {
         max_attributes_per_span: Some(0),
         ..Settings::default()
@@ -838,4 +838,92 @@ fn traces_are_held_for_insightfinder_destinations_only_unless_set() {
         "invalid value \"maybe\" for environment variable `IFTRACER_HOLD_TRACES`: expected `true` \
          or `false`"
     );
+}
+
+#[test]
+fn malformed_otel_choices_and_numbers_fall_back_to_the_defaults() {
+    let config = resolve_with(
+        &Settings::default(),
+        &[
+            ("OTEL_TRACES_SAMPLER", "jaeger_remote"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "lots"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "-1"),
+            ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "0"),
+            ("OTEL_SPAN_EVENT_COUNT_LIMIT", "many"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "soon"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "3000"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(config.sampler, Sampler::ParentBasedAlwaysOn);
+    assert_eq!(config.batch.max_queue_size, DEFAULT_MAX_QUEUE_SIZE);
+    assert_eq!(config.batch.scheduled_delay, DEFAULT_SCHEDULED_DELAY);
+    assert_eq!(config.max_attributes_per_span, 128);
+    assert_eq!(config.max_events_per_span, 128);
+    let otlp = config.otlp.unwrap();
+    assert_eq!(otlp.protocol, Protocol::Grpc);
+    assert_eq!(otlp.compression, Compression::None);
+    // The malformed signal-specific timeout is skipped for the generic one.
+    assert_eq!(config.export_timeout, Duration::from_secs(3));
+    // iftracer's own variables and the builder stay strict.
+    assert!(err(&Settings::default(), &[("IFTRACER_TRACE_CONTENT", "maybe")]).contains("maybe"));
+    let builder = Settings {
+        max_queue_size: Some(0),
+        ..Settings::default()
+    };
+    assert!(err(&builder, &[]).contains("`.max_queue_size()`"));
+}
+
+#[test]
+fn signal_specific_variables_win_over_the_generic_ones() {
+    let config = otlp(
+        &Settings::default(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "none"),
+            ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "GZIP"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "a=generic,b=generic"),
+            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "a=traces"),
+        ],
+    );
+    assert_eq!(config.protocol, Protocol::HttpProtobuf);
+    assert_eq!(config.compression, Compression::Gzip);
+    assert_eq!(config.headers.get("a"), Some("traces"));
+    assert_eq!(config.headers.get("b"), None);
+    let config = resolve_with(
+        &Settings::default(),
+        &[
+            ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "1500"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "3000"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(config.export_timeout, Duration::from_millis(1500));
+}
+
+#[test]
+fn otel_sdk_disabled_turns_tracing_off_below_iftracers_switch() {
+    let off = |pairs: &[(&str, &str)]| {
+        let pairs: HashMap<String, OsString> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), OsString::from(*v)))
+            .collect();
+        let lookup = move |name: &str| pairs.get(name).cloned();
+        !resolve_enabled(&Settings::default(), &Env::new(&lookup)).unwrap()
+    };
+    assert!(off(&[("OTEL_SDK_DISABLED", "true")]));
+    assert!(!off(&[("OTEL_SDK_DISABLED", "false")]));
+    assert!(
+        !off(&[("OTEL_SDK_DISABLED", "sure")]),
+        "malformed: the default"
+    );
+    assert!(!off(&[
+        ("OTEL_SDK_DISABLED", "true"),
+        ("IFTRACER_TRACING_ENABLED", "true")
+    ]));
 }

@@ -68,6 +68,13 @@ impl OtlpHttpClient {
     }
 }
 
+/// The headers `opentelemetry-otlp` sets for the request itself.
+const FRAMING: [HeaderName; 3] = [
+    http::header::CONTENT_TYPE,
+    http::header::CONTENT_ENCODING,
+    http::header::USER_AGENT,
+];
+
 /// Most bytes of a response body read: an OTLP answer (a partial-success message or an error
 /// text) is small, and a misbehaving receiver must not make the exporter buffer without bound.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
@@ -112,6 +119,13 @@ impl fmt::Debug for OtlpHttpClient {
 #[async_trait::async_trait]
 impl HttpClient for OtlpHttpClient {
     async fn send_bytes(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+        // Headers the library took from the process environment go; its own framing stays.
+        let framing = std::mem::take(request.headers_mut());
+        for name in &FRAMING {
+            for value in framing.get_all(name) {
+                request.headers_mut().append(name.clone(), value.clone());
+            }
+        }
         for (name, value) in &self.headers {
             request.headers_mut().insert(name.clone(), value.clone());
         }

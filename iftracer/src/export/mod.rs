@@ -132,6 +132,8 @@ pub(crate) fn build_provider(
         .with_sampler(config.sampler.to_sdk())
         // Always set, so iftracer's environment source (not the process's) decides.
         .with_max_attributes_per_span(config.max_attributes_per_span)
+        .with_max_events_per_span(config.max_events_per_span)
+        .with_max_links_per_span(config.max_links_per_span)
         .with_span_processor(IftracerProcessor::new(
             config.vocabularies,
             config.privacy.clone(),

@@ -1,14 +1,18 @@
 //! Builds the OTLP exporter (gRPC or HTTP/protobuf) from a resolved [`OtlpConfig`].
 //!
-//! `opentelemetry-otlp` merges `OTEL_EXPORTER_OTLP_HEADERS` over programmatic headers; iftracer
-//! resolves headers itself (builder over environment), so each transport re-applies the resolved
-//! set last: an interceptor for gRPC, a client wrapper for HTTP.
+//! `opentelemetry-otlp` reads `OTEL_EXPORTER_OTLP_{,TRACES_}HEADERS` from the process
+//! environment by itself; iftracer resolves headers from its own environment source (builder
+//! over environment, or nothing with `.ignore_env()`), so each transport replaces whatever the
+//! library added with exactly the resolved set: an interceptor for gRPC, a client wrapper for
+//! HTTP. Endpoint, protocol, timeout and compression are always set explicitly, so the
+//! library's own environment lookups never apply to them (except that it has no way to say "no
+//! compression": a process-wide `OTEL_EXPORTER_OTLP_COMPRESSION=gzip` still compresses).
 
 use std::time::Duration;
 
 use opentelemetry_otlp::{SpanExporter, WithExportConfig};
 
-use crate::config::{OtlpConfig, Protocol};
+use crate::config::{Compression, OtlpConfig, Protocol};
 use crate::error::Error;
 use crate::export::runtime::ExportRuntime;
 
@@ -56,6 +60,8 @@ fn grpc(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let interceptor = move |mut request: tonic::Request<()>| {
+        // The library's metadata comes from the process environment: drop it.
+        *request.metadata_mut() = tonic::metadata::MetadataMap::new();
         for (key, value) in &metadata {
             request.metadata_mut().insert(key.clone(), value.clone());
         }
@@ -67,6 +73,9 @@ fn grpc(
         .with_timeout(timeout)
         .with_interceptor(interceptor)
         .with_retry_policy(crate::export::retry::grpc_policy());
+    if config.compression == Compression::Gzip {
+        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+    }
     #[cfg(feature = "tls")]
     if config.endpoint.uses_tls() {
         let mut tls = tonic::transport::ClientTlsConfig::new().with_native_roots();
@@ -99,12 +108,16 @@ fn http(config: &OtlpConfig, timeout: Duration) -> Result<SpanExporter, Error> {
         .build()
         .map_err(|err| Error::Exporter(format!("cannot build the HTTP client: {err}")))?;
     let client = OtlpHttpClient::new(client, &config.headers, timeout)?;
-    SpanExporter::builder()
+    let mut builder = SpanExporter::builder()
         .with_http()
         .with_endpoint(config.endpoint.http_url())
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .with_timeout(timeout)
-        .with_http_client(client)
+        .with_http_client(client);
+    if config.compression == Compression::Gzip {
+        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+    }
+    builder
         .build()
         .map_err(|err| Error::Exporter(err.to_string()))
 }
