@@ -603,6 +603,7 @@ impl IftracerBuilder {
             stats::set_global(Some(Arc::clone(&counters)));
             vocabulary::set_active(config.vocabularies);
             switch::set_content_enabled(config.privacy.capture_content);
+            switch::set_max_value_length(config.privacy.max_value_length);
             switch::set_enabled(true);
         }
         Ok(TracerGuard::new(
