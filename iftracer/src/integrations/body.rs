@@ -48,7 +48,10 @@ pub(crate) fn inject_traceparent(cx: &Context, headers: &mut http::HeaderMap) {
 
 /// The response with its body routed through `exchange`; status, headers, extensions and
 /// `url()` are kept.
-pub(crate) fn record_response(mut exchange: Exchange, response: reqwest::Response) -> reqwest::Response {
+pub(crate) fn record_response(
+    mut exchange: Exchange,
+    response: reqwest::Response,
+) -> reqwest::Response {
     exchange.response_head(response.status(), response.headers());
     let url = response.url().clone();
     let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();

@@ -12,8 +12,8 @@ mod span;
 pub(crate) mod wire;
 
 use opentelemetry::trace::TraceContextExt as _;
-use serde::Serialize;
 pub use parameters::ToolCall;
+use serde::Serialize;
 pub use span::LlmSpan;
 
 /// Who wrote a message.
@@ -435,7 +435,10 @@ impl LlmCall {
         take(&mut self.stream, &update.stream);
         take(&mut self.tool_definitions, &update.tool_definitions);
         take(&mut self.cache_read_tokens, &update.cache_read_tokens);
-        take(&mut self.cache_creation_tokens, &update.cache_creation_tokens);
+        take(
+            &mut self.cache_creation_tokens,
+            &update.cache_creation_tokens,
+        );
         take(&mut self.reasoning_tokens, &update.reasoning_tokens);
         take(&mut self.server_address, &update.server_address);
         take(&mut self.server_port, &update.server_port);

@@ -162,7 +162,11 @@ pub(super) fn record(call: &LlmCall, vocabularies: Vocabularies, mut emit: impl 
         emit_opt(&mut emit, openinference::USER_ID, call.user.clone());
     }
     // Transport attributes of the general conventions, whatever the vocabulary.
-    emit_opt(&mut emit, gen_ai::SERVER_ADDRESS, call.server_address.clone());
+    emit_opt(
+        &mut emit,
+        gen_ai::SERVER_ADDRESS,
+        call.server_address.clone(),
+    );
     emit_opt(&mut emit, gen_ai::SERVER_PORT, call.server_port);
     // `error.type` is shared by InsightFinder and the OpenTelemetry conventions.
     if let Some((error_type, _)) = &call.error
@@ -189,7 +193,11 @@ fn response_text(call: &LlmCall) -> Option<String> {
         .tool_calls
         .iter()
         .map(|t| format!("{}({})", t.name, t.arguments));
-    let lines: Vec<String> = text.into_iter().filter(|t| !t.is_empty()).chain(calls).collect();
+    let lines: Vec<String> = text
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .chain(calls)
+        .collect();
     Some(lines.join("\n"))
 }
 

@@ -111,7 +111,11 @@ struct Block {
 impl Block {
     fn tool_call(&self, cap: usize) -> Option<ToolCall> {
         (self.kind.as_deref() == Some("tool_use")).then(|| {
-            let input = self.input.as_ref().map(Value::to_string).unwrap_or_default();
+            let input = self
+                .input
+                .as_ref()
+                .map(Value::to_string)
+                .unwrap_or_default();
             ToolCall::new(
                 self.id.clone().unwrap_or_default(),
                 self.name.clone().unwrap_or_default(),
@@ -123,10 +127,15 @@ impl Block {
 
 pub(super) fn response(body: &[u8], capture: bool, cap: usize) -> Option<LlmCall> {
     let message: MessageObject<'_> = serde_json::from_slice(body).ok()?;
+    message.id.as_ref()?;
     let mut call = LlmCall::default();
     call.response_id = message.id.map(Cow::into_owned);
     call.response_model = message.model.map(Cow::into_owned);
-    call.finish_reasons = message.stop_reason.map(Cow::into_owned).into_iter().collect();
+    call.finish_reasons = message
+        .stop_reason
+        .map(Cow::into_owned)
+        .into_iter()
+        .collect();
     if capture {
         let mut text = CappedText::default();
         for block in &message.content {

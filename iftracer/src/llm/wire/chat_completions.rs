@@ -23,7 +23,8 @@ pub(super) fn request(object: &Map<String, Value>, capture: bool, cap: usize) ->
             .filter_map(Value::as_object)
             .map(|m| {
                 let role = json::str_field(m, "role").unwrap_or("user");
-                let mut message = json::message(role, m.get("content").unwrap_or(&Value::Null), cap);
+                let mut message =
+                    json::message(role, m.get("content").unwrap_or(&Value::Null), cap);
                 // An assistant turn that only called tools reads as its calls.
                 if message.content.is_empty()
                     && let Some(calls) = m.get("tool_calls").and_then(Value::as_array)
@@ -33,7 +34,10 @@ pub(super) fn request(object: &Map<String, Value>, capture: bool, cap: usize) ->
                         .filter_map(|c| c.get("function"))
                         .map(|f| {
                             let name = f.get("name").and_then(Value::as_str).unwrap_or_default();
-                            let args = f.get("arguments").and_then(Value::as_str).unwrap_or_default();
+                            let args = f
+                                .get("arguments")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default();
                             format!("{name}({})", json::prefix(args, cap))
                         })
                         .collect::<Vec<_>>()
@@ -117,7 +121,9 @@ pub(super) fn response(body: &[u8], capture: bool, cap: usize) -> Option<LlmCall
                     t.id.as_deref().unwrap_or_default(),
                     function.and_then(|f| f.name.as_deref()).unwrap_or_default(),
                     json::capped(
-                        function.and_then(|f| f.arguments.as_deref()).unwrap_or_default(),
+                        function
+                            .and_then(|f| f.arguments.as_deref())
+                            .unwrap_or_default(),
                         cap,
                     ),
                 )

@@ -35,7 +35,10 @@ mod tests {
             ("api.mistral.ai", Some("mistral_ai")),
             ("api.groq.com", Some("groq")),
             ("api.deepseek.com", Some("deepseek")),
-            ("bedrock-runtime.us-east-1.amazonaws.com", Some("aws.bedrock")),
+            (
+                "bedrock-runtime.us-east-1.amazonaws.com",
+                Some("aws.bedrock"),
+            ),
             ("api.x.ai", Some("x_ai")),
             ("127.0.0.1", None),
             ("openai.azure.com.evil.example", None),

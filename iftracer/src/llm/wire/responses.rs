@@ -93,7 +93,11 @@ impl ResponseObject<'_> {
         call.response_id = self.id.as_deref().map(str::to_owned);
         call.response_model = self.model.as_deref().map(str::to_owned);
         if call.tool_calls.is_empty() {
-            call.tool_calls = self.output.iter().filter_map(|i| i.tool_call(cap)).collect();
+            call.tool_calls = self
+                .output
+                .iter()
+                .filter_map(|i| i.tool_call(cap))
+                .collect();
         }
         let reason = match self.status.as_deref() {
             Some("completed") if !call.tool_calls.is_empty() => Some("tool_calls".to_owned()),
@@ -138,6 +142,8 @@ impl ResponseObject<'_> {
 
 pub(super) fn response(body: &[u8], capture: bool, cap: usize) -> Option<LlmCall> {
     let object: ResponseObject<'_> = serde_json::from_slice(body).ok()?;
+    // Any JSON object would do for the all-optional fields: ask for a response's id.
+    object.id.as_ref()?;
     let mut call = LlmCall::default();
     if capture {
         call.response = Some(Content::Text(object.text(cap)));
