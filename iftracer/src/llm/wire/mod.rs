@@ -337,7 +337,7 @@ enum Ending<'a> {
 }
 
 impl Active {
-    fn end(self, ending: Ending<'_>) {
+    fn end(self, mut ending: Ending<'_>) {
         let Active {
             span,
             api,
@@ -362,6 +362,11 @@ impl Active {
             Body::Sse(mut parser, mut state) => {
                 parser.finish(&mut |event, data| state.event(event, data));
                 let (update, complete) = state.update();
+                // Clients stop reading at the final event (async-openai drops the body at
+                // `[DONE]`): a stream that got there is complete, not cancelled.
+                if complete && matches!(ending, Ending::Dropped) {
+                    ending = Ending::Complete;
+                }
                 if matches!(ending, Ending::Complete) && !complete && update.error.is_none() {
                     update.error(
                         "incomplete_stream",
