@@ -9,6 +9,9 @@
 //! that arrives in one chunk) up to [`MAX_JSON_BODY`], beyond which it is not parsed; an SSE
 //! event longer than that is skipped.
 
+// The API modules fill an update field by field from optional JSON, as the body tells them.
+#![allow(clippy::field_reassign_with_default)]
+
 mod anthropic;
 mod chat_completions;
 mod embeddings;
@@ -94,6 +97,7 @@ pub(crate) fn is_llm_request(method: &http::Method, path: &str) -> bool {
 
 /// What the recorder reads in an SSE stream, per API.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per call, built once: boxing would only add a hop
 enum StreamState {
     Chat(chat_completions::Stream),
     Responses(responses::Stream),
@@ -120,6 +124,7 @@ impl StreamState {
 }
 
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per call, built once: boxing would only add a hop
 enum Body {
     /// No response head yet.
     Pending,
