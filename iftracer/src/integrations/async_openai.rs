@@ -2,7 +2,10 @@
 //! `middleware`): a tower layer for `Client::with_http_service` that records each call from its
 //! HTTP exchange (Chat Completions, Responses, Embeddings; plain and streamed).
 //!
-//! ```
+//! (`no_run`: building a reqwest client needs a TLS crypto provider, which the application's
+//! own reqwest or async-openai TLS feature brings.)
+//!
+//! ```no_run
 //! use async_openai::middleware::ReqwestService;
 //! use async_openai::{Client, config::OpenAIConfig};
 //!
@@ -94,7 +97,7 @@ impl<S> tower::Layer<S> for LlmTracingLayer {
 
 /// The service [`LlmTracingLayer`] wraps around async-openai's HTTP service.
 ///
-/// ```
+/// ```no_run
 /// use async_openai::middleware::ReqwestService;
 /// use tower::Layer;
 /// let service = iftracer::async_openai::layer().layer(ReqwestService::new(reqwest::Client::new()));

@@ -3,7 +3,7 @@
 //! to `…/chat/completions`, `…/responses`, `…/embeddings` or `…/v1/messages` becomes an LLM span
 //! recorded from the HTTP exchange; other requests pass through untouched.
 //!
-//! ```
+//! ```no_run
 //! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
 //!     .with(iftracer::reqwest_middleware::LlmTracing::new())
 //!     .build();
