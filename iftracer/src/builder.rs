@@ -672,6 +672,7 @@ impl IftracerBuilder {
             vocabulary::set_active(config.vocabularies);
             crate::llm::set_span_kind(config.llm_spans.kind.clone());
             switch::set_content_enabled(config.privacy.capture_content);
+            switch::set_max_value_length(config.privacy.max_value_length);
             switch::set_enabled(true);
         }
         Ok(TracerGuard::new(

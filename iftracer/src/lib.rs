@@ -42,6 +42,8 @@ mod error;
 mod export;
 mod guard;
 mod instrument;
+#[cfg(feature = "_wire")]
+mod integrations;
 pub mod llm;
 pub mod privacy;
 mod stats;
@@ -49,6 +51,11 @@ mod switch;
 #[cfg(feature = "tracing")]
 mod tracing_bridge;
 mod vocabulary;
+
+#[cfg(feature = "async-openai")]
+pub use integrations::async_openai;
+#[cfg(feature = "reqwest-middleware")]
+pub use integrations::reqwest_middleware;
 
 /// The `opentelemetry` API crate iftracer is built on, so users never have to match versions.
 pub use opentelemetry;

@@ -2,10 +2,12 @@
 //! gRPC through the official `TraceService` server from `opentelemetry-proto`, HTTP through
 //! hyper decoding `ExportTraceServiceRequest` with prost, either one optionally over TLS with a
 //! certificate authority the test generates. Each receiver stops when dropped.
+//! [`litellm`]: a LiteLLM proxy (OpenAI- and Anthropic-compatible, mocked models) on loopback.
 
 #![allow(dead_code)] // Each test binary uses a different part.
 
 pub mod gateway;
+pub mod litellm;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

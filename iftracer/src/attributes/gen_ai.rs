@@ -43,3 +43,31 @@ pub const TOOL_NAME: &str = "gen_ai.tool.name";
 pub const TOOL_CALL_ARGUMENTS: &str = "gen_ai.tool.call.arguments";
 /// The tool call's result.
 pub const TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
+/// Nucleus sampling (`top_p`).
+pub const REQUEST_TOP_P: &str = "gen_ai.request.top_p";
+/// Sequences that stop generation (string array).
+pub const REQUEST_STOP_SEQUENCES: &str = "gen_ai.request.stop_sequences";
+/// The sampling seed.
+pub const REQUEST_SEED: &str = "gen_ai.request.seed";
+/// Frequency penalty.
+pub const REQUEST_FREQUENCY_PENALTY: &str = "gen_ai.request.frequency_penalty";
+/// Presence penalty.
+pub const REQUEST_PRESENCE_PENALTY: &str = "gen_ai.request.presence_penalty";
+/// Whether the response was requested as a stream.
+pub const REQUEST_STREAM: &str = "gen_ai.request.stream";
+/// The tools offered to the model (JSON array, as the request sent them).
+pub const TOOL_DEFINITIONS: &str = "gen_ai.tool.definitions";
+/// Input tokens served from the provider's prompt cache (included in the input tokens).
+pub const USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+/// Input tokens written to the provider's prompt cache.
+pub const USAGE_CACHE_CREATION_INPUT_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
+/// Output tokens spent on reasoning (included in the output tokens).
+pub const USAGE_REASONING_OUTPUT_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+/// Seconds from sending the request to the first chunk of a streamed response.
+pub const RESPONSE_TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
+/// The API server's host name (general OpenTelemetry attribute the GenAI client span carries).
+pub const SERVER_ADDRESS: &str = "server.address";
+/// The API server's port.
+pub const SERVER_PORT: &str = "server.port";
+/// How many times the request was sent again after the first attempt (HTTP conventions).
+pub const HTTP_REQUEST_RESEND_COUNT: &str = "http.request.resend_count";

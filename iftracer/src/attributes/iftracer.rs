@@ -22,3 +22,6 @@ pub const WORKFLOW_NAME: &str = "iftracer.workflow.name";
 pub const ASSOCIATION_PROPERTIES_PREFIX: &str = "iftracer.association.properties.";
 /// `true` when the entity's future or stream was dropped before it finished.
 pub const CANCELLED: &str = "iftracer.entity.cancelled";
+/// `true` when the application dropped an LLM response (a stream, or a body it never read to
+/// the end) before it finished; the span's status stays Unset.
+pub const LLM_CANCELLED: &str = "iftracer.llm.cancelled";

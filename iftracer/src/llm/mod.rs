@@ -11,10 +11,14 @@
 //! responses are always handed to the pipeline; with content capture off, the pipeline removes
 //! them before export.
 
+mod parameters;
 mod record;
 mod span;
+#[cfg(feature = "_wire")]
+pub(crate) mod wire;
 
 use opentelemetry::trace::TraceContextExt as _;
+pub use parameters::ToolCall;
 use serde::Serialize;
 pub use span::LlmSpan;
 pub(crate) use span::set_span_kind;
@@ -116,7 +120,7 @@ impl From<Vec<Message>> for Content {
 impl Content {
     /// Plain text for `chat.prompt` / `input.value`: a lone message's text, otherwise one
     /// `role: text` line per message.
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             Content::Text(text) => text.clone(),
             Content::Messages(messages) => match messages.as_slice() {
@@ -204,6 +208,22 @@ pub struct LlmCall {
     pub(crate) user: Option<String>,
     pub(crate) session: Option<String>,
     pub(crate) error: Option<(String, String)>,
+    // Request parameters, usage details, tool calls and transport (setters in `parameters.rs`).
+    pub(crate) top_p: Option<f64>,
+    pub(crate) stop_sequences: Vec<String>,
+    pub(crate) seed: Option<i64>,
+    pub(crate) frequency_penalty: Option<f64>,
+    pub(crate) presence_penalty: Option<f64>,
+    pub(crate) stream: Option<bool>,
+    pub(crate) tool_definitions: Option<String>,
+    pub(crate) cache_read_tokens: Option<i64>,
+    pub(crate) cache_creation_tokens: Option<i64>,
+    pub(crate) reasoning_tokens: Option<i64>,
+    pub(crate) tool_calls: Vec<ToolCall>,
+    pub(crate) server_address: Option<String>,
+    pub(crate) server_port: Option<i64>,
+    /// Seconds.
+    pub(crate) time_to_first_chunk: Option<f64>,
 }
 
 impl LlmCall {
@@ -414,6 +434,27 @@ impl LlmCall {
         take(&mut self.error, &update.error);
         if !update.finish_reasons.is_empty() {
             self.finish_reasons.clone_from(&update.finish_reasons);
+        }
+        take(&mut self.top_p, &update.top_p);
+        take(&mut self.seed, &update.seed);
+        take(&mut self.frequency_penalty, &update.frequency_penalty);
+        take(&mut self.presence_penalty, &update.presence_penalty);
+        take(&mut self.stream, &update.stream);
+        take(&mut self.tool_definitions, &update.tool_definitions);
+        take(&mut self.cache_read_tokens, &update.cache_read_tokens);
+        take(
+            &mut self.cache_creation_tokens,
+            &update.cache_creation_tokens,
+        );
+        take(&mut self.reasoning_tokens, &update.reasoning_tokens);
+        take(&mut self.server_address, &update.server_address);
+        take(&mut self.server_port, &update.server_port);
+        take(&mut self.time_to_first_chunk, &update.time_to_first_chunk);
+        if !update.stop_sequences.is_empty() {
+            self.stop_sequences.clone_from(&update.stop_sequences);
+        }
+        if !update.tool_calls.is_empty() {
+            self.tool_calls.clone_from(&update.tool_calls);
         }
     }
 

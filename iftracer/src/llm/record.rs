@@ -17,7 +17,7 @@ pub(super) fn record(call: &LlmCall, vocabularies: Vocabularies, mut emit: impl 
             _ => None,
         });
     let prompt_text = call.prompt.as_ref().map(|c| c.text());
-    let response_text = call.response.as_ref().map(|c| c.text());
+    let response_text = response_text(call);
 
     if vocabularies.contains(Vocabularies::INSIGHTFINDER) {
         emit_opt(&mut emit, insightfinder::CHAT_PROMPT, prompt_text.clone());
@@ -63,14 +63,9 @@ pub(super) fn record(call: &LlmCall, vocabularies: Vocabularies, mut emit: impl 
         emit_opt(&mut emit, gen_ai::REQUEST_MAX_TOKENS, call.max_tokens);
         emit_opt(&mut emit, gen_ai::RESPONSE_ID, call.response_id.clone());
         if !call.finish_reasons.is_empty() {
-            let reasons: Vec<StringValue> = call
-                .finish_reasons
-                .iter()
-                .map(|r| StringValue::from(r.clone()))
-                .collect();
             emit(KeyValue::new(
                 gen_ai::RESPONSE_FINISH_REASONS,
-                Value::Array(Array::String(reasons)),
+                string_array(&call.finish_reasons),
             ));
         }
         emit_opt(&mut emit, gen_ai::USAGE_INPUT_TOKENS, call.prompt_tokens);
@@ -85,13 +80,62 @@ pub(super) fn record(call: &LlmCall, vocabularies: Vocabularies, mut emit: impl 
                 prompt.messages_json(Role::User, None),
             ));
         }
-        if let Some(response) = &call.response {
-            let finish = call.finish_reasons.first().map(String::as_str);
+        let finish = call.finish_reasons.first().map(String::as_str);
+        if !call.tool_calls.is_empty() {
+            emit(KeyValue::new(
+                gen_ai::OUTPUT_MESSAGES,
+                output_with_tool_calls(call, finish),
+            ));
+        } else if let Some(response) = &call.response {
             emit(KeyValue::new(
                 gen_ai::OUTPUT_MESSAGES,
                 response.messages_json(Role::Assistant, finish),
             ));
         }
+        emit_opt(&mut emit, gen_ai::REQUEST_TOP_P, call.top_p);
+        if !call.stop_sequences.is_empty() {
+            emit(KeyValue::new(
+                gen_ai::REQUEST_STOP_SEQUENCES,
+                string_array(&call.stop_sequences),
+            ));
+        }
+        emit_opt(&mut emit, gen_ai::REQUEST_SEED, call.seed);
+        emit_opt(
+            &mut emit,
+            gen_ai::REQUEST_FREQUENCY_PENALTY,
+            call.frequency_penalty,
+        );
+        emit_opt(
+            &mut emit,
+            gen_ai::REQUEST_PRESENCE_PENALTY,
+            call.presence_penalty,
+        );
+        emit_opt(&mut emit, gen_ai::REQUEST_STREAM, call.stream);
+        emit_opt(
+            &mut emit,
+            gen_ai::TOOL_DEFINITIONS,
+            call.tool_definitions.clone(),
+        );
+        emit_opt(
+            &mut emit,
+            gen_ai::USAGE_CACHE_READ_INPUT_TOKENS,
+            call.cache_read_tokens,
+        );
+        emit_opt(
+            &mut emit,
+            gen_ai::USAGE_CACHE_CREATION_INPUT_TOKENS,
+            call.cache_creation_tokens,
+        );
+        emit_opt(
+            &mut emit,
+            gen_ai::USAGE_REASONING_OUTPUT_TOKENS,
+            call.reasoning_tokens,
+        );
+        emit_opt(
+            &mut emit,
+            gen_ai::RESPONSE_TIME_TO_FIRST_CHUNK,
+            call.time_to_first_chunk,
+        );
         emit_opt(&mut emit, gen_ai::CONVERSATION_ID, call.session.clone());
     }
     if vocabularies.contains(Vocabularies::OPENINFERENCE) {
@@ -117,6 +161,13 @@ pub(super) fn record(call: &LlmCall, vocabularies: Vocabularies, mut emit: impl 
     {
         emit_opt(&mut emit, openinference::USER_ID, call.user.clone());
     }
+    // Transport attributes of the general conventions, whatever the vocabulary.
+    emit_opt(
+        &mut emit,
+        gen_ai::SERVER_ADDRESS,
+        call.server_address.clone(),
+    );
+    emit_opt(&mut emit, gen_ai::SERVER_PORT, call.server_port);
     // `error.type` is shared by InsightFinder and the OpenTelemetry conventions.
     if let Some((error_type, _)) = &call.error
         && (vocabularies.contains(Vocabularies::INSIGHTFINDER)
@@ -124,6 +175,56 @@ pub(super) fn record(call: &LlmCall, vocabularies: Vocabularies, mut emit: impl 
     {
         emit(KeyValue::new(insightfinder::ERROR_TYPE, error_type.clone()));
     }
+}
+
+fn string_array(items: &[String]) -> Value {
+    let items: Vec<StringValue> = items.iter().map(|r| StringValue::from(r.clone())).collect();
+    Value::Array(Array::String(items))
+}
+
+/// The response as text, with one `name(arguments)` line per tool call so a response that is
+/// only tool calls still reads as something in `chat.response`.
+fn response_text(call: &LlmCall) -> Option<String> {
+    let text = call.response.as_ref().map(|c| c.text());
+    if call.tool_calls.is_empty() {
+        return text;
+    }
+    let calls = call
+        .tool_calls
+        .iter()
+        .map(|t| format!("{}({})", t.name, t.arguments));
+    let lines: Vec<String> = text
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .chain(calls)
+        .collect();
+    Some(lines.join("\n"))
+}
+
+/// One assistant message whose parts are the response text and a `tool_call` part per call
+/// (arguments as JSON when they parse, as text otherwise).
+fn output_with_tool_calls(call: &LlmCall, finish_reason: Option<&str>) -> String {
+    let mut parts = Vec::with_capacity(call.tool_calls.len() + 1);
+    if let Some(text) = call.response.as_ref().map(|c| c.text())
+        && !text.is_empty()
+    {
+        parts.push(serde_json::json!({"type": "text", "content": text}));
+    }
+    for tool in &call.tool_calls {
+        let arguments = serde_json::from_str::<serde_json::Value>(&tool.arguments)
+            .unwrap_or_else(|_| serde_json::Value::String(tool.arguments.clone()));
+        parts.push(serde_json::json!({
+            "type": "tool_call",
+            "id": tool.id,
+            "name": tool.name,
+            "arguments": arguments,
+        }));
+    }
+    let mut message = serde_json::json!({"role": "assistant", "parts": parts});
+    if let Some(reason) = finish_reason {
+        message["finish_reason"] = reason.into();
+    }
+    serde_json::Value::Array(vec![message]).to_string()
 }
 
 fn emit_opt<V: Into<Value>>(emit: &mut impl FnMut(KeyValue), key: &'static str, value: Option<V>) {
