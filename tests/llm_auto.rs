@@ -184,7 +184,7 @@ fn async_openai_plain_chat_against_litellm() {
     assert_eq!(
         attributes,
         expected(vec![
-            ("span.kind", "client".into()),
+            ("span.kind", "internal".into()),
             (
                 "chat.prompt",
                 "system: Be brief.\nuser: What is OTLP?".into()
@@ -253,7 +253,7 @@ fn async_openai_streamed_chat_with_usage_against_litellm() {
     assert_eq!(
         attributes,
         expected(vec![
-            ("span.kind", "client".into()),
+            ("span.kind", "internal".into()),
             ("chat.prompt", "What is OTLP?".into()),
             ("chat.response", MOCK_RESPONSE.into()),
             ("chat.model", "gpt-4o-mini".into()),
@@ -763,4 +763,72 @@ fn anthropic_and_responses_streams_are_assembled() {
     assert_eq!(r["chat.total_tokens"], 5.into());
     assert_eq!(r["gen_ai.response.finish_reasons"], strings(&["stop"]));
     assert_eq!(spans[1].status, Status::Unset);
+}
+
+/// Traced automatically and exported to an InsightFinder destination, each call gives the
+/// gateway one pair with the session of the agent run.
+#[test]
+fn insightfinder_reads_one_pair_per_automatically_traced_call() {
+    use iftracer::AssociationsExt;
+    use iftracer::opentelemetry::Context;
+    use iftracer::opentelemetry::context::FutureExt as _;
+    use iftracer::opentelemetry::trace::{TraceContextExt, Tracer};
+
+    let _lock = GLOBAL_PIPELINE.lock().unwrap_or_else(|p| p.into_inner());
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let receiver = support::Receiver::grpc(support::Reply::Accept, None);
+    let guard = Iftracer::builder()
+        .ignore_env()
+        .tracing_subscriber(false)
+        .endpoint(receiver.endpoint())
+        .user("u")
+        .license_key("LK-1")
+        .project("p")
+        .system("s")
+        .init()
+        .unwrap();
+    let proxy = litellm::proxy();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let openai = openai_client(proxy.openai_base_url(), proxy.master_key());
+    let anthropic = traced_reqwest();
+    let tracer = iftracer::opentelemetry::global::tracer("agent");
+    let root = tracer.start("support.agent");
+    let cx = Context::current_with_span(root).with_session("ticket-7");
+    runtime.block_on(
+        async {
+            let request = serde_json::from_value(json!({
+                "model": CHAT_MODEL,
+                "messages": [{"role": "user", "content": "What is OTLP?"}],
+            }))
+            .unwrap();
+            openai.chat().create(request).await.unwrap();
+            let (status, _) = post(
+                &anthropic,
+                &format!("{}/v1/messages", proxy.base_url()),
+                &[
+                    ("x-api-key", proxy.master_key()),
+                    ("anthropic-version", "2023-06-01"),
+                ],
+                &json!({"model": ANTHROPIC_MODEL, "max_tokens": 50,
+                        "messages": [{"role": "user", "content": "Why trace?"}]}),
+            )
+            .await
+            .unwrap();
+            assert_eq!(status, 200);
+        }
+        .with_context(cx.clone()),
+    );
+    cx.span().end();
+    guard.shutdown().unwrap();
+    let view = support::gateway::read(&receiver.received()).unwrap();
+    assert_eq!(
+        view.texts(),
+        [
+            ("What is OTLP?", MOCK_RESPONSE),
+            ("Why trace?", ANTHROPIC_MOCK_RESPONSE)
+        ]
+    );
+    for pair in &view.pairs {
+        assert_eq!(pair.session.as_deref(), Some("ticket-7"), "{pair:?}");
+    }
 }
