@@ -227,3 +227,25 @@ fn emit_trace_allowing_failure(guard: &TracerGuard) {
     });
     assert!(guard.force_flush().is_err());
 }
+
+/// No credential shows in the guard's or the builder's `Debug`, on either transport, including
+/// headers opentelemetry-otlp would take from the process environment.
+#[test]
+fn debug_output_never_shows_a_credential() {
+    for (receiver, protocol) in [
+        (Receiver::grpc(Reply::Accept, None), Protocol::Grpc),
+        (Receiver::http(Reply::Accept, None), Protocol::HttpProtobuf),
+    ] {
+        let builder = insightfinder(builder(receiver.endpoint()))
+            .protocol(protocol)
+            .bearer_token("tk_DEBUG_SECRET")
+            .header("x-api-key", "KEY_DEBUG_SECRET");
+        let shown = format!("{builder:?}");
+        let guard = builder.init().unwrap();
+        let shown = format!("{shown} {guard:?}");
+        for secret in ["LK-0123456789", "tk_DEBUG_SECRET", "KEY_DEBUG_SECRET"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        guard.shutdown().unwrap();
+    }
+}

@@ -24,7 +24,6 @@ use crate::stats::{Counters, Stats};
 /// guard.shutdown().unwrap();
 /// ```
 #[must_use = "dropping the guard shuts tracing down"]
-#[derive(Debug)]
 pub struct TracerGuard {
     pipeline: Option<Pipeline>,
 }
@@ -37,6 +36,26 @@ struct Pipeline {
     installed_tracing_subscriber: bool,
     // Held so the export thread outlives every exporter that runs on it.
     _runtime: Arc<ExportRuntime>,
+}
+
+/// Shows the pipeline's state, never its exporter: the exporters' own `Debug` may print headers
+/// they took from the environment.
+impl std::fmt::Debug for TracerGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = f.debug_struct("TracerGuard");
+        match &self.pipeline {
+            None => shown.field("enabled", &false),
+            Some(pipeline) => shown
+                .field("enabled", &true)
+                .field("shutdown_timeout", &pipeline.shutdown_timeout)
+                .field(
+                    "installed_tracing_subscriber",
+                    &pipeline.installed_tracing_subscriber,
+                )
+                .field("stats", &pipeline.counters.snapshot()),
+        };
+        shown.finish_non_exhaustive()
+    }
 }
 
 impl TracerGuard {

@@ -105,15 +105,15 @@ impl Endpoint {
     }
 }
 
-/// The endpoint as an error may show it: a `user:password@` part is replaced by `***@`, since
-/// the password is a credential.
+/// The endpoint as an error may show it: everything up to the last `@` is replaced by `***@`,
+/// since a `user:password@` part is a credential, and a password may itself hold `/`, `?`, `#`
+/// or `@` (a path with an `@` is masked too: this is only for messages).
 fn without_userinfo(value: &str) -> String {
     let (scheme, rest) = match value.find("://") {
         Some(i) => value.split_at(i + 3),
         None => ("", value),
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
+    match rest.rfind('@') {
         Some(at) => format!("{scheme}***@{}", &rest[at + 1..]),
         None => value.to_owned(),
     }
@@ -172,7 +172,13 @@ mod tests {
             "{err}"
         );
         assert_eq!(without_userinfo("u:p@h:1"), "***@h:1");
-        assert_eq!(without_userinfo("http://h/a@b"), "http://h/a@b");
+        assert_eq!(without_userinfo("http://h/a@b"), "http://***@b");
+        for password in ["p#1", "p/2", "p?3", "p@4", "p%405"] {
+            let shown = without_userinfo(&format!("https://user:{password}@host:4317"));
+            assert_eq!(shown, "https://***@host:4317", "{password}");
+            let shown = without_userinfo(&format!("user:{password}@host:4317"));
+            assert_eq!(shown, "***@host:4317", "{password}");
+        }
         for bad in [
             "http://",
             "http:// spaces here",

@@ -60,11 +60,22 @@ impl fmt::Debug for Headers {
     }
 }
 
+/// A rejected name as an error may show it: up to its first character a header name cannot
+/// carry, since a wrong separator (`Authorization: Basic …`) puts a credential in the "name".
+fn shown_name(name: &str) -> String {
+    let name = name.trim();
+    let valid = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    match name.find(|c: char| !valid(c)) {
+        Some(end) => format!("{}…", &name[..end]),
+        None => name.to_owned(),
+    }
+}
+
 /// Returns the lower-cased name when both name and value can travel as gRPC metadata and HTTP.
 fn validate(name: &str, value: &str, setting: Setting) -> Result<String, Error> {
     let invalid = |reason: &str| Error::InvalidHeader {
         setting,
-        name: name.to_owned(),
+        name: shown_name(name),
         reason: reason.to_owned(),
     };
     let lower = name.trim().to_ascii_lowercase();
@@ -123,7 +134,7 @@ mod tests {
         let err = headers.set("bad name", "v", FROM).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "invalid header \"bad name\" from builder method `.header()`: the name has characters a \
+            "invalid header \"bad…\" from builder method `.header()`: the name has characters a \
              header cannot carry; fix: header names are ASCII letters, digits and `-` (no `-bin` \
              suffix), values are visible ASCII without line breaks"
         );

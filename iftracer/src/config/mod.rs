@@ -552,10 +552,7 @@ fn resolve_headers(settings: &Settings, env: &Env<'_>) -> Result<Headers, Error>
             // The entry may hold a credential, so at most its key reaches the error.
             let pairs = kv_list::parse(&list).map_err(|entry| Error::InvalidHeader {
                 setting,
-                name: match entry.split_once('=') {
-                    Some((key, _)) => key.trim().to_owned(),
-                    None => "(an entry without `=`)".to_owned(),
-                },
+                name: shown_header_name(&entry),
                 reason: "expected `name=value` pairs separated by commas".to_owned(),
             })?;
             for (name, value) in pairs {
@@ -594,6 +591,18 @@ fn resolve_headers(settings: &Settings, env: &Env<'_>) -> Result<Headers, Error>
         }
     }
     Ok(headers)
+}
+
+/// The name of a malformed header entry as an error may show it: only a key that is a valid
+/// header name, since `Authorization: Basic dXNlcjpwYXNz=` puts the credential before the `=`.
+fn shown_header_name(entry: &str) -> String {
+    match entry.split_once('=') {
+        Some((key, _)) if http::HeaderName::from_bytes(key.trim().as_bytes()).is_ok() => {
+            key.trim().to_owned()
+        }
+        Some(_) => "(an entry whose name is not a header name)".to_owned(),
+        None => "(an entry without `=`)".to_owned(),
+    }
 }
 
 /// An InsightFinder endpoint (by variable or host), or any one credential, needs all four of

@@ -371,6 +371,24 @@ fn error_header_list_without_equals_hides_the_value() {
         message.contains("environment variable `OTEL_EXPORTER_OTLP_HEADERS`"),
         "{message}"
     );
+    // A wrong separator puts the credential before the `=`.
+    for list in [
+        "Authorization: Basic dXNlcjpTRUNSRVQ=",
+        "x-ok=1,Authorization Basic dXNlcjpTRUNSRVQ==",
+    ] {
+        let message = err(
+            &Settings::default(),
+            &[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+                ("IFTRACER_HEADERS", list),
+            ],
+        );
+        assert!(!message.contains("dXNlcjpTRUNSRVQ"), "{message}");
+        assert!(
+            message.contains("invalid header \"Authorization…\""),
+            "{message}"
+        );
+    }
 }
 
 #[test]
