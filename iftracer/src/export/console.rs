@@ -1,10 +1,10 @@
 //! The default exporter when no endpoint is configured: prints each finished trace as a tree.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::{Mutex, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use opentelemetry::{KeyValue, Value};
@@ -31,7 +31,63 @@ const MAX_VALUE_CHARS: usize = 60;
 /// ```
 pub struct ConsoleExporter {
     out: Mutex<Box<dyn Write + Send>>,
-    pending: Mutex<HashMap<TraceId, Vec<SpanData>>>,
+    pending: Mutex<Pending>,
+}
+
+/// Spans waiting for their parent to end, per trace, with when the trace started waiting.
+#[derive(Default)]
+struct Pending {
+    traces: HashMap<TraceId, (Instant, Vec<SpanData>)>,
+    spans: usize,
+}
+
+/// Most spans held waiting for a parent; beyond it the oldest trace is printed as it is.
+const MAX_PENDING_SPANS: usize = 4096;
+/// Longest a trace waits for a parent that has not ended before it is printed as it is.
+const MAX_PENDING_AGE: Duration = Duration::from_secs(30);
+
+impl Pending {
+    fn take(&mut self, trace_id: &TraceId) -> Vec<SpanData> {
+        match self.traces.remove(trace_id) {
+            Some((_, spans)) => {
+                self.spans -= spans.len();
+                spans
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn put(&mut self, trace_id: TraceId, since: Option<Instant>, spans: Vec<SpanData>) {
+        self.spans += spans.len();
+        let entry = self
+            .traces
+            .entry(trace_id)
+            .or_insert_with(|| (since.unwrap_or_else(Instant::now), Vec::new()));
+        entry.1.extend(spans);
+    }
+
+    /// Traces that waited too long, or the oldest ones while too many spans wait.
+    fn overdue(&mut self, now: Instant) -> Vec<Vec<SpanData>> {
+        let mut overdue: Vec<TraceId> = self
+            .traces
+            .iter()
+            .filter(|(_, (since, _))| now.duration_since(*since) >= MAX_PENDING_AGE)
+            .map(|(id, _)| *id)
+            .collect();
+        let mut out: Vec<Vec<SpanData>> = overdue.drain(..).map(|id| self.take(&id)).collect();
+        while self.spans > MAX_PENDING_SPANS {
+            let Some(oldest) = self
+                .traces
+                .iter()
+                .min_by_key(|(_, (since, _))| *since)
+                .map(|(id, _)| *id)
+            else {
+                break;
+            };
+            out.push(self.take(&oldest));
+        }
+        out
+    }
 }
 
 impl ConsoleExporter {
@@ -44,7 +100,7 @@ impl ConsoleExporter {
     pub fn with_writer(writer: impl Write + Send + 'static) -> Self {
         ConsoleExporter {
             out: Mutex::new(Box::new(writer)),
-            pending: Mutex::new(HashMap::new()),
+            pending: Mutex::new(Pending::default()),
         }
     }
 
@@ -56,13 +112,15 @@ impl ConsoleExporter {
 
     /// Prints every span still waiting for its parent.
     fn print_leftovers(&self) {
-        let leftovers: Vec<Vec<SpanData>> = self
-            .pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .drain()
-            .map(|(_, spans)| spans)
-            .collect();
+        let leftovers: Vec<Vec<SpanData>> = {
+            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            pending.spans = 0;
+            pending
+                .traces
+                .drain()
+                .map(|(_, (_, spans))| spans)
+                .collect()
+        };
         let mut text = String::new();
         for spans in leftovers {
             render_forest(&spans, true, &mut text);
@@ -96,14 +154,19 @@ impl SpanExporter for ConsoleExporter {
             for span in batch {
                 let trace_id = span.span_context.trace_id();
                 let is_local_root = is_local_root(&span);
-                pending.entry(trace_id).or_default().push(span);
+                let since = pending.traces.get(&trace_id).map(|(since, _)| *since);
+                pending.put(trace_id, since, vec![span]);
                 if is_local_root {
-                    let spans = pending.remove(&trace_id).unwrap_or_default();
+                    let spans = pending.take(&trace_id);
                     let rest = render_forest(&spans, false, &mut text);
                     if !rest.is_empty() {
-                        pending.insert(trace_id, rest);
+                        pending.put(trace_id, since, rest);
                     }
                 }
+            }
+            // Bounded: what waits too long or too much is printed, marked, as it is.
+            for spans in pending.overdue(Instant::now()) {
+                render_forest(&spans, true, &mut text);
             }
         }
         if !text.is_empty() {
@@ -122,10 +185,15 @@ fn is_local_root(span: &SpanData) -> bool {
     span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote
 }
 
+/// Deepest level drawn with its own indentation: a chain of thousands of spans must not print
+/// lines of quadratic length.
+const MAX_DRAWN_DEPTH: usize = 32;
+
 /// Renders every tree rooted at a local root and returns the spans left out: descendants of a
 /// span that has not ended yet. With `orphans`, those are printed too, each under its own header.
+/// Iterative and linear in the number of spans, whatever the depth.
 fn render_forest(spans: &[SpanData], orphans: bool, out: &mut String) -> Vec<SpanData> {
-    let ids: Vec<SpanId> = spans.iter().map(|s| s.span_context.span_id()).collect();
+    let ids: HashSet<SpanId> = spans.iter().map(|s| s.span_context.span_id()).collect();
     let mut children: HashMap<SpanId, Vec<&SpanData>> = HashMap::new();
     let mut roots: Vec<&SpanData> = Vec::new();
     for span in spans {
@@ -150,7 +218,7 @@ fn render_forest(spans: &[SpanData], orphans: bool, out: &mut String) -> Vec<Spa
             let _ = write!(out, " (parent {} did not end)", root.parent_span_id);
         }
         out.push('\n');
-        render_span(root, &children, "", "", out);
+        render_tree(root, &children, out);
     }
     let mut rest = Vec::new();
     for span in waiting {
@@ -159,25 +227,65 @@ fn render_forest(spans: &[SpanData], orphans: bool, out: &mut String) -> Vec<Spa
     rest
 }
 
+/// `span` and all its descendants.
 fn collect(span: &SpanData, children: &HashMap<SpanId, Vec<&SpanData>>, into: &mut Vec<SpanData>) {
-    into.push(span.clone());
-    for child in children
-        .get(&span.span_context.span_id())
-        .into_iter()
-        .flatten()
-    {
-        collect(child, children, into);
+    let mut stack = vec![span];
+    while let Some(span) = stack.pop() {
+        into.push(span.clone());
+        if let Some(kids) = children.get(&span.span_context.span_id()) {
+            stack.extend(kids.iter().rev());
+        }
     }
 }
 
-fn render_span(
+/// Draws `root` and its descendants, depth first, with an explicit stack.
+fn render_tree(root: &SpanData, children: &HashMap<SpanId, Vec<&SpanData>>, out: &mut String) {
+    // (span, its line's prefix, its children's prefix, depth)
+    let mut stack: Vec<(&SpanData, String, String, usize)> =
+        vec![(root, String::new(), String::new(), 0)];
+    while let Some((span, first_prefix, rest_prefix, depth)) = stack.pop() {
+        let kids = children
+            .get(&span.span_context.span_id())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        render_line(
+            span,
+            &first_prefix,
+            &rest_prefix,
+            depth,
+            !kids.is_empty(),
+            out,
+        );
+        for (i, child) in kids.iter().enumerate().rev() {
+            let last = i + 1 == kids.len();
+            let (branch, continuation) = match (depth < MAX_DRAWN_DEPTH, last) {
+                (false, _) => ("", ""),
+                (true, true) => ("└─ ", "   "),
+                (true, false) => ("├─ ", "│  "),
+            };
+            stack.push((
+                child,
+                format!("{rest_prefix}{branch}"),
+                format!("{rest_prefix}{continuation}"),
+                depth + 1,
+            ));
+        }
+    }
+}
+
+fn render_line(
     span: &SpanData,
-    children: &HashMap<SpanId, Vec<&SpanData>>,
     first_prefix: &str,
     rest_prefix: &str,
+    depth: usize,
+    has_children: bool,
     out: &mut String,
 ) {
-    let _ = write!(out, "{first_prefix}{}", span.name);
+    out.push_str(first_prefix);
+    if depth > MAX_DRAWN_DEPTH {
+        let _ = write!(out, "↳ (depth {depth}) ");
+    }
+    out.push_str(&span.name);
     if span.span_kind != SpanKind::Internal {
         let _ = write!(out, " [{}]", kind_name(&span.span_kind));
     }
@@ -190,30 +298,11 @@ fn render_span(
     }
     write_attributes(&span.attributes, out);
     out.push('\n');
-    let kids = children
-        .get(&span.span_context.span_id())
-        .map(Vec::as_slice)
-        .unwrap_or_default();
     for event in span.events.iter() {
-        let bar = if kids.is_empty() { "   " } else { "│  " };
+        let bar = if has_children { "│  " } else { "   " };
         let _ = write!(out, "{rest_prefix}{bar}· {}", event.name);
         write_attributes(&event.attributes, out);
         out.push('\n');
-    }
-    for (i, child) in kids.iter().enumerate() {
-        let last = i + 1 == kids.len();
-        let (branch, continuation) = if last {
-            ("└─ ", "   ")
-        } else {
-            ("├─ ", "│  ")
-        };
-        render_span(
-            child,
-            children,
-            &format!("{rest_prefix}{branch}"),
-            &format!("{rest_prefix}{continuation}"),
-            out,
-        );
     }
 }
 
@@ -347,5 +436,74 @@ mod tests {
         );
         assert!(text.contains("child"), "{text}");
         drop(cx);
+    }
+
+    #[test]
+    fn a_chain_of_100_000_spans_prints_without_overflowing_the_stack() {
+        use opentelemetry::trace::{SpanContext, TraceFlags, TraceState};
+        use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+        let trace_id = TraceId::from(1);
+        let span = |id: u64, parent: u64| SpanData {
+            span_context: SpanContext::new(
+                trace_id,
+                SpanId::from(id),
+                TraceFlags::SAMPLED,
+                false,
+                TraceState::default(),
+            ),
+            parent_span_id: SpanId::from(parent),
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Internal,
+            name: "step".into(),
+            start_time: SystemTime::UNIX_EPOCH,
+            end_time: SystemTime::UNIX_EPOCH,
+            attributes: Vec::new(),
+            dropped_attributes_count: 0,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status: Status::Unset,
+            instrumentation_scope: opentelemetry::InstrumentationScope::builder("t").build(),
+        };
+        let depth = 100_000u64;
+        // Children end first, as they do; the root (id 1) last.
+        let mut spans: Vec<SpanData> = (2..=depth).rev().map(|id| span(id, id - 1)).collect();
+        spans.push(span(1, 0));
+        let buffer = Buffer::default();
+        let exporter = ConsoleExporter::with_writer(buffer.clone());
+        futures_executor_block_on(exporter.export(spans)).unwrap();
+        let text = buffer.text();
+        assert_eq!(
+            text.lines().count(),
+            depth as usize + 1,
+            "a header and one line per span"
+        );
+        let longest = text.lines().map(str::len).max().unwrap();
+        assert!(longest < 200, "indentation stops growing: {longest} bytes");
+        assert!(text.contains("↳ (depth 99999) step"));
+    }
+
+    #[test]
+    fn spans_waiting_for_a_parent_are_bounded() {
+        use opentelemetry::trace::{Span as _, Tracer as _};
+        let buffer = Buffer::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(ConsoleExporter::with_writer(buffer.clone()))
+            .build();
+        let tracer = provider.tracer("t");
+        let root = opentelemetry::Context::current_with_span(tracer.start("never ends"));
+        for _ in 0..MAX_PENDING_SPANS + 1 {
+            tracer.start_with_context("child", &root).end();
+        }
+        let text = buffer.text();
+        assert!(text.contains("did not end"), "printed, marked as an orphan");
+        assert_eq!(text.matches("child").count(), MAX_PENDING_SPANS + 1);
+        drop(root);
+    }
+
+    fn futures_executor_block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
     }
 }
