@@ -38,7 +38,7 @@ use std::collections::HashMap;
 
 use opentelemetry::Context;
 use opentelemetry::propagation::{TextMapCompositePropagator, TextMapPropagator};
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::propagation::BaggagePropagator;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 
 /// The header key every SDK's tracing interceptor reads and writes.
@@ -64,7 +64,7 @@ pub enum HeaderError {
 
 fn propagator() -> TextMapCompositePropagator {
     TextMapCompositePropagator::new(vec![
-        Box::new(TraceContextPropagator::new()),
+        Box::new(iftracer::propagation::BoundedTraceContextPropagator::new()),
         Box::new(BaggagePropagator::new()),
     ])
 }
@@ -173,6 +173,21 @@ mod tests {
             data: json.as_bytes().to_vec(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn an_oversized_tracestate_in_the_header_is_cut_to_the_w3c_limits() {
+        let members: Vec<String> = (0..200).map(|i| format!("vendor{i}=value{i}")).collect();
+        let json = serde_json::json!({
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "tracestate": members.join(","),
+        });
+        let headers = HashMap::from([("_tracer-data".to_owned(), payload(&json.to_string()))]);
+        let cx = extract(&headers).unwrap();
+        let state = cx.span().span_context().trace_state().header();
+        assert!(state.len() <= 512, "{}", state.len());
+        assert!(state.split(',').count() <= 32);
+        assert!(state.starts_with("vendor0=value0,"), "{state}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use opentelemetry::KeyValue;
 use opentelemetry::propagation::TextMapCompositePropagator;
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::propagation::BaggagePropagator;
 use opentelemetry_sdk::trace::{SpanExporter, SpanProcessor};
 
 use crate::config::env::{Env, Lookup};
@@ -665,7 +665,7 @@ impl IftracerBuilder {
             opentelemetry::global::set_tracer_provider(provider.clone());
             crate::instrument::refresh_global_tracer();
             opentelemetry::global::set_text_map_propagator(TextMapCompositePropagator::new(vec![
-                Box::new(TraceContextPropagator::new()),
+                Box::new(crate::propagation::BoundedTraceContextPropagator::new()),
                 Box::new(BaggagePropagator::new()),
             ]));
             stats::set_global(Some(Arc::clone(&counters)));

@@ -46,6 +46,7 @@ mod instrument;
 mod integrations;
 pub mod llm;
 pub mod privacy;
+pub mod propagation;
 mod stats;
 mod switch;
 #[cfg(feature = "tracing")]

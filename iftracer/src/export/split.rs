@@ -24,12 +24,16 @@ pub(crate) fn estimate_span(span: &SpanData) -> usize {
     const FIXED: usize = 96;
     FIXED
         + span.name.len()
+        + span.span_context.trace_state().header().len()
         + attributes_size(&span.attributes)
         + span.events.iter().map(event_size).sum::<usize>()
         + span
             .links
             .iter()
-            .map(|link| 48 + attributes_size(&link.attributes))
+            .map(|link| {
+                48 + link.span_context.trace_state().header().len()
+                    + attributes_size(&link.attributes)
+            })
             .sum::<usize>()
         + match &span.status {
             opentelemetry::trace::Status::Error { description } => description.len(),
