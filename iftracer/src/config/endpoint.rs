@@ -13,7 +13,7 @@ pub(crate) struct Endpoint {
     scheme: String,
     /// `host[:port]`.
     authority: String,
-    /// The path as written, without a trailing `/` (may be empty).
+    /// The path as written; without a trailing `/` unless the URL is signal-specific.
     path: String,
     /// Whether the URL already names the traces resource (a signal-specific variable).
     is_traces_url: bool,
@@ -68,7 +68,12 @@ impl Endpoint {
         Ok(Endpoint {
             scheme: scheme.to_owned(),
             authority: authority.as_str().to_owned(),
-            path: uri.path().trim_end_matches('/').to_owned(),
+            // A signal-specific URL is used exactly as given, trailing `/` included.
+            path: if is_traces_url {
+                uri.path().to_owned()
+            } else {
+                uri.path().trim_end_matches('/').to_owned()
+            },
             is_traces_url,
         })
     }
@@ -94,10 +99,14 @@ impl Endpoint {
     /// HTTP posts to `…/v1/traces`, appended to a base URL unless already present.
     pub(crate) fn http_url(&self) -> String {
         let base = format!("{}://{}{}", self.scheme, self.authority, self.path);
-        if self.is_traces_url || self.path.ends_with(TRACES_PATH) {
-            if self.path.is_empty() {
-                return format!("{base}/");
-            }
+        if self.is_traces_url {
+            return if self.path.is_empty() {
+                format!("{base}/")
+            } else {
+                base
+            };
+        }
+        if self.path.ends_with(TRACES_PATH) {
             base
         } else {
             format!("{base}{TRACES_PATH}")
@@ -193,5 +202,15 @@ mod tests {
                 "{bad:?} was accepted"
             );
         }
+    }
+
+    #[test]
+    fn a_signal_specific_url_is_kept_exactly() {
+        let traces = |url| Endpoint::parse(url, FROM, true).unwrap().http_url();
+        assert_eq!(traces("http://c:4318/ingest/"), "http://c:4318/ingest/");
+        assert_eq!(traces("http://c:4318/ingest"), "http://c:4318/ingest");
+        assert_eq!(traces("http://c:4318"), "http://c:4318/");
+        let generic = Endpoint::parse("http://c:4318/base/", FROM, false).unwrap();
+        assert_eq!(generic.http_url(), "http://c:4318/base/v1/traces");
     }
 }

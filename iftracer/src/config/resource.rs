@@ -31,7 +31,17 @@ pub(crate) fn resolve(settings: &ResourceSettings, env: &Env<'_>) -> Result<Vec<
             setting: Setting::Env(OTEL_RESOURCE_ATTRIBUTES),
             entry,
         })?;
-        attributes.extend(pairs.into_iter().map(|(k, v)| KeyValue::new(k, v)));
+        for (key, value) in pairs {
+            // Keys are percent-encoded like values (the specification's W3C Baggage format).
+            let key = percent_encoding::percent_decode_str(&key)
+                .decode_utf8()
+                .map_err(|_| Error::InvalidResourceAttribute {
+                    setting: Setting::Env(OTEL_RESOURCE_ATTRIBUTES),
+                    entry: key.clone(),
+                })?
+                .into_owned();
+            attributes.push(KeyValue::new(key, value));
+        }
     }
     if let Some(name) = env.string(OTEL_SERVICE_NAME)? {
         attributes.push(KeyValue::new(SERVICE_NAME, name));

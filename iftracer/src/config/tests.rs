@@ -244,7 +244,7 @@ fn resource_precedence_and_parsing() {
     let env = [
         (
             "OTEL_RESOURCE_ATTRIBUTES",
-            "service.name=from-attrs,team=a%20b,deployment.environment=prod",
+            "service.name=from-attrs,team=a%20b,deployment.environment=prod,cost%20center=42",
         ),
         ("OTEL_SERVICE_NAME", "from-env"),
         ("OTEL_SERVICE_VERSION", "1.2.3"),
@@ -260,6 +260,7 @@ fn resource_precedence_and_parsing() {
     assert_eq!(get(&config, "service.name").as_deref(), Some("from-env"));
     assert_eq!(get(&config, "service.version").as_deref(), Some("1.2.3"));
     assert_eq!(get(&config, "team").as_deref(), Some("a b"));
+    assert_eq!(get(&config, "cost center").as_deref(), Some("42"));
     assert_eq!(
         get(&config, "deployment.environment").as_deref(),
         Some("prod")
