@@ -312,3 +312,23 @@ fn insightfinder_reads_one_pair_per_llm_call_of_every_example() {
         (Some("workflow-user"), Some("workflow-7f3a"))
     );
 }
+
+#[test]
+fn otlp_http_to_an_insightfinder_destination_warns_once() {
+    let receiver = Receiver::http(Reply::Accept, None);
+    let output = run(example("insightfinder_grpc")
+        .envs(gateway::insightfinder_env(&receiver.endpoint()))
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr
+            .matches("InsightFinder's trace gateway speaks OTLP/gRPC only")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(
+        receiver.wait_for_spans(1)[0].header("ifsystem"),
+        Some("if-system")
+    );
+}
