@@ -332,3 +332,38 @@ fn otlp_http_to_an_insightfinder_destination_warns_once() {
         Some("if-system")
     );
 }
+
+#[test]
+fn openai_agent_traces_its_model_calls_against_an_openai_compatible_server() {
+    let proxy = support::litellm::proxy();
+    let output = run(example("openai_agent")
+        .env("OPENAI_BASE_URL", proxy.openai_base_url())
+        .env("OPENAI_API_KEY", proxy.master_key())
+        .env("OPENAI_MODEL", support::litellm::CHAT_MODEL));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("answer: {}", support::litellm::MOCK_RESPONSE)),
+        "{stderr}"
+    );
+    assert_eq!(
+        tree_shape(&stdout),
+        [
+            "support.workflow",
+            "└─ triage.agent",
+            "   ├─ chat gpt-4o-mini",
+            "   ├─ lookup_order.tool",
+            "   └─ chat gpt-4o-mini",
+        ],
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.matches("gen_ai.request.stream=true").count(),
+        1,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("gen_ai.response.time_to_first_chunk="),
+        "{stdout}"
+    );
+}
