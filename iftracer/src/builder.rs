@@ -517,6 +517,59 @@ impl IftracerBuilder {
         self
     }
 
+    /// Records GenAI metrics (token usage and durations of LLM calls, durations of workflows,
+    /// agents and tools) and exports them over OTLP next to the traces, with the same headers,
+    /// TLS settings and timeout (`IFTRACER_METRICS_ENABLED`). On by default when traces go to an
+    /// OTLP endpoint other than InsightFinder's trace gateway, which serves traces only.
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder()
+    ///     .ignore_env()
+    ///     .endpoint("http://127.0.0.1:4317")
+    ///     .metrics(false)
+    ///     .init()
+    ///     .unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn metrics(mut self, on: bool) -> Self {
+        self.settings.metrics = Some(on);
+        self
+    }
+
+    /// How often metrics are exported (`OTEL_METRIC_EXPORT_INTERVAL`, default 60 s); the guard's
+    /// shutdown exports what is left.
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder()
+    ///     .ignore_env()
+    ///     .endpoint("http://127.0.0.1:4317")
+    ///     .metric_export_interval(std::time::Duration::from_secs(10))
+    ///     .init()
+    ///     .unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn metric_export_interval(mut self, interval: Duration) -> Self {
+        self.settings.metric_export_interval = Some(interval);
+        self
+    }
+
+    /// Cumulative (the default), delta or low-memory temporality of exported metrics
+    /// (`OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`).
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder()
+    ///     .ignore_env()
+    ///     .endpoint("http://127.0.0.1:4317")
+    ///     .metrics_temporality(iftracer::metrics::Temporality::Delta)
+    ///     .init()
+    ///     .unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn metrics_temporality(mut self, temporality: crate::metrics::Temporality) -> Self {
+        self.settings.metrics_temporality = Some(temporality);
+        self
+    }
+
     /// Sends spans to this exporter instead of OTLP or the console, with iftracer's batching,
     /// timeout and counting. Endpoint settings are then not used.
     ///
@@ -652,6 +705,7 @@ impl IftracerBuilder {
         let counters = Arc::new(Counters::default());
         let provider =
             pipeline::build_provider(&config, self.exporter, self.processors, &runtime, &counters)?;
+        let metrics = pipeline::build_metrics(&config, &runtime)?;
         #[cfg(feature = "tracing")]
         let installed_tracing_subscriber = global
             && self.tracing_subscriber.unwrap_or(true)
@@ -674,9 +728,14 @@ impl IftracerBuilder {
             switch::set_content_enabled(config.privacy.capture_content);
             switch::set_max_value_length(config.privacy.max_value_length);
             switch::set_enabled(true);
+            if let Some(metrics) = &metrics {
+                opentelemetry::global::set_meter_provider(metrics.provider().clone());
+            }
+            crate::metrics::install(metrics.as_ref().map(|m| Arc::clone(m.instruments())));
         }
         Ok(TracerGuard::new(
             provider,
+            metrics,
             counters,
             config.shutdown_timeout,
             installed_tracing_subscriber,

@@ -234,6 +234,29 @@ pub enum Error {
         reason: String,
     },
 
+    /// A metrics temporality other than `cumulative`, `delta` or `lowmemory`.
+    #[error(
+        "unknown metrics temporality {value:?} from {setting}; fix: use `cumulative`, `delta` or \
+         `lowmemory`"
+    )]
+    UnknownTemporality {
+        /// Where the temporality came from.
+        setting: Setting,
+        /// The rejected name.
+        value: String,
+    },
+
+    /// Metrics were turned on, but nothing says where to send them.
+    #[error(
+        "metrics are on ({setting}) but there is no OTLP endpoint to send them to; fix: set \
+         `.endpoint()` / `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`), \
+         or turn metrics off"
+    )]
+    MetricsWithoutEndpoint {
+        /// What turned metrics on.
+        setting: Setting,
+    },
+
     /// The OTLP exporter could not be built from an otherwise valid configuration.
     #[error("cannot build the OTLP exporter: {0}")]
     Exporter(String),
@@ -259,6 +282,7 @@ impl Error {
             | Error::NotUnicode { setting }
             | Error::InvalidLlmSpanKind { setting, .. }
             | Error::UnknownCompression { setting, .. }
+            | Error::UnknownTemporality { setting, .. }
             | Error::InvalidResourceAttribute { setting, .. }
             | Error::CaCertificate { setting, .. } => setting,
             _ => return None,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
+use crate::export::metrics::MetricsPipeline;
 use crate::export::runtime::ExportRuntime;
 use crate::stats::{Counters, Stats};
 
@@ -31,6 +32,7 @@ pub struct TracerGuard {
 #[derive(Debug)]
 struct Pipeline {
     provider: SdkTracerProvider,
+    metrics: Option<MetricsPipeline>,
     counters: Arc<Counters>,
     shutdown_timeout: Duration,
     installed_tracing_subscriber: bool,
@@ -61,6 +63,7 @@ impl std::fmt::Debug for TracerGuard {
 impl TracerGuard {
     pub(crate) fn new(
         provider: SdkTracerProvider,
+        metrics: Option<MetricsPipeline>,
         counters: Arc<Counters>,
         shutdown_timeout: Duration,
         installed_tracing_subscriber: bool,
@@ -69,6 +72,7 @@ impl TracerGuard {
         TracerGuard {
             pipeline: Some(Pipeline {
                 provider,
+                metrics,
                 counters,
                 shutdown_timeout,
                 installed_tracing_subscriber,
@@ -166,14 +170,34 @@ impl TracerGuard {
     /// guard.force_flush().unwrap();
     /// ```
     pub fn force_flush(&self) -> OTelSdkResult {
-        match &self.pipeline {
-            Some(p) => p.provider.force_flush(),
-            None => Ok(()),
-        }
+        let Some(p) = &self.pipeline else {
+            return Ok(());
+        };
+        let traces = p.provider.force_flush();
+        let metrics = p
+            .metrics
+            .as_ref()
+            .map_or(Ok(()), MetricsPipeline::force_flush);
+        traces.and(metrics)
+    }
+
+    /// The meter provider of the GenAI metrics, when metrics are on: with `.global(false)`,
+    /// record your own instruments through it.
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+    /// assert!(guard.meter_provider().is_none()); // no OTLP endpoint, so no metrics
+    /// ```
+    pub fn meter_provider(&self) -> Option<&opentelemetry_sdk::metrics::SdkMeterProvider> {
+        self.pipeline
+            .as_ref()
+            .and_then(|p| p.metrics.as_ref())
+            .map(MetricsPipeline::provider)
     }
 
     /// Exports what is queued and stops, within the shutdown timeout. Spans that could not be
-    /// exported by then are counted as dropped; [`stats`](Self::stats) stays readable.
+    /// exported by then are counted as dropped; [`stats`](Self::stats) stays readable. Metrics
+    /// are exported once more in what is left of the same timeout.
     /// A second call returns an error and changes nothing.
     ///
     /// ```
@@ -184,10 +208,15 @@ impl TracerGuard {
     /// assert!(guard.shutdown().is_err());
     /// ```
     pub fn shutdown(&self) -> OTelSdkResult {
-        match &self.pipeline {
-            Some(p) => p.provider.shutdown_with_timeout(p.shutdown_timeout),
-            None => Ok(()),
-        }
+        let Some(p) = &self.pipeline else {
+            return Ok(());
+        };
+        let started = std::time::Instant::now();
+        let traces = p.provider.shutdown_with_timeout(p.shutdown_timeout);
+        let metrics = p.metrics.as_ref().map_or(Ok(()), |metrics| {
+            metrics.shutdown(p.shutdown_timeout.saturating_sub(started.elapsed()))
+        });
+        traces.and(metrics)
     }
 }
 

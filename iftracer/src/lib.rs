@@ -45,6 +45,7 @@ mod instrument;
 #[cfg(feature = "_wire")]
 mod integrations;
 pub mod llm;
+pub mod metrics;
 pub mod privacy;
 pub mod propagation;
 mod stats;

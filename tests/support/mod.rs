@@ -8,6 +8,7 @@
 
 pub mod gateway;
 pub mod litellm;
+pub mod metrics;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -399,6 +400,7 @@ async fn serve_grpc(
         .max_decoding_message_size(256 * 1024 * 1024);
     server
         .add_service(service)
+        .add_service(metrics::accept_and_ignore())
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(listener),
             async {
@@ -507,6 +509,9 @@ async fn handle_http(
     state: Arc<State>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path().to_owned();
+    if path == "/v1/metrics" {
+        return Ok(metrics::http_accept_and_ignore());
+    }
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()

@@ -71,3 +71,7 @@ pub const SERVER_ADDRESS: &str = "server.address";
 pub const SERVER_PORT: &str = "server.port";
 /// How many times the request was sent again after the first attempt (HTTP conventions).
 pub const HTTP_REQUEST_RESEND_COUNT: &str = "http.request.resend_count";
+
+/// Metric attribute: which tokens a `gen_ai.client.token.usage` measurement counts (`input` or
+/// `output`).
+pub const TOKEN_TYPE: &str = "gen_ai.token.type";

@@ -5,6 +5,7 @@ use http::Uri;
 use crate::error::{Error, Setting};
 
 const TRACES_PATH: &str = "/v1/traces";
+const METRICS_PATH: &str = "/v1/metrics";
 
 /// A validated collector URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +97,19 @@ impl Endpoint {
         format!("{}://{}", self.scheme, self.authority)
     }
 
+    /// HTTP posts metrics to `…/v1/metrics`: beside the traces' path when the URL names it,
+    /// otherwise appended to the base URL (a traces-specific URL keeps only its origin).
+    pub(crate) fn metrics_http_url(&self) -> String {
+        let origin = format!("{}://{}", self.scheme, self.authority);
+        if let Some(base) = self.path.strip_suffix(TRACES_PATH) {
+            return format!("{origin}{base}{METRICS_PATH}");
+        }
+        if self.is_traces_url {
+            return format!("{origin}{METRICS_PATH}");
+        }
+        format!("{origin}{}{METRICS_PATH}", self.path)
+    }
+
     /// HTTP posts to `…/v1/traces`, appended to a base URL unless already present.
     pub(crate) fn http_url(&self) -> String {
         let base = format!("{}://{}{}", self.scheme, self.authority, self.path);
@@ -133,6 +147,31 @@ mod tests {
     use super::*;
 
     const FROM: Setting = Setting::Env("OTEL_EXPORTER_OTLP_ENDPOINT");
+
+    #[test]
+    fn metrics_go_beside_the_traces_path() {
+        let url = |value: &str, traces_url: bool| {
+            Endpoint::parse(value, FROM, traces_url)
+                .unwrap()
+                .metrics_http_url()
+        };
+        assert_eq!(
+            url("https://ingest.example.com/api/", false),
+            "https://ingest.example.com/api/v1/metrics"
+        );
+        assert_eq!(
+            url("http://127.0.0.1:4318/v1/traces", false),
+            "http://127.0.0.1:4318/v1/metrics"
+        );
+        assert_eq!(
+            url("http://127.0.0.1:4318/base/v1/traces", true),
+            "http://127.0.0.1:4318/base/v1/metrics"
+        );
+        assert_eq!(
+            url("http://127.0.0.1:4318/custom/traces", true),
+            "http://127.0.0.1:4318/v1/metrics"
+        );
+    }
 
     #[test]
     fn base_urls_get_the_traces_path_for_http_and_lose_the_path_for_grpc() {

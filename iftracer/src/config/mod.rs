@@ -6,6 +6,7 @@ pub(crate) mod env;
 pub(crate) mod gateway;
 pub(crate) mod headers;
 pub(crate) mod kv_list;
+pub(crate) mod metrics;
 pub(crate) mod privacy;
 pub(crate) mod resource;
 pub(crate) mod sampler;
@@ -169,6 +170,9 @@ pub(crate) struct Settings {
     pub(crate) hold_traces: Option<bool>,
     pub(crate) max_trace_hold: Option<Duration>,
     pub(crate) max_held_spans: Option<usize>,
+    pub(crate) metrics: Option<bool>,
+    pub(crate) metric_export_interval: Option<Duration>,
+    pub(crate) metrics_temporality: Option<crate::metrics::Temporality>,
 }
 
 /// A resolved configuration. Its `Debug` shows no credential.
@@ -192,6 +196,8 @@ pub(crate) struct Config {
     pub(crate) llm_spans: LlmSpans,
     /// `Some`: spans of a trace are held until its local root ends (InsightFinder destinations).
     pub(crate) hold: Option<HoldSettings>,
+    /// `Some`: GenAI metrics are recorded and exported over OTLP.
+    pub(crate) metrics: Option<metrics::MetricsConfig>,
 }
 
 /// How LLM calls reach InsightFinder's gateway, which pairs prompt and response only on
@@ -232,6 +238,7 @@ pub(crate) struct OtlpConfig {
 }
 
 /// A PEM file's contents, read and checked at `init` so a bad path fails early.
+#[derive(Clone)]
 pub(crate) struct CaCertificate {
     pub(crate) setting: Setting,
     pub(crate) path: PathBuf,
@@ -304,6 +311,7 @@ pub(crate) fn resolve(
     let batch = resolve_batch(settings, env)?;
     let vocabularies = privacy::resolve_vocabularies(settings, env)?;
     let insightfinder = otlp.as_ref().is_some_and(|otlp| otlp.insightfinder);
+    let metrics = metrics::resolve(settings, env, otlp.as_ref())?;
     Ok(Config {
         resource: resource::resolve(&settings.resource, env)?,
         otlp,
@@ -321,6 +329,7 @@ pub(crate) fn resolve(
         privacy: privacy::resolve_privacy(settings, env)?,
         llm_spans: gateway::resolve_llm_spans(settings, env, vocabularies)?,
         hold: gateway::resolve_hold(settings, env, insightfinder, &batch)?,
+        metrics,
     })
 }
 

@@ -4,6 +4,7 @@
 pub(crate) mod console;
 pub(crate) mod hold;
 pub(crate) mod managed;
+pub(crate) mod metrics;
 #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
 pub(crate) mod otlp;
 pub(crate) mod pair;
@@ -89,6 +90,37 @@ impl Parts<'_> {
     }
 }
 
+/// The resource of traces and metrics, checked once here: it is sent with every request,
+/// unchanged.
+fn resource(config: &Config) -> Resource {
+    let mut resource_attributes = config.resource.clone();
+    config.privacy.scrub_resource(&mut resource_attributes);
+    Resource::builder_empty()
+        .with_detector(Box::new(TelemetryResourceDetector))
+        .with_attributes(resource_attributes)
+        .build()
+}
+
+/// Builds the metrics pipeline when metrics are on (they need the traces' OTLP settings).
+pub(crate) fn build_metrics(
+    config: &Config,
+    runtime: &Arc<ExportRuntime>,
+) -> Result<Option<metrics::MetricsPipeline>, Error> {
+    #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
+    if let (Some(settings), Some(traces)) = (&config.metrics, &config.otlp) {
+        let exporter = otlp::build_metrics(traces, settings, config.export_timeout, runtime)?;
+        return Ok(Some(metrics::MetricsPipeline::new(
+            exporter,
+            settings.interval,
+            config.export_timeout,
+            resource(config),
+            runtime.handle().clone(),
+        )));
+    }
+    let _ = (config, runtime);
+    Ok(None)
+}
+
 /// Builds the tracer provider: the one accounted destination plus the user's processors.
 pub(crate) fn build_provider(
     config: &Config,
@@ -118,13 +150,7 @@ pub(crate) fn build_provider(
         }
         (None, None) => parts.processor_for(ConsoleExporter::new()),
     };
-    // Checked once here: the resource is sent with every request, unchanged.
-    let mut resource_attributes = config.resource.clone();
-    config.privacy.scrub_resource(&mut resource_attributes);
-    let resource = Resource::builder_empty()
-        .with_detector(Box::new(TelemetryResourceDetector))
-        .with_attributes(resource_attributes)
-        .build();
+    let resource = resource(config);
     let mut destinations: Vec<Box<dyn SpanProcessor>> = vec![Box::new(destination)];
     destinations.extend(processors);
     Ok(SdkTracerProvider::builder()

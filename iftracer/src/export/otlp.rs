@@ -10,8 +10,9 @@
 
 use std::time::Duration;
 
-use opentelemetry_otlp::{SpanExporter, WithExportConfig};
+use opentelemetry_otlp::{MetricExporter, SpanExporter, WithExportConfig};
 
+use crate::config::metrics::MetricsConfig;
 use crate::config::{Compression, OtlpConfig, Protocol};
 use crate::error::Error;
 use crate::export::runtime::ExportRuntime;
@@ -43,6 +44,32 @@ fn grpc(
     runtime: &ExportRuntime,
 ) -> Result<SpanExporter, Error> {
     use opentelemetry_otlp::WithTonicConfig;
+
+    let mut builder = SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(config.endpoint.grpc_url())
+        .with_timeout(timeout)
+        .with_interceptor(grpc_interceptor(config)?)
+        .with_retry_policy(crate::export::retry::grpc_policy());
+    if config.compression == Compression::Gzip {
+        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+    }
+    #[cfg(feature = "tls")]
+    if config.endpoint.uses_tls() {
+        builder = builder.with_tls_config(grpc_tls(config));
+    }
+    // tonic spawns its connection tasks on the runtime it is built in: ours.
+    let _entered = runtime.handle().enter();
+    builder
+        .build()
+        .map_err(|err| Error::Exporter(err.to_string()))
+}
+
+/// Sends exactly the resolved headers as gRPC metadata.
+#[cfg(feature = "grpc-tonic")]
+fn grpc_interceptor(
+    config: &OtlpConfig,
+) -> Result<impl tonic::service::Interceptor + Clone + Send + Sync + 'static, Error> {
     use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
 
     let metadata = config
@@ -59,43 +86,48 @@ fn grpc(
             }
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let interceptor = move |mut request: tonic::Request<()>| {
+    Ok(move |mut request: tonic::Request<()>| {
         // The library's metadata comes from the process environment: drop it.
         *request.metadata_mut() = tonic::metadata::MetadataMap::new();
         for (key, value) in &metadata {
             request.metadata_mut().insert(key.clone(), value.clone());
         }
         Ok(request)
-    };
+    })
+}
+
+#[cfg(all(feature = "grpc-tonic", feature = "tls"))]
+fn grpc_tls(config: &OtlpConfig) -> tonic::transport::ClientTlsConfig {
+    let mut tls = tonic::transport::ClientTlsConfig::new().with_native_roots();
+    if let Some(ca) = &config.ca_certificate {
+        tls = tls.ca_certificate(tonic::transport::Certificate::from_pem(&ca.pem));
+    }
+    tls
+}
+
+#[cfg(feature = "http-proto")]
+fn http(config: &OtlpConfig, timeout: Duration) -> Result<SpanExporter, Error> {
+    use opentelemetry_otlp::WithHttpConfig;
+
     let mut builder = SpanExporter::builder()
-        .with_tonic()
-        .with_endpoint(config.endpoint.grpc_url())
+        .with_http()
+        .with_endpoint(config.endpoint.http_url())
+        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .with_timeout(timeout)
-        .with_interceptor(interceptor)
-        .with_retry_policy(crate::export::retry::grpc_policy());
+        .with_http_client(http_client(config, timeout)?);
     if config.compression == Compression::Gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }
-    #[cfg(feature = "tls")]
-    if config.endpoint.uses_tls() {
-        let mut tls = tonic::transport::ClientTlsConfig::new().with_native_roots();
-        if let Some(ca) = &config.ca_certificate {
-            tls = tls.ca_certificate(tonic::transport::Certificate::from_pem(&ca.pem));
-        }
-        builder = builder.with_tls_config(tls);
-    }
-    // tonic spawns its connection tasks on the runtime it is built in: ours.
-    let _entered = runtime.handle().enter();
     builder
         .build()
         .map_err(|err| Error::Exporter(err.to_string()))
 }
 
 #[cfg(feature = "http-proto")]
-fn http(config: &OtlpConfig, timeout: Duration) -> Result<SpanExporter, Error> {
-    use crate::export::http_client::OtlpHttpClient;
-    use opentelemetry_otlp::WithHttpConfig;
-
+fn http_client(
+    config: &OtlpConfig,
+    timeout: Duration,
+) -> Result<crate::export::http_client::OtlpHttpClient, Error> {
     let client = reqwest::Client::builder().timeout(timeout);
     // Always preconfigured: without it, reqwest looks for a process-wide rustls provider and
     // panics when there is none, even for `http://`.
@@ -107,17 +139,74 @@ fn http(config: &OtlpConfig, timeout: Duration) -> Result<SpanExporter, Error> {
     let client = client
         .build()
         .map_err(|err| Error::Exporter(format!("cannot build the HTTP client: {err}")))?;
-    let client = OtlpHttpClient::new(client, &config.headers, timeout)?;
-    let mut builder = SpanExporter::builder()
-        .with_http()
-        .with_endpoint(config.endpoint.http_url())
-        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-        .with_timeout(timeout)
-        .with_http_client(client);
-    if config.compression == Compression::Gzip {
-        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+    crate::export::http_client::OtlpHttpClient::new(client, &config.headers, timeout)
+}
+
+/// The OTLP metrics exporter: the traces' headers, compression, TLS and timeout, sent to
+/// `metrics`' endpoint and protocol.
+pub(crate) fn build_metrics(
+    traces: &OtlpConfig,
+    metrics: &MetricsConfig,
+    timeout: Duration,
+    runtime: &ExportRuntime,
+) -> Result<MetricExporter, Error> {
+    let _ = runtime; // Only gRPC needs it.
+    // TLS settings follow the metrics endpoint's scheme; the rest is shared.
+    let destination = OtlpConfig {
+        endpoint: metrics.endpoint.clone(),
+        protocol: metrics.protocol,
+        compression: traces.compression,
+        headers: traces.headers.clone(),
+        ca_certificate: traces.ca_certificate.clone(),
+        insightfinder: traces.insightfinder,
+    };
+    let compression = (destination.compression == Compression::Gzip)
+        .then_some(opentelemetry_otlp::Compression::Gzip);
+    match metrics.protocol {
+        #[cfg(feature = "grpc-tonic")]
+        Protocol::Grpc => {
+            use opentelemetry_otlp::WithTonicConfig;
+            let mut builder = MetricExporter::builder()
+                .with_tonic()
+                .with_endpoint(destination.endpoint.grpc_url())
+                .with_timeout(timeout)
+                .with_temporality(metrics.temporality)
+                .with_interceptor(grpc_interceptor(&destination)?)
+                .with_retry_policy(crate::export::retry::grpc_policy());
+            if let Some(compression) = compression {
+                builder = builder.with_compression(compression);
+            }
+            #[cfg(feature = "tls")]
+            if destination.endpoint.uses_tls() {
+                builder = builder.with_tls_config(grpc_tls(&destination));
+            }
+            let _entered = runtime.handle().enter();
+            builder
+                .build()
+                .map_err(|err| Error::Exporter(err.to_string()))
+        }
+        #[cfg(feature = "http-proto")]
+        Protocol::HttpProtobuf => {
+            use opentelemetry_otlp::WithHttpConfig;
+            let mut builder = MetricExporter::builder()
+                .with_http()
+                .with_endpoint(metrics.http_url())
+                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+                .with_timeout(timeout)
+                .with_temporality(metrics.temporality)
+                .with_http_client(http_client(&destination, timeout)?);
+            if let Some(compression) = compression {
+                builder = builder.with_compression(compression);
+            }
+            builder
+                .build()
+                .map_err(|err| Error::Exporter(err.to_string()))
+        }
+        // Resolution refuses protocols that are not compiled in; stay typed regardless.
+        #[allow(unreachable_patterns)]
+        _ => Err(Error::TransportNotEnabled {
+            protocol: "grpc",
+            feature: "grpc-tonic",
+        }),
     }
-    builder
-        .build()
-        .map_err(|err| Error::Exporter(err.to_string()))
 }

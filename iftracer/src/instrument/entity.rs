@@ -1,6 +1,7 @@
 //! One instrumented call: its span, its context, and what is recorded on it.
 
 use std::borrow::Cow;
+use std::time::Instant;
 
 use opentelemetry::trace::{SpanBuilder, Status, TraceContextExt, Tracer};
 use opentelemetry::{Context, ContextGuard, KeyValue};
@@ -23,7 +24,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Workflow => "workflow",
             Kind::Task => "task",
@@ -37,6 +38,15 @@ impl Kind {
 #[derive(Debug)]
 pub struct Entity {
     cx: Option<Context>,
+    /// Set when metrics are on: what the duration histogram needs at the end.
+    timing: Option<Timing>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    kind: Kind,
+    name: &'static str,
+    started: Instant,
 }
 
 impl Entity {
@@ -50,10 +60,19 @@ impl Entity {
         version: Option<&'static str>,
     ) -> Entity {
         if !crate::is_enabled() {
-            return Entity { cx: None };
+            return Entity {
+                cx: None,
+                timing: None,
+            };
         }
+        let timing = (kind != Kind::Task && crate::metrics::on()).then(|| Timing {
+            kind,
+            name,
+            started: Instant::now(),
+        });
         Entity {
             cx: Some(start_span(kind, name, span_name, version)),
+            timing,
         }
     }
 
@@ -115,6 +134,14 @@ impl Entity {
     pub(super) fn finish(&mut self, cancelled: bool) {
         if let Some(cx) = self.cx.take() {
             Entity::end(cx, cancelled);
+        }
+        if let Some(timing) = self.timing.take() {
+            crate::metrics::record_entity(
+                timing.kind,
+                timing.name,
+                timing.started.elapsed(),
+                std::thread::panicking(),
+            );
         }
     }
 

@@ -224,6 +224,8 @@ pub struct LlmCall {
     pub(crate) server_port: Option<i64>,
     /// Seconds.
     pub(crate) time_to_first_chunk: Option<f64>,
+    /// How long the call took, for the `gen_ai.client.operation.duration` metric only.
+    pub(crate) duration: Option<std::time::Duration>,
 }
 
 impl LlmCall {
@@ -405,6 +407,21 @@ impl LlmCall {
         self
     }
 
+    /// How long the call took: recorded in the `gen_ai.client.operation.duration` metric (no span
+    /// attribute: a span has its own duration). [`LlmSpan`] measures it by itself; set it when
+    /// recording with [`record_on_current`](Self::record_on_current) on a span that lasted longer
+    /// than the call.
+    ///
+    /// ```
+    /// iftracer::llm::LlmCall::chat("gpt-4o")
+    ///     .duration(std::time::Duration::from_millis(850))
+    ///     .record_on_current();
+    /// ```
+    pub fn duration(mut self, duration: std::time::Duration) -> Self {
+        self.duration = Some(duration);
+        self
+    }
+
     /// The operation name, `chat` unless set.
     pub(crate) fn operation(&self) -> &str {
         self.operation.as_deref().unwrap_or("chat")
@@ -450,6 +467,7 @@ impl LlmCall {
         take(&mut self.server_address, &update.server_address);
         take(&mut self.server_port, &update.server_port);
         take(&mut self.time_to_first_chunk, &update.time_to_first_chunk);
+        take(&mut self.duration, &update.duration);
         if !update.stop_sequences.is_empty() {
             self.stop_sequences.clone_from(&update.stop_sequences);
         }
@@ -478,7 +496,16 @@ impl LlmCall {
     ///     iftracer::llm::LlmCall::chat("gpt-4o").prompt("hi").record_on(&cx.span());
     /// });
     /// ```
+    ///
+    /// The call's tokens (and [`duration`](Self::duration), when set) also go to the GenAI
+    /// metrics, whether or not the span is sampled.
     pub fn record_on(&self, span: &opentelemetry::trace::SpanRef<'_>) {
+        self.write_on(span);
+        crate::metrics::record_llm_call(self, None);
+    }
+
+    /// The span attributes and status only.
+    fn write_on(&self, span: &opentelemetry::trace::SpanRef<'_>) {
         record::record(self, crate::vocabulary::vocabularies(), |kv| {
             span.set_attribute(kv)
         });

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
 
 use opentelemetry::trace::{SpanKind, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue, global};
@@ -53,6 +54,7 @@ fn span_kind(vocabularies: Vocabularies) -> SpanKind {
 pub struct LlmSpan {
     cx: Context,
     call: Mutex<LlmCall>,
+    started: Instant,
 }
 
 impl LlmSpan {
@@ -83,6 +85,7 @@ impl LlmSpan {
         LlmSpan {
             cx: Context::current_with_span(span),
             call: Mutex::new(call.clone()),
+            started: Instant::now(),
         }
     }
 
@@ -123,10 +126,9 @@ impl LlmSpan {
 impl Drop for LlmSpan {
     fn drop(&mut self) {
         let span = self.cx.span();
-        self.call
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .record_on(&span);
+        let call = self.call.get_mut().unwrap_or_else(PoisonError::into_inner);
+        call.write_on(&span);
+        crate::metrics::record_llm_call(call, Some(self.started.elapsed()));
         span.end();
     }
 }

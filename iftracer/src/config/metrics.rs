@@ -1,0 +1,147 @@
+//! Metrics settings: on/off, where to, how often, which temporality.
+
+use std::time::Duration;
+
+use super::endpoint::Endpoint;
+use super::env::{Env, spec_default};
+use super::{OtlpConfig, Protocol, Settings};
+use crate::error::{Error, Setting};
+use crate::metrics::Temporality;
+
+pub(crate) const IFTRACER_METRICS_ENABLED: &str = "IFTRACER_METRICS_ENABLED";
+pub(crate) const OTEL_METRIC_EXPORT_INTERVAL: &str = "OTEL_METRIC_EXPORT_INTERVAL";
+pub(crate) const OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
+pub(crate) const OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
+pub(crate) const OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: &str =
+    "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE";
+
+/// The specification's default export interval.
+pub(crate) const DEFAULT_METRIC_EXPORT_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Where and how metrics are exported; headers, compression, TLS and timeout are the traces'.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MetricsConfig {
+    pub(crate) endpoint: Endpoint,
+    /// `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`: HTTP posts to it exactly as given.
+    pub(crate) exact_url: bool,
+    pub(crate) protocol: Protocol,
+    pub(crate) interval: Duration,
+    pub(crate) temporality: Temporality,
+}
+
+impl MetricsConfig {
+    /// The URL HTTP posts metrics to.
+    pub(crate) fn http_url(&self) -> String {
+        if self.exact_url {
+            self.endpoint.http_url()
+        } else {
+            self.endpoint.metrics_http_url()
+        }
+    }
+}
+
+/// On by default when traces go to an OTLP endpoint, except InsightFinder's trace gateway,
+/// which serves traces only (its public source has no metrics service): there, metrics are on
+/// when asked for or when `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` names a destination.
+pub(crate) fn resolve(
+    settings: &Settings,
+    env: &Env<'_>,
+    traces: Option<&OtlpConfig>,
+) -> Result<Option<MetricsConfig>, Error> {
+    let metrics_url = match env.string(OTEL_EXPORTER_OTLP_METRICS_ENDPOINT)? {
+        Some(value) => Some(Endpoint::parse(
+            &value,
+            Setting::Env(OTEL_EXPORTER_OTLP_METRICS_ENDPOINT),
+            true,
+        )?),
+        None => None,
+    };
+    let explicit = match settings.metrics {
+        Some(on) => Some((on, Setting::Builder(".metrics()"))),
+        None => env
+            .bool(IFTRACER_METRICS_ENABLED)?
+            .map(|on| (on, Setting::Env(IFTRACER_METRICS_ENABLED))),
+    };
+    let on = match explicit {
+        Some((on, _)) => on,
+        None => traces.is_some_and(|otlp| !otlp.insightfinder || metrics_url.is_some()),
+    };
+    if !on {
+        return Ok(None);
+    }
+    let Some(traces) = traces else {
+        // Metrics share the traces' headers and TLS settings, so they need an OTLP destination.
+        let setting = explicit.map_or(Setting::Builder(".metrics()"), |(_, setting)| setting);
+        return Err(Error::MetricsWithoutEndpoint { setting });
+    };
+    let protocol = match settings.protocol {
+        Some(protocol) => protocol,
+        None => spec_default(
+            env.string(OTEL_EXPORTER_OTLP_METRICS_PROTOCOL)?
+                .map(|value| {
+                    Protocol::parse(&value, Setting::Env(OTEL_EXPORTER_OTLP_METRICS_PROTOCOL))
+                })
+                .transpose(),
+        )?
+        .unwrap_or(traces.protocol),
+    }
+    .check_compiled_in()?;
+    let interval = match settings.metric_export_interval {
+        Some(interval) if interval.is_zero() => {
+            return Err(Error::InvalidNumber {
+                setting: Setting::Builder(".metric_export_interval()"),
+                value: "0".to_owned(),
+                expected: "a duration above zero",
+            });
+        }
+        Some(interval) => interval,
+        None => spec_default(env.millis(OTEL_METRIC_EXPORT_INTERVAL).and_then(|value| {
+            if value.is_some_and(|v| v.is_zero()) {
+                return Err(Error::InvalidNumber {
+                    setting: Setting::Env(OTEL_METRIC_EXPORT_INTERVAL),
+                    value: "0".to_owned(),
+                    expected: "a duration above zero",
+                });
+            }
+            Ok(value)
+        }))?
+        .unwrap_or(DEFAULT_METRIC_EXPORT_INTERVAL),
+    };
+    let temporality = match settings.metrics_temporality {
+        Some(temporality) => temporality,
+        None => spec_default(
+            env.string(OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE)?
+                .map(|value| parse_temporality(&value))
+                .transpose(),
+        )?
+        .unwrap_or_default(),
+    };
+    let (endpoint, exact_url) = match metrics_url {
+        Some(endpoint) => (endpoint, true),
+        None => (traces.endpoint.clone(), false),
+    };
+    if endpoint.uses_tls() && !cfg!(feature = "tls") {
+        return Err(Error::TlsNotEnabled {
+            endpoint: endpoint.grpc_url(),
+        });
+    }
+    Ok(Some(MetricsConfig {
+        endpoint,
+        exact_url,
+        protocol,
+        interval,
+        temporality,
+    }))
+}
+
+fn parse_temporality(value: &str) -> Result<Temporality, Error> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "cumulative" => Ok(Temporality::Cumulative),
+        "delta" => Ok(Temporality::Delta),
+        "lowmemory" => Ok(Temporality::LowMemory),
+        _ => Err(Error::UnknownTemporality {
+            setting: Setting::Env(OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE),
+            value: value.to_owned(),
+        }),
+    }
+}

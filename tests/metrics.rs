@@ -1,0 +1,353 @@
+//! GenAI metrics exported over OTLP to real in-process receivers (the official
+//! `MetricsService` over gRPC, `/v1/metrics` over HTTP): names, units, types, bucket bounds,
+//! attributes, values and headers for known calls; the on/off rules; a hung receiver at
+//! shutdown.
+//!
+//! The instruments are process-wide, so the tests of this binary run one at a time.
+
+mod support;
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use iftracer::llm::LlmCall;
+use iftracer::metrics::{ENTITY_DURATION, OPERATION_DURATION, TIME_TO_FIRST_CHUNK, TOKEN_USAGE};
+use iftracer::opentelemetry::trace::{Tracer, TracerProvider};
+use iftracer::{Iftracer, Protocol, Sampler};
+use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+use support::metrics::{Export, MetricsReceiver, histogram_points, metrics};
+
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> + Send + Sync + 'static {
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    move |name| vars.get(name).map(OsString::from)
+}
+
+#[iftracer::agent(name = "planner")]
+fn plan() -> u32 {
+    tool()
+}
+
+#[iftracer::tool(name = "lookup")]
+fn tool() -> u32 {
+    7
+}
+
+#[iftracer::task]
+fn step() {}
+
+/// The same calls for every transport: one plain call recorded on no span (so never sampled),
+/// one streamed call on its own span that fails, and an agent calling a tool.
+fn record_known_calls() {
+    LlmCall::chat("gpt-4o")
+        .provider("openai")
+        .response_model("gpt-4o-2024-08-06")
+        .server("api.openai.com", 443)
+        .usage(100, 20)
+        .duration(Duration::from_millis(1500))
+        .record_on_current();
+    let span = LlmCall::chat("gpt-4o").provider("openai").start_span();
+    span.record(
+        &LlmCall::default()
+            .usage(7, 3)
+            .time_to_first_chunk(Duration::from_millis(120))
+            .error("rate_limited", "slow down"),
+    );
+    drop(span);
+    assert_eq!(plan(), 7);
+    step();
+}
+
+fn init_with(protocol: Protocol, endpoint: String) -> iftracer::TracerGuard {
+    Iftracer::builder()
+        .ignore_env()
+        .service_name("metrics-test")
+        .endpoint(endpoint)
+        .protocol(protocol)
+        .user("alice")
+        .license_key("secret-license")
+        .project("proj")
+        .system("sys")
+        // An InsightFinder destination has metrics off unless asked for.
+        .metrics(true)
+        // Spans are not sampled: metrics are recorded regardless.
+        .sampler(Sampler::AlwaysOff)
+        .metric_export_interval(Duration::from_secs(3600))
+        .shutdown_timeout(Duration::from_secs(5))
+        .init()
+        .unwrap()
+}
+
+fn check_known_calls(exports: &[Export], expected_path: &str) {
+    assert!(!exports.is_empty(), "no metrics export arrived");
+    for export in exports {
+        assert_eq!(export.path, expected_path);
+        assert_eq!(export.header("ifuser"), Some("alice"));
+        assert_eq!(export.header("iflicensekey"), Some("secret-license"));
+        assert_eq!(export.header("ifproject"), Some("proj"));
+        assert_eq!(export.header("ifsystem"), Some("sys"));
+        let resource = export.request.resource_metrics[0]
+            .resource
+            .as_ref()
+            .unwrap();
+        assert!(resource.attributes.iter().any(
+            |kv| kv.key == "service.name" && format!("{:?}", kv.value).contains("metrics-test")
+        ));
+    }
+    let all = metrics(exports);
+    let unit = |name: &str| {
+        let metric = all.iter().find(|m| m.name == name).unwrap();
+        assert!(
+            matches!(metric.data, Some(Data::Histogram(_))),
+            "{name} is not a histogram"
+        );
+        metric.unit.clone()
+    };
+    assert_eq!(unit(TOKEN_USAGE), "{token}");
+    assert_eq!(unit(OPERATION_DURATION), "s");
+    assert_eq!(unit(TIME_TO_FIRST_CHUNK), "s");
+    assert_eq!(unit(ENTITY_DURATION), "s");
+
+    let mut tokens = histogram_points(exports, TOKEN_USAGE);
+    tokens.sort_by(|a, b| a.sum.total_cmp(&b.sum));
+    let summary: Vec<(Option<&str>, Option<&str>, u64, f64)> = tokens
+        .iter()
+        .map(|p| {
+            (
+                p.attribute("gen_ai.token.type"),
+                p.attribute("gen_ai.response.model"),
+                p.count,
+                p.sum,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Some("output"), None, 1, 3.0),
+            (Some("input"), None, 1, 7.0),
+            (Some("output"), Some("gpt-4o-2024-08-06"), 1, 20.0),
+            (Some("input"), Some("gpt-4o-2024-08-06"), 1, 100.0),
+        ]
+    );
+    let plain = &tokens[3];
+    let mut attributes = plain.attributes.clone();
+    attributes.sort();
+    assert_eq!(
+        attributes,
+        [
+            ("gen_ai.operation.name", "chat"),
+            ("gen_ai.provider.name", "openai"),
+            ("gen_ai.request.model", "gpt-4o"),
+            ("gen_ai.response.model", "gpt-4o-2024-08-06"),
+            ("gen_ai.token.type", "input"),
+            ("server.address", "api.openai.com"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    assert_eq!(
+        plain.bounds,
+        [
+            1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0,
+            4194304.0, 16777216.0, 67108864.0
+        ]
+    );
+    // Tokens of the failed call carry no error.type (the conventions put it on durations).
+    assert!(tokens.iter().all(|p| p.attribute("error.type").is_none()));
+
+    let mut durations = histogram_points(exports, OPERATION_DURATION);
+    durations.sort_by(|a, b| a.sum.total_cmp(&b.sum));
+    assert_eq!(durations.len(), 2, "{durations:?}");
+    // The span measured itself (it ended at once); the plain call gave its duration.
+    assert!(durations[0].sum < 1.0, "{durations:?}");
+    assert_eq!(durations[0].attribute("error.type"), Some("rate_limited"));
+    assert_eq!(durations[1].sum, 1.5);
+    assert_eq!(durations[1].attribute("error.type"), None);
+    assert_eq!(
+        durations[1].bounds,
+        [
+            0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92
+        ]
+    );
+
+    let first_chunk = histogram_points(exports, TIME_TO_FIRST_CHUNK);
+    assert_eq!(first_chunk.len(), 1);
+    assert_eq!((first_chunk[0].count, first_chunk[0].sum), (1, 0.12));
+
+    let mut entities: Vec<(String, String, String, u64)> =
+        histogram_points(exports, ENTITY_DURATION)
+            .iter()
+            .map(|p| {
+                (
+                    p.attribute("iftracer.span.kind").unwrap().to_owned(),
+                    p.attribute("iftracer.entity.name").unwrap().to_owned(),
+                    p.attribute("gen_ai.operation.name").unwrap().to_owned(),
+                    p.count,
+                )
+            })
+            .collect();
+    entities.sort();
+    // The task is not recorded.
+    assert_eq!(
+        entities,
+        [
+            ("agent", "planner", "invoke_agent", 1),
+            ("tool", "lookup", "execute_tool", 1),
+        ]
+        .map(|(a, b, c, n)| (a.to_owned(), b.to_owned(), c.to_owned(), n))
+    );
+}
+
+#[test]
+fn llm_calls_and_entities_are_exported_as_genai_histograms_over_grpc() {
+    let _serial = serial();
+    let receiver = MetricsReceiver::grpc();
+    let guard = init_with(Protocol::Grpc, receiver.endpoint());
+    record_known_calls();
+    guard.shutdown().unwrap();
+    check_known_calls(
+        &receiver.exports(),
+        "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+    );
+}
+
+#[test]
+fn llm_calls_and_entities_are_exported_as_genai_histograms_over_http() {
+    let _serial = serial();
+    let receiver = MetricsReceiver::http();
+    let guard = init_with(Protocol::HttpProtobuf, receiver.endpoint());
+    record_known_calls();
+    guard.shutdown().unwrap();
+    check_known_calls(&receiver.exports(), "/v1/metrics");
+}
+
+#[test]
+fn the_interval_and_temporality_come_from_the_otel_variables() {
+    let _serial = serial();
+    let receiver = MetricsReceiver::grpc();
+    let guard = Iftracer::builder()
+        .env_source(env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint()),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "100"),
+            ("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "delta"),
+        ]))
+        .init()
+        .unwrap();
+    LlmCall::chat("m").usage(1, 2).record_on_current();
+    // Exported by the periodic reader, before any shutdown.
+    let exports = receiver.wait_for_exports(1, Duration::from_secs(10));
+    let with_tokens: Vec<_> = metrics(&exports)
+        .into_iter()
+        .filter(|m| m.name == TOKEN_USAGE)
+        .collect();
+    assert!(!with_tokens.is_empty(), "no periodic export within 10 s");
+    match &with_tokens[0].data {
+        // 1 = AGGREGATION_TEMPORALITY_DELTA
+        Some(Data::Histogram(h)) => assert_eq!(h.aggregation_temporality, 1),
+        other => panic!("not a histogram: {other:?}"),
+    }
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn metrics_are_on_for_otlp_endpoints_and_off_for_insightfinder_unless_asked() {
+    let _serial = serial();
+    let receiver = MetricsReceiver::grpc();
+    let endpoint = receiver.endpoint();
+    let guard = |vars: &[(&str, &str)]| Iftracer::builder().env_source(env(vars)).init().unwrap();
+    let credentials = [
+        ("INSIGHTFINDER_USER", "u"),
+        ("INSIGHTFINDER_LICENSE_KEY", "k"),
+        ("INSIGHTFINDER_PROJECT", "p"),
+        ("INSIGHTFINDER_SYSTEM", "s"),
+    ];
+
+    let plain = guard(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)]);
+    assert!(plain.meter_provider().is_some());
+    drop(plain);
+    let off = guard(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+        ("IFTRACER_METRICS_ENABLED", "false"),
+    ]);
+    assert!(off.meter_provider().is_none());
+    drop(off);
+    let mut insightfinder = credentials.to_vec();
+    insightfinder.push(("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint));
+    let gateway = guard(&insightfinder);
+    assert!(gateway.meter_provider().is_none());
+    drop(gateway);
+    insightfinder.push(("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", &endpoint));
+    let with_metrics_url = guard(&insightfinder);
+    assert!(with_metrics_url.meter_provider().is_some());
+    drop(with_metrics_url);
+    let console = guard(&[]);
+    assert!(console.meter_provider().is_none());
+    drop(console);
+    // Nothing recorded with metrics off reached the receiver.
+    let before = receiver.exports().len();
+    let off = Iftracer::builder()
+        .ignore_env()
+        .endpoint(endpoint.clone())
+        .metrics(false)
+        .init()
+        .unwrap();
+    LlmCall::chat("m").usage(1, 2).record_on_current();
+    off.shutdown().unwrap();
+    assert_eq!(receiver.exports().len(), before);
+
+    let error = Iftracer::builder()
+        .ignore_env()
+        .metrics(true)
+        .init()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("`.metrics()`") && error.contains("no OTLP endpoint"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_hung_receiver_does_not_hold_shutdown_longer_than_its_timeout() {
+    let _serial = serial();
+    for grpc in [true, false] {
+        let receiver = MetricsReceiver::hung(grpc);
+        let guard = Iftracer::builder()
+            .ignore_env()
+            .endpoint(receiver.endpoint())
+            .protocol(if grpc {
+                Protocol::Grpc
+            } else {
+                Protocol::HttpProtobuf
+            })
+            .metric_export_interval(Duration::from_secs(3600))
+            .shutdown_timeout(Duration::from_millis(400))
+            .init()
+            .unwrap();
+        LlmCall::chat("m").usage(1, 2).record_on_current();
+        let provider = guard.provider().unwrap().clone();
+        provider.tracer("t").in_span("s", |_| {});
+        let started = Instant::now();
+        let _ = guard.shutdown();
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_millis(1400),
+            "shutdown took {took:?} with a hung {} receiver",
+            if grpc { "gRPC" } else { "HTTP" }
+        );
+        // The export was attempted: the receiver got it and never answered.
+        assert_eq!(
+            receiver.wait_for_exports(1, Duration::from_secs(2)).len(),
+            1
+        );
+    }
+}
