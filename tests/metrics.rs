@@ -351,3 +351,47 @@ fn a_hung_receiver_does_not_hold_shutdown_longer_than_its_timeout() {
         );
     }
 }
+
+#[test]
+fn calls_beyond_the_buffer_between_two_collections_are_all_counted() {
+    let _serial = serial();
+    let receiver = MetricsReceiver::grpc();
+    let guard = Iftracer::builder()
+        .ignore_env()
+        .endpoint(receiver.endpoint())
+        .metric_export_interval(Duration::from_secs(3600))
+        .init()
+        .unwrap();
+    // More than twice the 4,096 measurements held between collections.
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(|| {
+                for _ in 0..2_500 {
+                    LlmCall::chat("bulk").usage(2, 3).record_on_current();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    guard.shutdown().unwrap();
+    let mut points: Vec<(String, u64, f64)> = histogram_points(&receiver.exports(), TOKEN_USAGE)
+        .into_iter()
+        .map(|p| {
+            (
+                p.attribute("gen_ai.token.type").unwrap().to_owned(),
+                p.count,
+                p.sum,
+            )
+        })
+        .collect();
+    points.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        points,
+        [
+            ("input".to_owned(), 10_000, 20_000.0),
+            ("output".to_owned(), 10_000, 30_000.0)
+        ]
+    );
+}

@@ -1,14 +1,21 @@
-//! What the GenAI metrics cost per LLM call: `LlmCall::record_on_current()` (no current span,
-//! so the span part is a no-op) for a call with tokens, duration and error-free attributes,
-//! with metrics on and off, in one run. The difference is the recording cost README reports.
+//! What the GenAI metrics cost per LLM call, in one run:
+//!
+//! - `caller`: `LlmCall::record_on_current()` (no current span, so the span part is a no-op) for
+//!   a call with tokens, duration and five string attributes, with metrics off and on. The
+//!   difference is what recording adds on the application's thread.
+//! - `collection`: handing those measurements to the SDK histograms, which the reader's thread
+//!   does at each collection (or a caller, when 4,096 measurements wait).
 //!
 //! `cargo bench -p iftracer --bench metrics -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use iftracer::llm::LlmCall;
+
+/// Below the buffer's 4,096, so no caller hands measurements over while timed.
+const CHUNK: u64 = 2_000;
 
 fn call() -> LlmCall {
     LlmCall::chat("gpt-4o-mini")
@@ -22,7 +29,7 @@ fn call() -> LlmCall {
 fn init(metrics: bool) -> iftracer::TracerGuard {
     iftracer::Iftracer::builder()
         .ignore_env()
-        // Nothing listens there; the interval is long enough that no export runs while
+        // Nothing listens there; the interval is long enough that no collection runs while
         // measuring, and shutdown gives up at once.
         .endpoint("http://127.0.0.1:9")
         .metrics(metrics)
@@ -32,14 +39,50 @@ fn init(metrics: bool) -> iftracer::TracerGuard {
         .expect("init")
 }
 
+/// Times `iters` recordings in chunks, handing the measurements over between chunks, untimed.
+fn time_calls(call: &LlmCall, iters: u64) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(CHUNK);
+        let start = Instant::now();
+        for _ in 0..n {
+            black_box(call).record_on_current();
+        }
+        total += start.elapsed();
+        iftracer::__bench::drain_metrics();
+        left -= n;
+    }
+    total
+}
+
 fn record(c: &mut Criterion) {
     let call = call();
-    let mut group = c.benchmark_group("llm_call_record_on_current");
-    for (name, metrics) in [("metrics_off", false), ("metrics_on", true)] {
+    let mut group = c.benchmark_group("metrics");
+    for (name, metrics) in [("caller_metrics_off", false), ("caller_metrics_on", true)] {
         let guard = init(metrics);
-        group.bench_function(name, |b| b.iter(|| black_box(&call).record_on_current()));
+        group.bench_function(name, |b| b.iter_custom(|iters| time_calls(&call, iters)));
         drop(guard);
     }
+    let guard = init(true);
+    group.bench_function("collection_per_call", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(CHUNK);
+                for _ in 0..n {
+                    black_box(&call).record_on_current();
+                }
+                let start = Instant::now();
+                iftracer::__bench::drain_metrics();
+                total += start.elapsed();
+                left -= n;
+            }
+            total
+        })
+    });
+    drop(guard);
     group.finish();
 }
 

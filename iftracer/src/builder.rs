@@ -731,7 +731,7 @@ impl IftracerBuilder {
             if let Some(metrics) = &metrics {
                 opentelemetry::global::set_meter_provider(metrics.provider().clone());
             }
-            crate::metrics::install(metrics.as_ref().map(|m| Arc::clone(m.instruments())));
+            crate::metrics::install(metrics.as_ref().map(|m| Arc::clone(m.recorder())));
         }
         Ok(TracerGuard::new(
             provider,

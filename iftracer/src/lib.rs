@@ -86,6 +86,16 @@ pub use iftracer_macros::{agent, task, tool, workflow};
 #[path = "fuzz_api.rs"]
 pub mod __fuzz;
 
+/// Hooks for the benchmarks in `benches/`. Not a public API: it changes without notice.
+#[doc(hidden)]
+pub mod __bench {
+    /// Hands the metrics measurements waiting for the next collection to the SDK histograms,
+    /// as the collection does on the reader's thread.
+    pub fn drain_metrics() {
+        crate::metrics::drain_installed();
+    }
+}
+
 /// What the attribute macros expand to call. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {

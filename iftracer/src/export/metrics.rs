@@ -20,13 +20,13 @@ use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 use tokio::runtime::Handle;
 
-use crate::metrics::Instruments;
+use crate::metrics::Recorder;
 
 /// A running metrics pipeline, owned by the guard.
 #[derive(Debug)]
 pub(crate) struct MetricsPipeline {
     provider: SdkMeterProvider,
-    instruments: Arc<Instruments>,
+    recorder: Arc<Recorder>,
     /// When set, exports end by then (the shutdown's deadline).
     deadline: Arc<Mutex<Option<Instant>>>,
 }
@@ -56,10 +56,10 @@ impl MetricsPipeline {
         let scope = InstrumentationScope::builder("iftracer")
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
-        let instruments = Arc::new(Instruments::new(&provider.meter_with_scope(scope)));
+        let recorder = Recorder::new(&provider.meter_with_scope(scope));
         MetricsPipeline {
             provider,
-            instruments,
+            recorder,
             deadline,
         }
     }
@@ -68,8 +68,8 @@ impl MetricsPipeline {
         &self.provider
     }
 
-    pub(crate) fn instruments(&self) -> &Arc<Instruments> {
-        &self.instruments
+    pub(crate) fn recorder(&self) -> &Arc<Recorder> {
+        &self.recorder
     }
 
     pub(crate) fn force_flush(&self) -> OTelSdkResult {
@@ -78,7 +78,7 @@ impl MetricsPipeline {
 
     /// Stops recording into this pipeline, exports what was recorded and stops, within `limit`.
     pub(crate) fn shutdown(&self, limit: Duration) -> OTelSdkResult {
-        crate::metrics::uninstall(&self.instruments);
+        crate::metrics::uninstall(&self.recorder);
         *self.deadline.lock().unwrap_or_else(PoisonError::into_inner) =
             Some(Instant::now() + limit);
         self.provider.shutdown_with_timeout(limit)

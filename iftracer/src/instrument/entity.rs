@@ -136,12 +136,7 @@ impl Entity {
             Entity::end(cx, cancelled);
         }
         if let Some(timing) = self.timing.take() {
-            crate::metrics::record_entity(
-                timing.kind,
-                timing.name,
-                timing.started.elapsed(),
-                std::thread::panicking(),
-            );
+            crate::metrics::record_entity(timing.kind, timing.name, timing.started.elapsed());
         }
     }
 

@@ -506,6 +506,11 @@ impl LlmCall {
 
     /// The span attributes and status only.
     fn write_on(&self, span: &opentelemetry::trace::SpanRef<'_>) {
+        // A span that is not recorded (not sampled, no current span, tracing off) keeps
+        // nothing: skip formatting prompts and responses for it.
+        if !span.is_recording() {
+            return;
+        }
         record::record(self, crate::vocabulary::vocabularies(), |kv| {
             span.set_attribute(kv)
         });

@@ -20,128 +20,98 @@
 //! # drop(guard);
 //! ```
 
+mod buffer;
 mod instruments;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use opentelemetry::KeyValue;
-
-pub(crate) use self::instruments::Instruments;
+pub(crate) use self::buffer::Recorder;
+use self::buffer::{LlmFields, LlmNumbers};
 pub use self::instruments::{
     ENTITY_DURATION, OPERATION_DURATION, TIME_TO_FIRST_CHUNK, TOKEN_USAGE,
 };
-use crate::attributes::{gen_ai, iftracer, insightfinder};
 use crate::instrument::Kind;
 use crate::llm::LlmCall;
 
 /// The temporality of exported metrics (`OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`).
 pub use opentelemetry_sdk::metrics::Temporality;
 
-/// The instruments of the pipeline `init` installed globally, if metrics are on.
-static INSTALLED: RwLock<Option<Arc<Instruments>>> = RwLock::new(None);
-/// Whether [`INSTALLED`] holds instruments: one load on the macros' hot path.
+/// The recorder of the pipeline `init` installed globally, if metrics are on.
+static INSTALLED: RwLock<Option<Arc<Recorder>>> = RwLock::new(None);
+/// Whether [`INSTALLED`] holds a recorder: one load on the macros' hot path.
 static ON: AtomicBool = AtomicBool::new(false);
 
-pub(crate) fn install(instruments: Option<Arc<Instruments>>) {
+pub(crate) fn install(recorder: Option<Arc<Recorder>>) {
     let mut installed = INSTALLED.write().unwrap_or_else(PoisonError::into_inner);
-    ON.store(instruments.is_some(), Ordering::Relaxed);
-    *installed = instruments;
+    ON.store(recorder.is_some(), Ordering::Relaxed);
+    *installed = recorder;
 }
 
-/// Whether metrics are recorded (instruments installed).
+/// Whether metrics are recorded (a recorder installed).
 #[inline]
 pub(crate) fn on() -> bool {
     ON.load(Ordering::Relaxed)
 }
 
-/// Removes `instruments` if they are still the installed ones (a later `init` may have
-/// replaced them).
-pub(crate) fn uninstall(instruments: &Arc<Instruments>) {
+/// Removes `recorder` if it is still the installed one (a later `init` may have replaced it).
+pub(crate) fn uninstall(recorder: &Arc<Recorder>) {
     let mut installed = INSTALLED.write().unwrap_or_else(PoisonError::into_inner);
     if installed
         .as_ref()
-        .is_some_and(|current| Arc::ptr_eq(current, instruments))
+        .is_some_and(|current| Arc::ptr_eq(current, recorder))
     {
         ON.store(false, Ordering::Relaxed);
         *installed = None;
     }
 }
 
-fn with_installed(record: impl FnOnce(&Instruments)) {
-    let installed = INSTALLED.read().unwrap_or_else(PoisonError::into_inner);
-    if let Some(instruments) = installed.as_ref() {
-        record(instruments);
+fn with_installed(record: impl FnOnce(&Recorder)) {
+    if !on() {
+        return;
     }
+    let installed = INSTALLED.read().unwrap_or_else(PoisonError::into_inner);
+    if let Some(recorder) = installed.as_ref() {
+        record(recorder);
+    }
+}
+
+/// Hands the installed recorder's waiting measurements to the SDK (benchmarks).
+pub(crate) fn drain_installed() {
+    with_installed(Recorder::drain);
 }
 
 /// Records one LLM call: its tokens, and its duration (set on the call, else `measured`) and
 /// time to first chunk when known.
 pub(crate) fn record_llm_call(call: &LlmCall, measured: Option<Duration>) {
-    with_installed(|instruments| {
-        let mut attributes = Vec::with_capacity(7);
-        attributes.push(KeyValue::new(
-            gen_ai::OPERATION_NAME,
-            call.operation().to_owned(),
-        ));
-        if let Some(provider) = &call.provider {
-            attributes.push(KeyValue::new(gen_ai::PROVIDER_NAME, provider.clone()));
-        }
-        if let Some(model) = &call.request_model {
-            attributes.push(KeyValue::new(gen_ai::REQUEST_MODEL, model.clone()));
-        }
-        if let Some(model) = &call.response_model {
-            attributes.push(KeyValue::new(gen_ai::RESPONSE_MODEL, model.clone()));
-        }
-        if let Some(address) = &call.server_address {
-            attributes.push(KeyValue::new(gen_ai::SERVER_ADDRESS, address.clone()));
-        }
-        // The conventions put `error.type` on the duration only; tokens of a failed call are
-        // still tokens.
-        for (tokens, kind) in [
-            (call.prompt_tokens, "input"),
-            (call.completion_tokens, "output"),
-        ] {
-            if let Some(tokens) = tokens.and_then(|t| u64::try_from(t).ok()) {
-                attributes.push(KeyValue::new(gen_ai::TOKEN_TYPE, kind));
-                instruments.token_usage.record(tokens, &attributes);
-                attributes.pop();
-            }
-        }
-        if let Some(seconds) = call.time_to_first_chunk {
-            instruments.time_to_first_chunk.record(seconds, &attributes);
-        }
-        if let Some(duration) = call.duration.or(measured) {
-            if let Some((error_type, _)) = &call.error {
-                attributes.push(KeyValue::new(insightfinder::ERROR_TYPE, error_type.clone()));
-            }
-            instruments
-                .operation_duration
-                .record(duration.as_secs_f64(), &attributes);
-        }
+    with_installed(|recorder| {
+        let fields = LlmFields {
+            operation: call.operation(),
+            provider: call.provider.as_deref(),
+            request_model: call.request_model.as_deref(),
+            response_model: call.response_model.as_deref(),
+            server_address: call.server_address.as_deref(),
+            error_type: call
+                .error
+                .as_ref()
+                .map(|(error_type, _)| error_type.as_str()),
+        };
+        let numbers = LlmNumbers {
+            input_tokens: call.prompt_tokens.and_then(|t| u64::try_from(t).ok()),
+            output_tokens: call.completion_tokens.and_then(|t| u64::try_from(t).ok()),
+            duration: call.duration.or(measured).map(|d| d.as_secs_f64()),
+            first_chunk: call.time_to_first_chunk,
+        };
+        recorder.llm_call(&fields, numbers);
     });
 }
 
 /// Records how long a workflow, agent or tool call took (tasks are not recorded: they are the
 /// fine-grained steps a histogram per name would multiply).
-pub(crate) fn record_entity(kind: Kind, name: &'static str, duration: Duration, panicked: bool) {
-    let operation = match kind {
-        Kind::Workflow => "invoke_workflow",
-        Kind::Agent => "invoke_agent",
-        Kind::Tool => "execute_tool",
-        Kind::Task => return,
-    };
-    with_installed(|instruments| {
-        let attributes = [
-            KeyValue::new(iftracer::SPAN_KIND, kind.as_str()),
-            KeyValue::new(iftracer::ENTITY_NAME, name),
-            KeyValue::new(gen_ai::OPERATION_NAME, operation),
-            KeyValue::new(insightfinder::ERROR_TYPE, "panic"),
-        ];
-        let used = if panicked { 4 } else { 3 };
-        instruments
-            .entity_duration
-            .record(duration.as_secs_f64(), &attributes[..used]);
-    });
+pub(crate) fn record_entity(kind: Kind, name: &'static str, duration: Duration) {
+    if kind == Kind::Task {
+        return;
+    }
+    with_installed(|recorder| recorder.entity(kind, name, duration.as_secs_f64()));
 }
