@@ -231,6 +231,33 @@ fn llm_calls_and_entities_are_exported_as_genai_histograms_over_http() {
 }
 
 #[test]
+fn metrics_use_the_traces_tls_settings() {
+    let _serial = serial();
+    let certs = support::TestCertificates::generate("metrics");
+    let receiver = MetricsReceiver::grpc_tls(&certs);
+    let guard = Iftracer::builder()
+        .ignore_env()
+        .endpoint(receiver.endpoint())
+        .ca_certificate(&certs.ca_file)
+        .header("x-team", "agents")
+        .metric_export_interval(Duration::from_secs(3600))
+        .init()
+        .unwrap();
+    LlmCall::chat("tls-model").usage(4, 5).record_on_current();
+    guard.shutdown().unwrap();
+    let exports = receiver.exports();
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert_eq!(exports[0].header("x-team"), Some("agents"));
+    let points = histogram_points(&exports, TOKEN_USAGE);
+    assert_eq!(points.len(), 2);
+    assert!(
+        points
+            .iter()
+            .all(|p| p.attribute("gen_ai.request.model") == Some("tls-model"))
+    );
+}
+
+#[test]
 fn the_interval_and_temporality_come_from_the_otel_variables() {
     let _serial = serial();
     let receiver = MetricsReceiver::grpc();

@@ -64,26 +64,31 @@ impl Point {
 /// A running receiver.
 pub struct MetricsReceiver {
     addr: SocketAddr,
-    grpc: bool,
+    tls: bool,
     received: Arc<Mutex<Vec<Export>>>,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl MetricsReceiver {
     pub fn grpc() -> Self {
-        Self::start(true, false)
+        Self::start(true, false, None)
     }
 
     pub fn http() -> Self {
-        Self::start(false, false)
+        Self::start(false, false, None)
+    }
+
+    /// gRPC over TLS with the test certificate authority's server certificate.
+    pub fn grpc_tls(certs: &super::TestCertificates) -> Self {
+        Self::start(true, false, Some(certs))
     }
 
     /// Accepts connections and requests, never answers.
     pub fn hung(grpc: bool) -> Self {
-        Self::start(grpc, true)
+        Self::start(grpc, true, None)
     }
 
-    fn start(grpc: bool, hang: bool) -> Self {
+    fn start(grpc: bool, hang: bool, tls: Option<&super::TestCertificates>) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -99,8 +104,18 @@ impl MetricsReceiver {
                 hang,
             })
             .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+            let mut server = tonic::transport::Server::builder();
+            if let Some(certs) = tls {
+                let identity = tonic::transport::Identity::from_pem(
+                    &certs.server_cert_pem,
+                    &certs.server_key_pem,
+                );
+                server = server
+                    .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
+                    .unwrap();
+            }
             runtime.spawn(async move {
-                let _ = tonic::transport::Server::builder()
+                let _ = server
                     .add_service(service)
                     .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
                     .await;
@@ -125,16 +140,16 @@ impl MetricsReceiver {
         }
         MetricsReceiver {
             addr,
-            grpc,
+            tls: tls.is_some(),
             received,
             runtime: Some(runtime),
         }
     }
 
-    /// `http://127.0.0.1:PORT` (gRPC) or `http://127.0.0.1:PORT` as the OTLP/HTTP base URL.
+    /// `http(s)://127.0.0.1:PORT`: the gRPC URL or the OTLP/HTTP base URL.
     pub fn endpoint(&self) -> String {
-        let _ = self.grpc;
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub fn exports(&self) -> Vec<Export> {
