@@ -11,6 +11,12 @@
 //! the integration tests use (tests/support), running in the same process: it decodes every
 //! request, so its CPU time and memory are part of the figures.
 //!
+//! Stacks: iftracer (`iftracer::Iftracer` with its defaults or the high-volume settings), and
+//! the anchor it wraps, `raw`: opentelemetry_sdk's own `BatchSpanProcessor` (same queue, batch
+//! and delay) over opentelemetry-otlp's exporter, same receiver, same process layout. `tls`:
+//! gRPC over TLS (a local certificate authority) with InsightFinder's four headers, as
+//! production runs.
+//!
 //! Two kinds of run per configuration:
 //! - `paced-50k`, `paced-100k`: one application thread ends spans at a steady 50,000 (the
 //!   target) or 100,000 per second; what matters is that nothing is dropped and export keeps up.
@@ -23,14 +29,26 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use iftracer::opentelemetry::KeyValue;
+use iftracer::opentelemetry::{Context, KeyValue};
+use iftracer::opentelemetry_sdk::error::OTelSdkResult;
+use iftracer::opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanProcessor};
 use iftracer::opentelemetry::trace::{Span as _, Tracer, TracerProvider};
 use iftracer::{Iftracer, IftracerBuilder, Protocol};
 use support::{Receiver, Setup};
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stack {
+    Iftracer,
+    /// The SDK's batch processor over opentelemetry-otlp's exporter, without iftracer.
+    Raw,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Scenario {
+    stack: Stack,
     protocol: Protocol,
+    /// gRPC over TLS with InsightFinder's headers.
+    tls: bool,
     high_volume: bool,
     /// Spans per second, or `None` for as fast as one thread can.
     paced: Option<u64>,
@@ -39,9 +57,14 @@ struct Scenario {
 impl Scenario {
     fn name(self) -> String {
         format!(
-            "{}-{}-{}",
-            match self.protocol {
-                Protocol::Grpc => "grpc",
+            "{}{}-{}-{}",
+            match self.stack {
+                Stack::Iftracer => "",
+                Stack::Raw => "raw-",
+            },
+            match (self.protocol, self.tls) {
+                (Protocol::Grpc, false) => "grpc",
+                (Protocol::Grpc, true) => "grpc-tls",
                 _ => "http",
             },
             if self.high_volume {
@@ -58,15 +81,38 @@ impl Scenario {
 
     fn all() -> Vec<Scenario> {
         let mut all = Vec::new();
+        let paces = [Some(50_000), Some(100_000), None];
         for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
             for high_volume in [false, true] {
-                for paced in [Some(50_000), Some(100_000), None] {
+                for paced in paces {
                     all.push(Scenario {
+                        stack: Stack::Iftracer,
                         protocol,
+                        tls: false,
                         high_volume,
                         paced,
                     });
                 }
+            }
+        }
+        for paced in paces {
+            all.push(Scenario {
+                stack: Stack::Iftracer,
+                protocol: Protocol::Grpc,
+                tls: true,
+                high_volume: false,
+                paced,
+            });
+        }
+        for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+            for paced in paces {
+                all.push(Scenario {
+                    stack: Stack::Raw,
+                    protocol,
+                    tls: false,
+                    high_volume: false,
+                    paced,
+                });
             }
         }
         all
@@ -103,7 +149,7 @@ fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks scenarios by name.
     let filter = args.iter().skip(1).find(|a| !a.starts_with("--"));
     println!(
-        "{:<28} {:>10} {:>12} {:>10} {:>10} {:>12}",
+        "{:<34} {:>10} {:>12} {:>10} {:>10} {:>12}",
         "scenario", "ended", "exported/s", "dropped", "failed", "peak RSS"
     );
     for scenario in Scenario::all() {
@@ -122,27 +168,38 @@ fn main() {
 }
 
 fn run(scenario: Scenario, duration: Duration) {
-    let receiver = match scenario.protocol {
-        Protocol::Grpc => Receiver::grpc_with(Setup {
-            keep: false,
-            ..Setup::default()
-        }),
-        _ => Receiver::http_with(Setup {
-            keep: false,
-            ..Setup::default()
-        }),
+    let setup = Setup {
+        keep: false,
+        ..Setup::default()
     };
-    let guard = scenario
-        .configure(
-            Iftracer::builder()
+    let certs = scenario
+        .tls
+        .then(|| support::TestCertificates::generate("throughput"));
+    let receiver = match (scenario.protocol, &certs) {
+        (Protocol::Grpc, Some(certs)) => Receiver::grpc_tls_with(setup, certs),
+        (Protocol::Grpc, None) => Receiver::grpc_with(setup),
+        _ => Receiver::http_with(setup),
+    };
+    let pipeline = match scenario.stack {
+        Stack::Iftracer => {
+            let mut builder = Iftracer::builder()
                 .ignore_env()
                 .global(false)
                 .endpoint(receiver.endpoint())
-                .protocol(scenario.protocol),
-        )
-        .init()
-        .unwrap();
-    let tracer = guard.provider().unwrap().tracer("throughput");
+                .protocol(scenario.protocol);
+            if let Some(certs) = &certs {
+                builder = builder
+                    .ca_certificate(&certs.ca_file)
+                    .user("bench-user")
+                    .license_key("0123456789abcdef0123456789abcdef")
+                    .project("bench-project")
+                    .system("bench-system");
+            }
+            Pipeline::Iftracer(scenario.configure(builder).init().unwrap())
+        }
+        Stack::Raw => raw_provider(scenario.protocol, &receiver.endpoint()),
+    };
+    let tracer = pipeline.provider().tracer("throughput");
     let span = || {
         let mut span = tracer.start("ask_llm.task");
         span.set_attribute(KeyValue::new("chat.model", "gpt-4o"));
@@ -174,21 +231,112 @@ fn run(scenario: Scenario, duration: Duration) {
     }
     // Export rate while the application was producing: the sustained figure.
     let window = started.elapsed();
-    let at_end = guard.stats();
-    guard.shutdown().unwrap();
-    let stats = guard.stats();
-    assert_eq!(
-        receiver.accepted_spans() as u64,
-        stats.spans_exported,
-        "every exported span arrived"
-    );
+    let (ended, exported_in_window, dropped, failed) = match &pipeline {
+        Pipeline::Iftracer(guard) => {
+            let at_end = guard.stats();
+            guard.shutdown().unwrap();
+            let stats = guard.stats();
+            assert_eq!(
+                receiver.accepted_spans() as u64,
+                stats.spans_exported,
+                "every exported span arrived"
+            );
+            (
+                stats.spans_ended,
+                at_end.spans_exported,
+                stats.spans_dropped,
+                stats.spans_failed,
+            )
+        }
+        Pipeline::Raw(provider, ended) => {
+            // The SDK counts nothing: what the receiver holds is what was exported, the rest
+            // of the spans ended was dropped.
+            let at_end = receiver.accepted_spans() as u64;
+            provider.shutdown().unwrap();
+            let ended = ended.load(std::sync::atomic::Ordering::Relaxed);
+            let exported = receiver.accepted_spans() as u64;
+            (ended, at_end, ended - exported, 0)
+        }
+    };
     println!(
-        "{:<28} {:>10} {:>12.0} {:>10} {:>10} {:>9.1} MiB",
+        "{:<34} {:>10} {:>12.0} {:>10} {:>10} {:>9.1} MiB",
         scenario.name(),
-        stats.spans_ended,
-        at_end.spans_exported as f64 / window.as_secs_f64(),
-        stats.spans_dropped,
-        stats.spans_failed,
+        ended,
+        exported_in_window as f64 / window.as_secs_f64(),
+        dropped,
+        failed,
         support::peak_rss_mib(),
     );
+}
+
+enum Pipeline {
+    Iftracer(iftracer::TracerGuard),
+    /// The provider and the number of spans ended (the SDK does not count them).
+    Raw(
+        SdkTracerProvider,
+        std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ),
+}
+
+impl Pipeline {
+    fn provider(&self) -> SdkTracerProvider {
+        match self {
+            Pipeline::Iftracer(guard) => guard.provider().unwrap().clone(),
+            Pipeline::Raw(provider, _) => provider.clone(),
+        }
+    }
+}
+
+/// Counts ended spans for the raw stack, which has no counters of its own.
+#[derive(Debug)]
+struct CountEnded(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl SpanProcessor for CountEnded {
+    fn on_start(&self, _: &mut iftracer::opentelemetry_sdk::trace::Span, _: &Context) {}
+    fn on_end(&self, _: SpanData) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+/// opentelemetry-otlp's exporter under the SDK's batch processor, at iftracer's default batch
+/// settings (which are the SDK's: queue 2048, batches of 512, 5 s delay).
+fn raw_provider(protocol: Protocol, endpoint: &str) -> Pipeline {
+    use iftracer::opentelemetry_sdk::trace::BatchSpanProcessor;
+    use opentelemetry_otlp::{SpanExporter, WithExportConfig};
+    // As opentelemetry-otlp documents: tonic's channel is built inside a tokio runtime, which
+    // drives its connection while the SDK's batch thread awaits each export.
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    let runtime = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+    });
+    let _entered = runtime.enter();
+    let exporter = match protocol {
+        Protocol::Grpc => SpanExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint)
+            .build()
+            .unwrap(),
+        _ => SpanExporter::builder()
+            .with_http()
+            .with_endpoint(format!("{endpoint}/v1/traces"))
+            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+            .build()
+            .unwrap(),
+    };
+    let ended = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let provider = SdkTracerProvider::builder()
+        .with_span_processor(CountEnded(std::sync::Arc::clone(&ended)))
+        .with_span_processor(BatchSpanProcessor::builder(exporter).build())
+        .build();
+    Pipeline::Raw(provider, ended)
 }

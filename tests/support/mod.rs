@@ -260,6 +260,11 @@ impl Receiver {
         Receiver::start(Transport::Http, setup, None)
     }
 
+    /// OTLP/gRPC on 127.0.0.1 over TLS, set up as given.
+    pub fn grpc_tls_with(setup: Setup, tls: &TestCertificates) -> Receiver {
+        Receiver::start(Transport::Grpc, setup, Some(tls))
+    }
+
     fn start(transport: Transport, setup: Setup, tls: Option<&TestCertificates>) -> Receiver {
         let identity = match (transport, tls) {
             (Transport::Grpc, Some(c)) => Some(tonic::transport::Identity::from_pem(
@@ -402,7 +407,16 @@ async fn serve_grpc(
         .add_service(service)
         .add_service(metrics::accept_and_ignore())
         .serve_with_incoming_shutdown(
-            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            // As collectors do (grpc-go sets TCP_NODELAY): with Nagle's algorithm on, the small
+            // response frames wait for the client's delayed ACK.
+            tokio_stream::StreamExt::map(
+                tokio_stream::wrappers::TcpListenerStream::new(listener),
+                |stream| {
+                    stream.inspect(|stream| {
+                        let _ = stream.set_nodelay(true);
+                    })
+                },
+            ),
             async {
                 let _ = stopped.await;
             },
