@@ -29,10 +29,10 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use iftracer::opentelemetry::trace::{Span as _, Tracer, TracerProvider};
 use iftracer::opentelemetry::{Context, KeyValue};
 use iftracer::opentelemetry_sdk::error::OTelSdkResult;
 use iftracer::opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanProcessor};
-use iftracer::opentelemetry::trace::{Span as _, Tracer, TracerProvider};
 use iftracer::{Iftracer, IftracerBuilder, Protocol};
 use support::{Receiver, Setup};
 
@@ -50,6 +50,8 @@ struct Scenario {
     /// gRPC over TLS with InsightFinder's headers.
     tls: bool,
     high_volume: bool,
+    /// The receiver answers this many milliseconds late: a collector across a network.
+    latency_ms: u64,
     /// Spans per second, or `None` for as fast as one thread can.
     paced: Option<u64>,
 }
@@ -57,7 +59,7 @@ struct Scenario {
 impl Scenario {
     fn name(self) -> String {
         format!(
-            "{}{}-{}-{}",
+            "{}{}-{}-{}{}",
             match self.stack {
                 Stack::Iftracer => "",
                 Stack::Raw => "raw-",
@@ -71,6 +73,10 @@ impl Scenario {
                 "high-volume"
             } else {
                 "default"
+            },
+            match self.latency_ms {
+                0 => String::new(),
+                ms => format!("{ms}ms-"),
             },
             match self.paced {
                 Some(rate) => format!("paced-{}k", rate / 1000),
@@ -90,6 +96,7 @@ impl Scenario {
                         protocol,
                         tls: false,
                         high_volume,
+                        latency_ms: 0,
                         paced,
                     });
                 }
@@ -101,6 +108,7 @@ impl Scenario {
                 protocol: Protocol::Grpc,
                 tls: true,
                 high_volume: false,
+                latency_ms: 0,
                 paced,
             });
         }
@@ -111,6 +119,21 @@ impl Scenario {
                     protocol,
                     tls: false,
                     high_volume: false,
+                    latency_ms: 0,
+                    paced,
+                });
+            }
+        }
+        // A collector 10 ms away (InsightFinder's gateway is across the internet): what a
+        // round trip per batch costs.
+        for stack in [Stack::Iftracer, Stack::Raw] {
+            for paced in [Some(50_000), Some(100_000)] {
+                all.push(Scenario {
+                    stack,
+                    protocol: Protocol::Grpc,
+                    tls: false,
+                    high_volume: false,
+                    latency_ms: 10,
                     paced,
                 });
             }
@@ -149,8 +172,8 @@ fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks scenarios by name.
     let filter = args.iter().skip(1).find(|a| !a.starts_with("--"));
     println!(
-        "{:<34} {:>10} {:>12} {:>10} {:>10} {:>12}",
-        "scenario", "ended", "exported/s", "dropped", "failed", "peak RSS"
+        "{:<34} {:>10} {:>12} {:>10} {:>10} {:>12} {:>10}",
+        "scenario", "ended", "exported/s", "dropped", "failed", "peak RSS", "CPU µs/span"
     );
     for scenario in Scenario::all() {
         if filter.is_some_and(|f| !scenario.name().contains(f.as_str())) {
@@ -170,6 +193,7 @@ fn main() {
 fn run(scenario: Scenario, duration: Duration) {
     let setup = Setup {
         keep: false,
+        latency: Duration::from_millis(scenario.latency_ms),
         ..Setup::default()
     };
     let certs = scenario
@@ -207,6 +231,7 @@ fn run(scenario: Scenario, duration: Duration) {
         span.end();
     };
 
+    let cpu_before = background_cpu();
     let started = Instant::now();
     if let Some(rate) = scenario.paced {
         // rate / 1000 spans every millisecond, catching up if a tick was late.
@@ -231,6 +256,7 @@ fn run(scenario: Scenario, duration: Duration) {
     }
     // Export rate while the application was producing: the sustained figure.
     let window = started.elapsed();
+    let cpu = background_cpu().saturating_sub(cpu_before);
     let (ended, exported_in_window, dropped, failed) = match &pipeline {
         Pipeline::Iftracer(guard) => {
             let at_end = guard.stats();
@@ -259,14 +285,50 @@ fn run(scenario: Scenario, duration: Duration) {
         }
     };
     println!(
-        "{:<34} {:>10} {:>12.0} {:>10} {:>10} {:>9.1} MiB",
+        "{:<34} {:>10} {:>12.0} {:>10} {:>10} {:>9.1} MiB {:>10.2}",
         scenario.name(),
         ended,
         exported_in_window as f64 / window.as_secs_f64(),
         dropped,
         failed,
         support::peak_rss_mib(),
+        cpu.as_secs_f64() * 1e6 / exported_in_window.max(1) as f64,
     );
+}
+
+/// CPU time of every thread but the application's (the main one): the batch processor, the
+/// export thread and the receiver. Per exported span, it is what export costs whatever else
+/// the machine runs, where a rate on two shared cores moves with the neighbours' load.
+fn background_cpu() -> Duration {
+    let main = std::process::id().to_string();
+    let mut ticks = 0u64;
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if task.file_name() == main.as_str() {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        // After the parenthesised name: state is field 3, utime and stime fields 14 and 15.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        ticks += fields
+            .get(11)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0);
+        ticks += fields
+            .get(12)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    // Linux reports these in USER_HZ, 100 per second on every architecture.
+    Duration::from_millis(ticks * 10)
 }
 
 enum Pipeline {
@@ -308,7 +370,7 @@ impl SpanProcessor for CountEnded {
 /// settings (which are the SDK's: queue 2048, batches of 512, 5 s delay).
 fn raw_provider(protocol: Protocol, endpoint: &str) -> Pipeline {
     use iftracer::opentelemetry_sdk::trace::BatchSpanProcessor;
-    use opentelemetry_otlp::{SpanExporter, WithExportConfig};
+    use opentelemetry_otlp::{SpanExporter, WithExportConfig, WithHttpConfig};
     // As opentelemetry-otlp documents: tonic's channel is built inside a tokio runtime, which
     // drives its connection while the SDK's batch thread awaits each export.
     static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
@@ -320,6 +382,8 @@ fn raw_provider(protocol: Protocol, endpoint: &str) -> Pipeline {
             .unwrap()
     });
     let _entered = runtime.enter();
+    // The workspace builds reqwest without a default crypto provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let exporter = match protocol {
         Protocol::Grpc => SpanExporter::builder()
             .with_tonic()
@@ -330,6 +394,8 @@ fn raw_provider(protocol: Protocol, endpoint: &str) -> Pipeline {
             .with_http()
             .with_endpoint(format!("{endpoint}/v1/traces"))
             .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+            // The SDK's batch thread has no tokio reactor: the blocking client brings its own.
+            .with_http_client(reqwest::blocking::Client::new())
             .build()
             .unwrap(),
     };

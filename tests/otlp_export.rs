@@ -249,3 +249,39 @@ fn debug_output_never_shows_a_credential() {
         guard.shutdown().unwrap();
     }
 }
+
+#[test]
+fn batches_overlap_on_their_way_to_a_distant_collector_and_a_flush_waits_for_all() {
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        let setup = support::Setup {
+            latency: Duration::from_millis(300),
+            ..support::Setup::default()
+        };
+        let receiver = match protocol {
+            Protocol::Grpc => Receiver::grpc_with(setup),
+            _ => Receiver::http_with(setup),
+        };
+        let guard = builder(receiver.endpoint())
+            .protocol(protocol)
+            .max_export_batch_size(10)
+            // Only full batches leave before the flush.
+            .scheduled_delay(Duration::from_secs(60))
+            .init()
+            .unwrap();
+        let tracer = guard.provider().unwrap().tracer("otlp-export-test");
+        for _ in 0..40 {
+            tracer.in_span("far", |_| {});
+        }
+        guard.force_flush().unwrap();
+        // The flush returned only once every batch was answered.
+        assert_eq!(receiver.accepted_spans(), 40, "{protocol:?}");
+        assert_eq!(
+            receiver.peak_concurrent_requests(),
+            4,
+            "{protocol:?}: four batches on their way at once, not one after another"
+        );
+        let stats = guard.stats();
+        assert_eq!((stats.spans_exported, stats.spans_queued), (40, 0));
+        guard.shutdown().unwrap();
+    }
+}

@@ -70,6 +70,9 @@ pub struct Setup {
     pub port: u16,
     /// Keep each request for `received()`; off for load tests, where only counts matter.
     pub keep: bool,
+    /// Answer each request this much later, as a collector across a network does (its round
+    /// trip); requests are still served concurrently.
+    pub latency: Duration,
 }
 
 impl Default for Setup {
@@ -79,6 +82,7 @@ impl Default for Setup {
             times: None,
             port: 0,
             keep: true,
+            latency: Duration::ZERO,
         }
     }
 }
@@ -97,9 +101,21 @@ struct State {
     requests: AtomicUsize,
     /// Spans in accepted requests.
     accepted_spans: AtomicUsize,
+    /// Requests waiting out `Setup::latency` now, and the most at once.
+    waiting: AtomicUsize,
+    peak_waiting: AtomicUsize,
 }
 
 impl State {
+    async fn wait_latency(&self) {
+        if !self.setup.latency.is_zero() {
+            let now = self.waiting.fetch_add(1, Ordering::SeqCst) + 1;
+            self.peak_waiting.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(self.setup.latency).await;
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
     /// The answer to the next request of `size` encoded bytes.
     fn answer(&self, size: usize) -> Reply {
         let n = self.requests.fetch_add(1, Ordering::SeqCst);
@@ -288,6 +304,8 @@ impl Receiver {
                 received: Mutex::new(Vec::new()),
                 requests: AtomicUsize::new(0),
                 accepted_spans: AtomicUsize::new(0),
+                waiting: AtomicUsize::new(0),
+                peak_waiting: AtomicUsize::new(0),
             }),
             stop: None,
             thread: None,
@@ -355,6 +373,11 @@ impl Receiver {
     /// Spans in the requests this receiver accepted (counted even when requests are not kept).
     pub fn accepted_spans(&self) -> usize {
         self.state.accepted_spans.load(Ordering::SeqCst)
+    }
+
+    /// With `Setup::latency`: the most requests that were on their way at the same time.
+    pub fn peak_concurrent_requests(&self) -> usize {
+        self.state.peak_waiting.load(Ordering::SeqCst)
     }
 
     /// Requests answered, accepted or not.
@@ -481,6 +504,7 @@ impl TraceService for GrpcCollector {
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
             .collect();
         let request = request.into_inner();
+        self.state.wait_latency().await;
         let size = request.encoded_len();
         let reply = self.state.answer(size);
         self.state.record(
@@ -555,6 +579,7 @@ async fn handle_http(
     let Ok(decoded) = ExportTraceServiceRequest::decode(body) else {
         return Ok(status(400));
     };
+    state.wait_latency().await;
     let reply = if path == "/v1/traces" {
         state.answer(size)
     } else {

@@ -11,6 +11,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+use crate::export::in_flight::Slots;
 use crate::export::runtime::ExportRuntime;
 use crate::export::split::{self, MAX_REQUEST_BYTES, SPLIT_FLOOR_BYTES};
 use crate::stats::Counters;
@@ -21,6 +22,8 @@ pub(crate) struct ManagedExporter<E> {
     runtime: Arc<ExportRuntime>,
     counters: Arc<Counters>,
     timeout: Duration,
+    /// Pipelined: `export` returns once the batch has a slot and is on its way.
+    slots: Option<Arc<Slots>>,
 }
 
 impl<E> ManagedExporter<E> {
@@ -35,7 +38,15 @@ impl<E> ManagedExporter<E> {
             runtime,
             counters,
             timeout,
+            slots: None,
         }
+    }
+
+    /// Lets the batch processor go on while up to the slots' number of exports are on their way
+    /// (see `in_flight`); only for the batch processor, whose thread is its own.
+    pub(crate) fn pipelined(mut self, slots: Arc<Slots>) -> Self {
+        self.slots = Some(slots);
+        self
     }
 }
 
@@ -52,9 +63,10 @@ impl<E: SpanExporter + 'static> SpanExporter for ManagedExporter<E> {
             timeout: self.timeout,
             uncounted: Arc::clone(&uncounted),
         };
+        let slot = self.slots.as_ref().map(|slots| slots.take());
         let task = self.runtime.spawn(delivery.run(batch));
         let counters = Arc::clone(&self.counters);
-        async move {
+        let outcome = async move {
             match task.await {
                 Ok(result) => result,
                 Err(err) => {
@@ -64,11 +76,40 @@ impl<E: SpanExporter + 'static> SpanExporter for ManagedExporter<E> {
                     Err(OTelSdkError::InternalFailure(error))
                 }
             }
+        };
+        let waited = match slot {
+            // The outcome is counted on the export thread; the slot is freed with it.
+            Some(slot) => {
+                // Detached: the slot, not the handle, tells when it is done.
+                drop(self.runtime.spawn(async move {
+                    match outcome.await {
+                        Ok(()) => slot.note_success(),
+                        Err(error) => slot.note_failure(error),
+                    }
+                }));
+                None
+            }
+            None => Some(outcome),
+        };
+        async move {
+            match waited {
+                Some(outcome) => outcome.await,
+                None => Ok(()),
+            }
         }
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
+        let deadline = std::time::Instant::now() + timeout;
+        if let Some(slots) = &self.slots
+            && !slots.wait_idle(timeout)
+        {
+            // What is still on its way is counted as dropped when the pipeline closes.
+            return Err(OTelSdkError::Timeout(timeout));
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        self.inner
+            .shutdown_with_timeout(left.max(Duration::from_millis(1)))
     }
 
     fn force_flush(&self) -> OTelSdkResult {

@@ -3,6 +3,7 @@
 
 pub(crate) mod console;
 pub(crate) mod hold;
+pub(crate) mod in_flight;
 pub(crate) mod managed;
 pub(crate) mod metrics;
 #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
@@ -20,6 +21,7 @@ pub(crate) mod http_client;
 pub(crate) mod tls;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
@@ -30,6 +32,7 @@ use opentelemetry_sdk::trace::{
 
 use self::console::ConsoleExporter;
 use self::hold::TraceHold;
+use self::in_flight::{FlushInFlight, MAX_IN_FLIGHT, Slots};
 use self::managed::ManagedExporter;
 use self::processor::IftracerProcessor;
 use self::runtime::ExportRuntime;
@@ -44,7 +47,7 @@ pub(crate) type ExporterFactory = Box<dyn FnOnce(&Parts<'_>) -> AccountingProces
 pub(crate) type ProcessorHook = Box<dyn SpanProcessor>;
 
 pub(crate) fn exporter_factory<E: SpanExporter + 'static>(exporter: E) -> ExporterFactory {
-    Box::new(move |parts| parts.processor_for(exporter))
+    Box::new(move |parts| parts.processor_for(exporter, 1))
 }
 
 pub(crate) fn processor_hook<P: SpanProcessor + 'static>(processor: P) -> ProcessorHook {
@@ -59,7 +62,14 @@ pub(crate) struct Parts<'a> {
 }
 
 impl Parts<'_> {
-    fn processor_for<E: SpanExporter + 'static>(&self, exporter: E) -> AccountingProcessor {
+    /// `in_flight`: exports on their way at once in batch mode. Only iftracer's own OTLP
+    /// exporters get more than one: a user's exporter or the terminal may expect batches one
+    /// at a time, as the SDK's batch processor hands them.
+    fn processor_for<E: SpanExporter + 'static>(
+        &self,
+        exporter: E,
+        in_flight: usize,
+    ) -> AccountingProcessor {
         let exporter = ManagedExporter::new(
             exporter,
             Arc::clone(self.runtime),
@@ -68,17 +78,33 @@ impl Parts<'_> {
         );
         let batch = &self.config.batch;
         let inner: Box<dyn SpanProcessor> = match self.config.export_mode {
-            ExportMode::Batch => Box::new(
-                BatchSpanProcessor::builder(exporter)
-                    .with_batch_config(
-                        BatchConfigBuilder::default()
-                            .with_max_queue_size(batch.max_queue_size)
-                            .with_max_export_batch_size(batch.max_export_batch_size)
-                            .with_scheduled_delay(batch.scheduled_delay)
+            ExportMode::Batch => {
+                let config = BatchConfigBuilder::default()
+                    .with_max_queue_size(batch.max_queue_size)
+                    .with_max_export_batch_size(batch.max_export_batch_size)
+                    .with_scheduled_delay(batch.scheduled_delay)
+                    .build();
+                if in_flight > 1 {
+                    let slots = Slots::new(in_flight);
+                    let exporter = exporter.pipelined(Arc::clone(&slots));
+                    let processor = BatchSpanProcessor::builder(exporter)
+                        .with_batch_config(config)
+                        .build();
+                    // Each export ends by its own timeout; the second covers one that began just
+                    // before the flush and the export thread's scheduling.
+                    Box::new(FlushInFlight::new(
+                        Box::new(processor),
+                        slots,
+                        self.config.export_timeout + Duration::from_secs(1),
+                    ))
+                } else {
+                    Box::new(
+                        BatchSpanProcessor::builder(exporter)
+                            .with_batch_config(config)
                             .build(),
                     )
-                    .build(),
-            ),
+                }
+            }
             ExportMode::Simple => Box::new(SimpleSpanProcessor::new(exporter)),
         };
         let inner = match self.config.hold {
@@ -137,9 +163,10 @@ pub(crate) fn build_provider(
     let destination = match (exporter, &config.otlp) {
         (Some(factory), _) => factory(&parts),
         #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
-        (None, Some(otlp)) => {
-            parts.processor_for(otlp::build(otlp, config.export_timeout, runtime)?)
-        }
+        (None, Some(otlp)) => parts.processor_for(
+            otlp::build(otlp, config.export_timeout, runtime)?,
+            MAX_IN_FLIGHT,
+        ),
         // Resolution already refuses an endpoint without a transport; stay typed regardless.
         #[cfg(not(any(feature = "grpc-tonic", feature = "http-proto")))]
         (None, Some(_)) => {
@@ -148,7 +175,7 @@ pub(crate) fn build_provider(
                 feature: "grpc-tonic",
             });
         }
-        (None, None) => parts.processor_for(ConsoleExporter::new()),
+        (None, None) => parts.processor_for(ConsoleExporter::new(), 1),
     };
     let resource = resource(config);
     let mut destinations: Vec<Box<dyn SpanProcessor>> = vec![Box::new(destination)];

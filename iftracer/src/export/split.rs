@@ -14,9 +14,12 @@ use opentelemetry_sdk::trace::SpanData;
 /// 4 MiB limit for the resource, the scope and the estimate's own error.
 pub(crate) const MAX_REQUEST_BYTES: usize = 3 * 1024 * 1024;
 
-/// Requests estimated below this size are not worth splitting again when a receiver says
-/// "too large", and are not copied in case it does.
-pub(crate) const SPLIT_FLOOR_BYTES: usize = 64 * 1024;
+/// Requests estimated below this size are not split again when a receiver says "too large",
+/// and are not copied in case it does: no common receiver refuses a request this small (gRPC
+/// servers take 4 MiB, nginx's default body limit is 1 MiB, the Collector's HTTP receiver 20
+/// MiB), and the copy cost every default batch of 512 small spans about a tenth of its export
+/// CPU (measured with callgrind, bench `throughput`).
+pub(crate) const SPLIT_FLOOR_BYTES: usize = 1024 * 1024;
 
 /// An upper estimate of one span's protobuf size.
 pub(crate) fn estimate_span(span: &SpanData) -> usize {
