@@ -45,7 +45,7 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn python(h: &Harness, args: &[&str]) -> Command {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/temporal/interop.py");
-    let mut command = Command::new(&h.tools.python);
+    let mut command = crate::support::clean_command(&h.tools.python);
     command.arg(script).args(args);
     command
 }
@@ -56,7 +56,7 @@ fn example(
     args: &[&str],
     task_queue: &str,
 ) -> Result<Command, String> {
-    let mut command = Command::new(tools::example("temporal_agent")?);
+    let mut command = crate::support::clean_command(tools::example("temporal_agent")?);
     command
         .args(args)
         .env("TEMPORAL_ADDRESS", &h.server.address)
@@ -223,17 +223,12 @@ fn rust_client_to_python_worker(h: &Harness) -> Result<(), String> {
 /// `temporal_agent QUESTION` runs worker and client in one process and, with no collector
 /// configured, prints the spans on stdout.
 fn example_one_shot_prints_its_spans(h: &Harness) -> Result<(), String> {
-    let mut command = Command::new(tools::example("temporal_agent")?);
+    // No collector configured: the cleared environment has none.
+    let mut command = crate::support::clean_command(tools::example("temporal_agent")?);
     command
         .arg("Why trace agents?")
         .env("TEMPORAL_ADDRESS", &h.server.address)
         .env("TEMPORAL_TASK_QUEUE", unique("one-shot-queue"));
-    for var in [
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-    ] {
-        command.env_remove(var);
-    }
     let stdout = Process::spawn("temporal_agent one-shot", command)?.finish(TIMEOUT)?;
     for expected in [
         "A simulated answer to: Why trace agents?",
