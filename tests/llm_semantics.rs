@@ -482,6 +482,34 @@ fn a_ten_megabyte_prompt_is_capped_and_its_batch_is_delivered() {
         received.iter().map(|r| r.span_names().len()).sum::<usize>(),
         3
     );
+    // The 32 KiB cap (README "What happens to a span") and its marker, as exported.
+    let expected = format!(
+        "{}…[truncated: {} bytes in all]",
+        "x".repeat(32 * 1024),
+        10 << 20
+    );
+    let prompts: Vec<&str> = received
+        .iter()
+        .flat_map(|r| &r.request.resource_spans)
+        .flat_map(|rs| &rs.scope_spans)
+        .flat_map(|ss| &ss.spans)
+        .flat_map(|span| &span.attributes)
+        .filter(|kv| kv.key == "chat.prompt")
+        .filter_map(|kv| match kv.value.as_ref()?.value.as_ref()? {
+            opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(s) => {
+                Some(s.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(prompts.len(), 3);
+    for prompt in prompts {
+        assert_eq!(prompt.len(), expected.len());
+        assert!(
+            prompt == expected,
+            "the exported prompt is not the capped one"
+        );
+    }
     let stats = guard.stats();
     assert_eq!(
         (stats.spans_exported, stats.spans_failed),

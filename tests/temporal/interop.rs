@@ -271,7 +271,12 @@ fn insightfinder_reads_one_pair_per_agent_run(h: &Harness) -> Result<(), String>
         format!("two traces, one per run: {:?}", view.traces.keys())
     })?;
     check(view.pairs.len() == 2, || format!("pairs: {:?}", view.pairs))?;
-    for (pair, (question, id)) in view.pairs.iter().zip(&expected) {
+    for (question, id) in &expected {
+        let pair = view
+            .pairs
+            .iter()
+            .find(|p| p.prompt == *question)
+            .ok_or_else(|| format!("no pair for {question:?}: {:?}", view.pairs))?;
         check(
             pair.prompt == *question
                 && pair.response == format!("A simulated answer to: {question}")
