@@ -208,10 +208,11 @@ fn receiver_down_and_back(protocol: Protocol) {
         std::thread::sleep(Duration::from_millis(1));
     }
     let during = guard.stats();
-    // Never waits for the exporter: a span's end is a counter and a channel send. 50 ms is
-    // far above noise and far below any export attempt, timeout or backoff.
+    // Never waits for the exporter: a span's end is a counter and a channel send. An end that
+    // waited for the exporter would wait for its retries, which run to the export timeout
+    // (500 ms); scheduler noise on a loaded 2-core machine stays well under that.
     assert!(
-        slowest < Duration::from_millis(50),
+        slowest < Duration::from_millis(500),
         "slowest span end {slowest:?}"
     );
     assert!(
@@ -241,12 +242,13 @@ fn receiver_down_and_back(protocol: Protocol) {
     }
     let stats = guard.stats();
     assert_balanced(stats);
-    // Every span counted as exported arrived, and nothing arrived uncounted: a request can
-    // only arrive without counting as exported if its answer came after the export timeout,
-    // and then it counts as failed.
+    // Every span the test ended is counted, once.
+    assert_eq!(stats.spans_ended, 200 + ended_while_down + 200, "{stats:?}");
+    // The receiver holds exactly the spans counted as exported (README "What happens to a
+    // span"): none counted as exported went missing, none arrived uncounted.
     let accepted = receiver.accepted_spans() as u64;
-    assert!(
-        (stats.spans_exported..=stats.spans_exported + stats.spans_failed).contains(&accepted),
+    assert_eq!(
+        accepted, stats.spans_exported,
         "received {accepted}, {stats:?}"
     );
     eprintln!(
