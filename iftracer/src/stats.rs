@@ -20,8 +20,16 @@ use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 /// A snapshot of the span counters.
 ///
 /// ```
-/// let guard = iftracer::Iftracer::builder().ignore_env().init().unwrap();
+/// use iftracer::opentelemetry::trace::{Tracer, TracerProvider};
+///
+/// // No endpoint: spans are printed on stdout.
+/// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+/// let tracer = guard.provider().unwrap().tracer("app");
+/// tracer.in_span("step", |_| {});
+/// tracer.in_span("step", |_| {});
+/// guard.force_flush().unwrap();
 /// let stats = guard.stats();
+/// assert_eq!(stats.spans_ended, 2);
 /// assert_eq!(stats.spans_ended, stats.spans_exported + stats.spans_dropped
 ///     + stats.spans_failed + stats.spans_queued);
 /// ```
@@ -245,9 +253,13 @@ fn global() -> Option<Arc<Counters>> {
 /// A dropped span is always counted here, never lost silently.
 ///
 /// ```
+/// use iftracer::opentelemetry::{global, trace::Tracer};
+///
 /// let guard = iftracer::Iftracer::builder().ignore_env().init().unwrap();
-/// let before = iftracer::stats();
-/// assert!(before.spans_dropped <= before.spans_ended);
+/// global::tracer("app").in_span("step", |_| {});
+/// guard.force_flush().unwrap();
+/// assert_eq!(iftracer::stats().spans_ended, 1);
+/// assert_eq!(iftracer::stats(), guard.stats());
 /// # drop(guard);
 /// ```
 pub fn stats() -> Stats {
