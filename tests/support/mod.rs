@@ -57,6 +57,8 @@ pub enum Reply {
     /// gRPC `RESOURCE_EXHAUSTED` without `RetryInfo` (a quota), or HTTP 429 without
     /// `Retry-After`.
     Exhausted,
+    /// This gRPC status code (HTTP answers 503).
+    GrpcCode(tonic::Code),
 }
 
 /// How a receiver is set up; `Setup::default()` is an always-accepting plaintext receiver on a
@@ -514,6 +516,7 @@ impl TraceService for GrpcCollector {
                 "grpc: received message larger than max ({size} vs. {limit})"
             ))),
             Reply::Exhausted => Err(tonic::Status::resource_exhausted("quota exceeded")),
+            Reply::GrpcCode(code) => Err(tonic::Status::new(code, "answered as set up")),
         }
     }
 }
@@ -574,7 +577,7 @@ async fn handle_http(
     match reply {
         Reply::Accept => {}
         Reply::RefuseCredentials => return Ok(status(401)),
-        Reply::Unavailable => return Ok(status(503)),
+        Reply::Unavailable | Reply::GrpcCode(_) => return Ok(status(503)),
         Reply::HttpStatus(code) => return Ok(status(code)),
         Reply::TooLarge { .. } => return Ok(status(413)),
         Reply::Exhausted => return Ok(status(429)),
