@@ -18,8 +18,8 @@ use crate::server::DevServer;
 use crate::spans::{self, SpanRec};
 use crate::tools::Tools;
 use crate::workflows::{
-    ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow, ParentWorkflow,
-    RetryWorkflow, TaskFailureWorkflow, TestActivities,
+    CancelActivityWorkflow, ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow,
+    ParentWorkflow, RetryWorkflow, TaskFailureWorkflow, TestActivities,
 };
 
 /// The task queue of the in-process worker whose workflow cache is off: every workflow task
@@ -193,6 +193,7 @@ fn start_worker(
                 .and_then(|o| o.register_workflow::<ContinueWorkflow>())
                 .and_then(|o| o.register_workflow::<FailingWorkflow>())
                 .and_then(|o| o.register_workflow::<TaskFailureWorkflow>())
+                .and_then(|o| o.register_workflow::<CancelActivityWorkflow>())
                 .map_err(|e| e.to_string())?
                 .register_activities(TestActivities)
                 .build();

@@ -59,6 +59,7 @@ def dump() -> None:
                 "links": [f"{link.context.span_id:016x}" for link in span.links],
                 "attributes": {k: str(v) for k, v in (span.attributes or {}).items()},
                 "status": span.status.status_code.name,
+                "status_text": span.status.description or "",
                 "events": [event.name for event in span.events],
                 "start_ns": span.start_time,
                 "end_ns": span.end_time,

@@ -14,8 +14,8 @@ use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOption
 use crate::harness::{CACHED_TASK_QUEUE, Harness, TASK_QUEUE, check, connect, expect_tree, unique};
 use crate::spans::{SpanRec, named};
 use crate::workflows::{
-    ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow, ParentWorkflow,
-    RetryWorkflow, TaskFailureWorkflow,
+    CancelActivityWorkflow, ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow,
+    ParentWorkflow, RetryWorkflow, TaskFailureWorkflow,
 };
 
 type Scenario = (&'static str, fn(&Harness) -> Result<(), String>);
@@ -58,6 +58,14 @@ pub const ALL: &[Scenario] = &[
     (
         "replaying_a_history_emits_no_span",
         replaying_a_history_emits_no_span,
+    ),
+    (
+        "cancelled_activity_records_no_error",
+        cancelled_activity_records_no_error,
+    ),
+    (
+        "rejected_update_and_failing_client_calls",
+        rejected_update_and_failing_client_calls,
     ),
 ];
 
@@ -153,15 +161,15 @@ fn workflow_and_activity_with_a_retry(h: &Harness) -> Result<(), String> {
     let spans = h.trace(&trace);
     expect_tree(
         &spans,
-        "
+        r#"
         scenario [INTERNAL]
           StartWorkflow:RetryWorkflow [CLIENT]
             CompleteWorkflow:RetryWorkflow [INTERNAL]
             RunWorkflow:RetryWorkflow [SERVER]
             StartActivity:flaky_activity [CLIENT]
               RunActivity:flaky_activity [SERVER]
-              RunActivity:flaky_activity [SERVER]
-        ",
+              RunActivity:flaky_activity [SERVER] ERROR "FlakyError: first attempt fails"
+        "#,
     )?;
     check_workflow_spans(&spans, &id)?;
     let start = &named(&spans, "StartWorkflow:RetryWorkflow")[0];
@@ -594,4 +602,131 @@ fn untraced_start_emits_no_workflow_spans(h: &Harness) -> Result<(), String> {
             .all(|s| s.attr("x-session-id") == Some(id.as_str())),
         || "the attempts still group by workflow".into(),
     )
+}
+
+/// An async Python activity sees cancellation as `asyncio.CancelledError`, which neither
+/// OpenTelemetry's `use_span` nor the interceptor records (both catch `Exception` only): the
+/// cancelled `RunActivity` has no event and status Unset.
+fn cancelled_activity_records_no_error(h: &Harness) -> Result<(), String> {
+    let id = unique("cancel-activity");
+    let (result, trace) = h.traced(async {
+        execute(
+            &h.client,
+            CancelActivityWorkflow::run,
+            "wait".to_owned(),
+            WorkflowStartOptions::new(CACHED_TASK_QUEUE, &id).build(),
+        )
+        .await
+    });
+    check(result? == "cancelled", || {
+        "the activity was cancelled".into()
+    })?;
+    let spans = h.trace(&trace);
+    expect_tree(
+        &spans,
+        "
+        scenario [INTERNAL]
+          StartWorkflow:CancelActivityWorkflow [CLIENT]
+            CompleteWorkflow:CancelActivityWorkflow [INTERNAL]
+            RunWorkflow:CancelActivityWorkflow [SERVER]
+            StartActivity:cancellable_activity [CLIENT]
+              RunActivity:cancellable_activity [SERVER]
+        ",
+    )?;
+    check_workflow_spans(&spans, &id)?;
+    let run = &named(&spans, "RunActivity:cancellable_activity")[0];
+    check(run.events.is_empty(), || {
+        format!("a cancelled activity records no exception: {run:#?}")
+    })
+}
+
+/// An update its validator rejects, and client calls that fail: the client spans carry the
+/// error (status Error with the failure's text), the workflow spans do not.
+fn rejected_update_and_failing_client_calls(h: &Harness) -> Result<(), String> {
+    let id = unique("rejected");
+    let missing = unique("no-such-workflow");
+    let (result, trace) = h.traced(async {
+        let handle = h
+            .client
+            .start_workflow(
+                MessageWorkflow::run,
+                "start".to_owned(),
+                WorkflowStartOptions::new(CACHED_TASK_QUEUE, &id).build(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let rejected = handle
+            .execute_update(
+                MessageWorkflow::update,
+                String::new(),
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await;
+        let to_nowhere = h
+            .client
+            .get_workflow_handle::<MessageWorkflow>(missing.clone())
+            .signal(
+                MessageWorkflow::signal,
+                "lost".to_owned(),
+                WorkflowSignalOptions::default(),
+            )
+            .await;
+        handle
+            .signal(
+                MessageWorkflow::signal,
+                "one".to_owned(),
+                WorkflowSignalOptions::default(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .execute_update(
+                MessageWorkflow::update,
+                "finish".to_owned(),
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let signals = handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>((rejected.is_err(), to_nowhere.is_err(), signals))
+    });
+    let (rejected, to_nowhere, signals) = result?;
+    check(rejected && to_nowhere && signals == 1, || {
+        format!("rejected {rejected}, signal to nowhere failed {to_nowhere}, result {signals}")
+    })?;
+    let spans = h.trace(&trace);
+    // The rejected update's start RPC succeeds (the rejection is its outcome, which Python
+    // raises from the handle's `result()`, outside the span): no error on either update span,
+    // and no CompleteWorkflow for the validator's plain error. The signal to a missing
+    // workflow fails its RPC: status Error with the client's error.
+    expect_tree(
+        &spans,
+        r#"
+        scenario [INTERNAL]
+          SignalWorkflow:signal [CLIENT]
+          SignalWorkflow:signal [CLIENT] ERROR "WorkflowInteractionError: Workflow not found"
+          StartWorkflow:MessageWorkflow [CLIENT]
+            CompleteWorkflow:MessageWorkflow [INTERNAL]
+            HandleSignal:signal [SERVER] (links: SignalWorkflow:signal)
+            HandleUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
+            RunWorkflow:MessageWorkflow [SERVER]
+            ValidateUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
+            ValidateUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
+          StartWorkflowUpdate:update [CLIENT]
+          StartWorkflowUpdate:update [CLIENT]
+        "#,
+    )?;
+    let failed_signal = spans
+        .iter()
+        .find(|s| s.status == "ERROR")
+        .ok_or("no failed span")?;
+    check(
+        failed_signal.attr("temporalWorkflowID") == Some(missing.as_str())
+            && failed_signal.events == ["exception"],
+        || format!("the failed signal span: {failed_signal:#?}"),
+    )?;
+    check_workflow_spans(&spans, &id)
 }
