@@ -11,7 +11,9 @@ use temporalio_client::{
 use temporalio_common::{HasWorkflowDefinition, WorkflowDefinition};
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
-use crate::harness::{CACHED_TASK_QUEUE, Harness, TASK_QUEUE, check, connect, expect_tree, unique};
+use crate::harness::{
+    ALWAYS_TASK_QUEUE, CACHED_TASK_QUEUE, Harness, TASK_QUEUE, check, connect, expect_tree, unique,
+};
 use crate::spans::{SpanRec, named};
 use crate::workflows::{
     CancelActivityWorkflow, ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow,
@@ -58,6 +60,10 @@ pub const ALL: &[Scenario] = &[
     (
         "replaying_a_history_emits_no_span",
         replaying_a_history_emits_no_span,
+    ),
+    (
+        "always_create_workflow_spans_makes_roots_without_a_traced_start",
+        always_create_workflow_spans_makes_roots_without_a_traced_start,
     ),
     (
         "cancelled_activity_records_no_error",
@@ -602,6 +608,50 @@ fn untraced_start_emits_no_workflow_spans(h: &Harness) -> Result<(), String> {
             .all(|s| s.attr("x-session-id") == Some(id.as_str())),
         || "the attempts still group by workflow".into(),
     )
+}
+
+/// With `always_create_workflow_spans(true)` a workflow started without trace context still
+/// gets its spans, each workflow span a root (Python: the workflow context stays empty), and
+/// the activity attempts under the `StartActivity` span that scheduled them.
+fn always_create_workflow_spans_makes_roots_without_a_traced_start(
+    h: &Harness,
+) -> Result<(), String> {
+    let id = unique("always");
+    let result = h.runtime.block_on(async {
+        let untraced = connect(&h.server.address, None).await?;
+        execute(
+            &untraced,
+            RetryWorkflow::run,
+            "hello".to_owned(),
+            WorkflowStartOptions::new(ALWAYS_TASK_QUEUE, &id).build(),
+        )
+        .await
+    });
+    check(result? == "hello on attempt 2", || {
+        "unexpected result".into()
+    })?;
+    let spans: Vec<SpanRec> = h
+        .spans()
+        .into_iter()
+        .filter(|s| s.attr("temporalWorkflowID") == Some(id.as_str()))
+        .collect();
+    let workflow_spans = spans.iter().filter(|s| !s.name.starts_with("RunActivity:"));
+    for span in workflow_spans {
+        check(span.parent_id.is_none(), || {
+            format!("{} should be a root: {span:#?}", span.name)
+        })?;
+    }
+    expect_tree(
+        &spans,
+        r#"
+        CompleteWorkflow:RetryWorkflow [INTERNAL]
+        RunWorkflow:RetryWorkflow [SERVER]
+        StartActivity:flaky_activity [CLIENT]
+          RunActivity:flaky_activity [SERVER]
+          RunActivity:flaky_activity [SERVER] ERROR "FlakyError: first attempt fails"
+        "#,
+    )?;
+    check_workflow_spans(&spans, &id)
 }
 
 /// An async Python activity sees cancellation as `asyncio.CancelledError`, which neither
