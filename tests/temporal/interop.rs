@@ -27,6 +27,10 @@ pub const ALL: &[Scenario] = &[
         "insightfinder_reads_one_pair_per_agent_run",
         insightfinder_reads_one_pair_per_agent_run,
     ),
+    (
+        "rust_signal_query_and_update_to_a_python_worker",
+        rust_signal_query_and_update_to_a_python_worker,
+    ),
 ];
 
 /// What Python's client and worker produce together (sdk-python's tree, plus the activity's own
@@ -350,4 +354,99 @@ fn insightfinder_reads_one_pair_per_agent_run(h: &Harness) -> Result<(), String>
     check(receiver.received().len() == 2, || {
         format!("{} requests", receiver.received().len())
     })
+}
+
+/// Python's own tree for `MessageWorkflow`'s signal, query and update (client and worker in
+/// Python), as `expect_tree` renders it.
+fn python_only_messages(h: &Harness) -> Result<String, String> {
+    let id = unique("py-messages");
+    let queue = unique("py-messages-queue");
+    let run = Process::spawn(
+        "python-only messages",
+        python(h, &["messages-python-only", &h.server.address, &queue, &id]),
+    )?;
+    let spans = spans::from_python_json(&run.finish(TIMEOUT)?)?;
+    let roots = named(&spans, "scenario");
+    check(roots.len() == 1, || {
+        format!("one scenario span: {spans:#?}")
+    })?;
+    let trace = spans::of_trace(&spans, &roots[0].trace_id);
+    // The tree the Rust-only scenario expects is Python's.
+    expect_tree(&trace, crate::scenarios::MESSAGES_TREE)?;
+    Ok(spans::tree(&trace))
+}
+
+/// The Rust client's signal, query and update against a Python worker: the merged trace is
+/// the tree of the same calls made by Python alone, status texts included.
+fn rust_signal_query_and_update_to_a_python_worker(h: &Harness) -> Result<(), String> {
+    use crate::workflows::MessageWorkflow;
+    use temporalio_client::{
+        WorkflowExecuteUpdateOptions, WorkflowGetResultOptions, WorkflowQueryOptions,
+        WorkflowSignalOptions, WorkflowStartOptions,
+    };
+    let reference = python_only_messages(h)?;
+    let queue = unique("py-messages-worker");
+    let worker = Process::spawn(
+        "python worker",
+        python(h, &["worker", &h.server.address, &queue]),
+    )?;
+    worker.wait_for("ready", TIMEOUT)?;
+    let id = unique("rust-messages");
+    let (result, trace_id) = h.traced(async {
+        let handle = h
+            .client
+            .start_workflow(
+                MessageWorkflow::run,
+                "start".to_owned(),
+                WorkflowStartOptions::new(&queue, &id).build(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .signal(
+                MessageWorkflow::signal,
+                "one".to_owned(),
+                WorkflowSignalOptions::default(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let seen = handle
+            .query(MessageWorkflow::query, (), WorkflowQueryOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .execute_update(
+                MessageWorkflow::update,
+                "finish".to_owned(),
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let signals = handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>((seen, signals))
+    });
+    let python_spans = spans::from_python_json(&worker.close_stdin(TIMEOUT)?)?;
+    let (seen, signals) = result?;
+    check(seen == 1 && signals == 1, || {
+        format!("query {seen}, result {signals}")
+    })?;
+    let mut merged = h.trace(&trace_id);
+    merged.extend(spans::of_trace(&python_spans, &trace_id));
+    let actual = spans::tree(&merged);
+    check(actual == reference, || {
+        format!("--- Python only\n{reference}\n--- Rust client, Python worker\n{actual}")
+    })?;
+    for name in [
+        "HandleSignal:signal",
+        "HandleQuery:query",
+        "HandleUpdate:update",
+    ] {
+        check(!named(&python_spans, name).is_empty(), || {
+            format!("{name} not from the Python worker")
+        })?;
+    }
+    Ok(())
 }

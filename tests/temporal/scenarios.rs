@@ -215,6 +215,22 @@ fn workflow_and_activity_with_a_retry(h: &Harness) -> Result<(), String> {
     Ok(())
 }
 
+/// Signal, query and update of `MessageWorkflow` under a `scenario` span, as Python's
+/// `TracingInterceptor` traces them (checked against Python itself in `interop.rs`).
+pub const MESSAGES_TREE: &str = "
+    scenario [INTERNAL]
+      QueryWorkflow:query [CLIENT]
+        HandleQuery:query [SERVER] (links: StartWorkflow:MessageWorkflow)
+      SignalWorkflow:signal [CLIENT]
+      StartWorkflow:MessageWorkflow [CLIENT]
+        CompleteWorkflow:MessageWorkflow [INTERNAL]
+        HandleSignal:signal [SERVER] (links: SignalWorkflow:signal)
+        HandleUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
+        RunWorkflow:MessageWorkflow [SERVER]
+        ValidateUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
+      StartWorkflowUpdate:update [CLIENT]
+";
+
 fn signal_query_and_update(h: &Harness) -> Result<(), String> {
     signal_query_and_update_on(h, TASK_QUEUE)
 }
@@ -269,22 +285,7 @@ fn signal_query_and_update_on(h: &Harness, queue: &str) -> Result<(), String> {
     let spans = h.trace(&trace);
     // Handlers are siblings under StartWorkflow and link to the request; HandleQuery is the
     // query's child and links to StartWorkflow (Python's choices).
-    expect_tree(
-        &spans,
-        "
-        scenario [INTERNAL]
-          QueryWorkflow:query [CLIENT]
-            HandleQuery:query [SERVER] (links: StartWorkflow:MessageWorkflow)
-          SignalWorkflow:signal [CLIENT]
-          StartWorkflow:MessageWorkflow [CLIENT]
-            CompleteWorkflow:MessageWorkflow [INTERNAL]
-            HandleSignal:signal [SERVER] (links: SignalWorkflow:signal)
-            HandleUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
-            RunWorkflow:MessageWorkflow [SERVER]
-            ValidateUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
-          StartWorkflowUpdate:update [CLIENT]
-        ",
-    )?;
+    expect_tree(&spans, MESSAGES_TREE)?;
     check_workflow_spans(&spans, &id)
 }
 
