@@ -7,6 +7,7 @@ examples/temporal_agent.rs. Finished spans are printed to stdout as one JSON lin
     interop.py worker      ADDRESS TASK_QUEUE               # serve until stdin closes
     interop.py messages-python-only ADDRESS TASK_QUEUE WORKFLOW_ID
         # Python client + worker: MessageWorkflow's signal, query and update
+    interop.py messages-client ADDRESS TASK_QUEUE WORKFLOW_ID   # the same, Python client only
 """
 
 import asyncio
@@ -145,6 +146,8 @@ async def main(mode: str, address: str, task_queue: str, workflow_id: str = "") 
     elif mode == "messages-python-only":
         async with worker(client, task_queue):
             await messages(client, task_queue, workflow_id)
+    elif mode == "messages-client":
+        await messages(client, task_queue, workflow_id)
     elif mode == "client":
         await ask(client, task_queue, workflow_id)
     elif mode == "worker":

@@ -31,6 +31,10 @@ pub const ALL: &[Scenario] = &[
         "rust_signal_query_and_update_to_a_python_worker",
         rust_signal_query_and_update_to_a_python_worker,
     ),
+    (
+        "python_signal_query_and_update_to_a_rust_worker",
+        python_signal_query_and_update_to_a_rust_worker,
+    ),
 ];
 
 /// What Python's client and worker produce together (sdk-python's tree, plus the activity's own
@@ -446,6 +450,46 @@ fn rust_signal_query_and_update_to_a_python_worker(h: &Harness) -> Result<(), St
     ] {
         check(!named(&python_spans, name).is_empty(), || {
             format!("{name} not from the Python worker")
+        })?;
+    }
+    Ok(())
+}
+
+/// The Python client's signal, query and update against the harness's Rust worker: the merged
+/// trace is Python's own tree.
+fn python_signal_query_and_update_to_a_rust_worker(h: &Harness) -> Result<(), String> {
+    let id = unique("py-client-messages");
+    let client = Process::spawn(
+        "python messages client",
+        python(
+            h,
+            &[
+                "messages-client",
+                &h.server.address,
+                crate::harness::CACHED_TASK_QUEUE,
+                &id,
+            ],
+        ),
+    )?;
+    let python_spans = spans::from_python_json(&client.finish(TIMEOUT)?)?;
+    let roots = named(&python_spans, "scenario");
+    check(roots.len() == 1, || {
+        format!("one scenario span: {python_spans:#?}")
+    })?;
+    let trace_id = roots[0].trace_id.clone();
+    let rust_spans = h.trace(&trace_id);
+    let mut merged = spans::of_trace(&python_spans, &trace_id);
+    merged.extend(rust_spans.iter().cloned());
+    expect_tree(&merged, crate::scenarios::MESSAGES_TREE)?;
+    for name in [
+        "RunWorkflow:MessageWorkflow",
+        "HandleSignal:signal",
+        "HandleQuery:query",
+        "ValidateUpdate:update",
+        "HandleUpdate:update",
+    ] {
+        check(!named(&rust_spans, name).is_empty(), || {
+            format!("{name} not from the Rust worker")
         })?;
     }
     Ok(())
