@@ -97,7 +97,7 @@ fn exported_under_remote_parent(sampler: Sampler, trace_id: u128, parent_sampled
     let exporter = InMemorySpanExporter::default();
     let guard = builder()
         .exporter(exporter.clone())
-        .sampler(sampler.clone())
+        .sampler(sampler)
         .init()
         .unwrap();
     let flags = if parent_sampled {
@@ -139,7 +139,7 @@ fn parent_based_samplers_follow_the_parent_and_ratios_split_by_trace_id() {
         (Sampler::AlwaysOff, low, true, false),
     ] {
         assert_eq!(
-            exported_under_remote_parent(sampler.clone(), trace_id, parent_sampled),
+            exported_under_remote_parent(sampler, trace_id, parent_sampled),
             expected,
             "{sampler:?}, trace id {trace_id:032x}, parent sampled: {parent_sampled}"
         );
