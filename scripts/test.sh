@@ -14,6 +14,13 @@ fi
 
 bash scripts/setup-test-tools.sh
 
+# The tests (doc tests included) must not see the developer's collector settings or
+# credentials: a test span must never reach a real collector. IFTRACER_TEST_* (where the test
+# tools are) stays.
+while IFS= read -r name; do
+    unset "$name"
+done < <(compgen -e | grep -E '^(OTEL_|INSIGHTFINDER_|IFTRACER_)' | grep -v '^IFTRACER_TEST_' || true)
+
 # A plain `cargo test` (not filtered by --test) also rebuilds the example binaries that
 # tests/examples.rs runs.
 # Feature `temporal` of the root package builds the Temporal example and tests.

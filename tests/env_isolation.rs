@@ -57,6 +57,8 @@ fn events(received: &support::Received) -> usize {
 
 #[test]
 fn only_iftracers_environment_source_configures_the_pipeline() {
+    // SAFETY: the only test in this binary; no other thread reads the environment yet.
+    unsafe { support::clear_tracing_env() };
     for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
         // Compression and signal-specific headers from iftracer's environment source.
         let receiver = receiver(protocol);

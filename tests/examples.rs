@@ -22,13 +22,8 @@ fn example(name: &str) -> Command {
         "{} is missing: run the tests with `cargo test`, which builds the examples",
         path.display()
     );
-    let mut command = Command::new(path);
     // Only what the test sets: no collector settings leak in from the caller's shell.
-    command.env_clear();
-    if let Some(path) = std::env::var_os("PATH") {
-        command.env("PATH", path);
-    }
-    command
+    support::clean_command(path)
 }
 
 fn run(command: &mut Command) -> Output {

@@ -421,8 +421,9 @@ fn ids_are_hashed_before_they_leave_the_process() {
     record_on_activity_span();
     let attrs = attributes(&only_span(&exporter));
     let hashed = attrs["x-username"].as_str().into_owned();
-    assert_eq!(hashed.len(), 32);
-    assert_ne!(hashed, "alice");
+    // Computed independently (README: SHA-256 of salt, a zero byte and the id, first 32 hex
+    // digits): python3 -c "import hashlib; print(hashlib.sha256(b'pepper\0alice').hexdigest()[:32])"
+    assert_eq!(hashed, "4f69ec537ef117ae0c79dc6e4b5701e0");
     assert_eq!(attrs["user.id"].as_str(), hashed, "same id, same hash");
     assert!(!format!("{attrs:?}").contains("alice"));
     assert!(!format!("{attrs:?}").contains("workflow-7f3a"));
@@ -482,6 +483,34 @@ fn a_ten_megabyte_prompt_is_capped_and_its_batch_is_delivered() {
         received.iter().map(|r| r.span_names().len()).sum::<usize>(),
         3
     );
+    // The 32 KiB cap (README "What happens to a span") and its marker, as exported.
+    let expected = format!(
+        "{}…[truncated: {} bytes in all]",
+        "x".repeat(32 * 1024),
+        10 << 20
+    );
+    let prompts: Vec<&str> = received
+        .iter()
+        .flat_map(|r| &r.request.resource_spans)
+        .flat_map(|rs| &rs.scope_spans)
+        .flat_map(|ss| &ss.spans)
+        .flat_map(|span| &span.attributes)
+        .filter(|kv| kv.key == "chat.prompt")
+        .filter_map(|kv| match kv.value.as_ref()?.value.as_ref()? {
+            opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(s) => {
+                Some(s.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(prompts.len(), 3);
+    for prompt in prompts {
+        assert_eq!(prompt.len(), expected.len());
+        assert!(
+            prompt == expected,
+            "the exported prompt is not the capped one"
+        );
+    }
     let stats = guard.stats();
     assert_eq!(
         (stats.spans_exported, stats.spans_failed),

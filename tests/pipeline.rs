@@ -88,6 +88,64 @@ fn samplers_decide_what_is_exported() {
     }
 }
 
+/// Whether a span started under a remote parent (`trace_id`, sampled or not) is exported.
+fn exported_under_remote_parent(sampler: Sampler, trace_id: u128, parent_sampled: bool) -> bool {
+    use iftracer::opentelemetry::Context;
+    use iftracer::opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+    };
+    let exporter = InMemorySpanExporter::default();
+    let guard = builder()
+        .exporter(exporter.clone())
+        .sampler(sampler)
+        .init()
+        .unwrap();
+    let flags = if parent_sampled {
+        TraceFlags::SAMPLED
+    } else {
+        TraceFlags::default()
+    };
+    let parent = SpanContext::new(
+        TraceId::from(trace_id),
+        SpanId::from(7),
+        flags,
+        true,
+        TraceState::default(),
+    );
+    let cx = Context::new().with_remote_span_context(parent);
+    let tracer = guard.provider().unwrap().tracer("pipeline");
+    drop(tracer.start_with_context("child", &cx));
+    guard.force_flush().unwrap();
+    let spans = exporter.get_finished_spans().unwrap();
+    assert_eq!(guard.stats().spans_ended, spans.len() as u64, "{sampler:?}");
+    guard.shutdown().unwrap();
+    !spans.is_empty()
+}
+
+#[test]
+fn parent_based_samplers_follow_the_parent_and_ratios_split_by_trace_id() {
+    // The ratio sampler compares the trace id's low 63 bits with ratio * 2^63 (the
+    // OpenTelemetry SDK's rule): low bits 0 are under any ratio > 0, all ones over any < 1.
+    let (low, high) = (0x1234_0000_0000_0000_0000_0000_0000_0000, u128::MAX);
+    for (sampler, trace_id, parent_sampled, expected) in [
+        // Parent-based: the remote parent's decision wins over the root rule.
+        (Sampler::ParentBasedAlwaysOff, high, true, true),
+        (Sampler::ParentBasedAlwaysOn, low, false, false),
+        (Sampler::ParentBasedTraceIdRatio(0.0), high, true, true),
+        (Sampler::ParentBasedTraceIdRatio(1.0), low, false, false),
+        // Not parent-based: the trace id decides, whatever the parent says.
+        (Sampler::TraceIdRatio(0.5), low, false, true),
+        (Sampler::TraceIdRatio(0.5), high, true, false),
+        (Sampler::AlwaysOff, low, true, false),
+    ] {
+        assert_eq!(
+            exported_under_remote_parent(sampler, trace_id, parent_sampled),
+            expected,
+            "{sampler:?}, trace id {trace_id:032x}, parent sampled: {parent_sampled}"
+        );
+    }
+}
+
 #[test]
 fn spans_beyond_the_queue_bound_are_dropped_and_counted() {
     // A receiver that accepts connections and never answers keeps the queue full.

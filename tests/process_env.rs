@@ -15,8 +15,10 @@ use support::{Receiver, Reply};
 
 #[test]
 fn builder_values_beat_the_process_environment_on_the_wire() {
-    let grpc = Receiver::grpc(Reply::Accept, None);
     // SAFETY: this is the only test in this binary and no other thread reads the environment.
+    unsafe { support::clear_tracing_env() };
+    let grpc = Receiver::grpc(Reply::Accept, None);
+    // SAFETY: as above.
     unsafe {
         std::env::set_var("OTEL_EXPORTER_OTLP_ENDPOINT", grpc.endpoint());
         std::env::set_var(
@@ -93,7 +95,16 @@ fn builder_values_beat_the_process_environment_on_the_wire() {
         guard.shutdown().unwrap();
     }
 
-    // 3. The off switch from the environment: nothing is exported, instrumentation is told.
+    // 3. The off switch from the environment: instrumentation is told and records nothing,
+    // while a pipeline that would export it is still installed.
+    let live = iftracer::init_from_env().unwrap();
+    instrumented_step();
+    live.force_flush().unwrap();
+    let before = grpc.wait_for_spans(exported_by_env_pipeline + 1).len();
+    assert!(
+        before > exported_by_env_pipeline,
+        "the instrumented step is exported while tracing is on"
+    );
     unsafe {
         std::env::set_var("IFTRACER_TRACING_ENABLED", "false");
     }
@@ -101,13 +112,16 @@ fn builder_values_beat_the_process_environment_on_the_wire() {
     assert!(!guard.is_enabled());
     assert!(!iftracer::is_enabled());
     assert!(guard.provider().is_none());
+    instrumented_step();
+    live.force_flush().unwrap();
     drop(guard);
-    assert_eq!(
-        grpc.received().len(),
-        exported_by_env_pipeline,
-        "nothing more was exported"
-    );
+    live.shutdown().unwrap();
+    assert_eq!(grpc.received().len(), before, "nothing more was exported");
+    assert_eq!(live.stats().spans_ended, 1, "{:?}", live.stats());
 }
+
+#[iftracer::task]
+fn instrumented_step() {}
 
 /// `init` registers the W3C trace-context and baggage propagators globally.
 fn assert_w3c_propagators_are_global() {

@@ -37,7 +37,9 @@ impl TracingActivityInterceptor {
 
 /// Python's view of an activity error: what to record, and whether it sets status Error.
 /// Benign application failures get the `exception` event but keep status Unset; cancellation
-/// and async completion record nothing.
+/// and async completion record nothing (an async Python activity is cancelled with
+/// `asyncio.CancelledError`, a `BaseException` that neither OpenTelemetry's `use_span` nor the
+/// interceptor records).
 fn failure(error: &ActivityError) -> Option<(Failure, bool)> {
     match error {
         ActivityError::Application(app) => {
@@ -45,10 +47,7 @@ fn failure(error: &ActivityError) -> Option<(Failure, bool)> {
             let benign = app.category() == ApplicationErrorCategory::Benign;
             Some((Failure::new(kind, app.to_string()), !benign))
         }
-        ActivityError::Cancelled { .. } => {
-            Some((Failure::new("CancelledError", "Cancelled"), true))
-        }
-        ActivityError::WillCompleteAsync => None,
+        ActivityError::Cancelled { .. } | ActivityError::WillCompleteAsync => None,
         _ => Some((Failure::new("ActivityError", format!("{error:?}")), true)),
     }
 }

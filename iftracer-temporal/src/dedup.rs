@@ -82,24 +82,55 @@ pub(crate) fn forget_run(run_id: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opentelemetry::trace::{SpanId, TraceFlags, TraceId, TraceState};
+
+    fn span(n: u64) -> SpanContext {
+        SpanContext::new(
+            TraceId::from(u128::from(n) + 1),
+            SpanId::from(n + 1),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::default(),
+        )
+    }
 
     #[test]
-    fn a_key_is_remembered_with_its_span_until_forgotten_and_memory_is_bounded() {
+    fn a_key_gives_back_its_span_until_forgotten_and_the_oldest_keys_go_first() {
         let k = Key::new("run-a", 0, "RunWorkflow:W");
+        let other_run = Key::new("run-b", 0, "RunWorkflow:W");
         assert!(emitted_span(k).is_none());
-        record(k, SpanContext::empty_context());
-        assert!(emitted_span(k).is_some());
+        record(k, span(1));
+        record(other_run, span(2));
+        assert_eq!(emitted_span(k), Some(span(1)), "the span recorded, not any");
+        assert_eq!(emitted_span(other_run), Some(span(2)));
         assert_ne!(k, Key::new("run-a", 1, "RunWorkflow:W"));
-        assert_ne!(k, Key::new("run-b", 0, "RunWorkflow:W"));
+        assert_ne!(k, Key::new("run-a", 0, "StartActivity:a"));
+        assert_ne!(k, other_run);
         forget_run("run-a");
         assert!(emitted_span(k).is_none());
-        for i in 0..(CAPACITY as u64 + 10) {
-            record(
-                Key::new("run-c", i, "StartActivity:a"),
-                SpanContext::empty_context(),
+        assert_eq!(emitted_span(other_run), Some(span(2)), "other runs stay");
+
+        // Bounded: past the capacity the oldest keys are forgotten, the newest kept.
+        let key = |i: u64| Key::new("run-c", i, "StartActivity:a");
+        let total = CAPACITY as u64 + 10;
+        for i in 0..total {
+            record(key(i), span(i));
+        }
+        assert!(
+            emitted_span(other_run).is_none(),
+            "older than every run-c key"
+        );
+        for i in 0..10 {
+            assert!(
+                emitted_span(key(i)).is_none(),
+                "key {i} should be forgotten"
             );
         }
-        let len = emitted().spans.len();
-        assert!(len <= CAPACITY, "{len}");
+        for i in [10, total / 2, total - 1] {
+            assert_eq!(emitted_span(key(i)), Some(span(i)), "key {i}");
+        }
+        let emitted = emitted();
+        assert_eq!(emitted.spans.len(), CAPACITY);
+        assert_eq!(emitted.order.len(), CAPACITY, "order and map stay in step");
     }
 }

@@ -143,8 +143,13 @@ impl TracerGuard {
     /// This pipeline's span counters.
     ///
     /// ```
+    /// use iftracer::opentelemetry::trace::{Tracer, TracerProvider};
+    ///
     /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
-    /// assert_eq!(guard.stats().spans_dropped, 0);
+    /// guard.provider().unwrap().tracer("app").in_span("step", |_| {});
+    /// guard.force_flush().unwrap();
+    /// let stats = guard.stats();
+    /// assert_eq!((stats.spans_ended, stats.spans_exported, stats.spans_dropped), (1, 1, 0));
     /// ```
     pub fn stats(&self) -> Stats {
         self.pipeline
@@ -201,9 +206,13 @@ impl TracerGuard {
     /// A second call returns an error and changes nothing.
     ///
     /// ```
+    /// use iftracer::opentelemetry::trace::{Tracer, TracerProvider};
+    ///
     /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+    /// guard.provider().unwrap().tracer("app").in_span("step", |_| {});
     /// guard.shutdown().unwrap();
     /// let stats = guard.stats();
+    /// assert_eq!((stats.spans_ended, stats.spans_queued), (1, 0));
     /// assert_eq!(stats.spans_ended, stats.spans_exported + stats.spans_dropped + stats.spans_failed);
     /// assert!(guard.shutdown().is_err());
     /// ```

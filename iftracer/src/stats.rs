@@ -5,7 +5,9 @@
 //! `capacity` spans are in flight (queued or being exported) and counts every refusal, and the
 //! exporter wrapper reports each batch's outcome. The batch processor's own queue is as large as
 //! the bound, so it never drops behind our back and
-//! `ended == exported + dropped + failed + queued` holds at every moment.
+//! `ended == exported + dropped + failed + queued` holds in every snapshot, even one taken while
+//! spans end on other threads or the pipeline shuts down: span ends take a shared gate, and
+//! snapshots, batch outcomes and closing take it exclusively.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -18,8 +20,16 @@ use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 /// A snapshot of the span counters.
 ///
 /// ```
-/// let guard = iftracer::Iftracer::builder().ignore_env().init().unwrap();
+/// use iftracer::opentelemetry::trace::{Tracer, TracerProvider};
+///
+/// // No endpoint: spans are printed on stdout.
+/// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+/// let tracer = guard.provider().unwrap().tracer("app");
+/// tracer.in_span("step", |_| {});
+/// tracer.in_span("step", |_| {});
+/// guard.force_flush().unwrap();
 /// let stats = guard.stats();
+/// assert_eq!(stats.spans_ended, 2);
 /// assert_eq!(stats.spans_ended, stats.spans_exported + stats.spans_dropped
 ///     + stats.spans_failed + stats.spans_queued);
 /// ```
@@ -55,15 +65,18 @@ pub(crate) struct Counters {
     held: AtomicU64,
     released_early: AtomicU64,
     closed: AtomicBool,
-    /// Serialises batch outcomes with closing, so no batch is counted twice.
-    settle: Mutex<()>,
+    /// Span ends share it (their counters only grow, so they need not exclude each other);
+    /// snapshots, batch outcomes and closing hold it alone. So a snapshot never sees a span
+    /// counted as ended but not yet as queued or dropped, a span ending during shutdown is
+    /// either dropped by `close` or sees `closed`, and no batch is counted twice.
+    gate: RwLock<()>,
     last_error: Mutex<Option<String>>,
     warned: AtomicBool,
 }
 
 impl Counters {
     pub(crate) fn snapshot(&self) -> Stats {
-        let _settle = self.settle.lock().unwrap_or_else(PoisonError::into_inner);
+        let _gate = self.gate.write().unwrap_or_else(PoisonError::into_inner);
         Stats {
             spans_ended: self.ended.load(Ordering::Relaxed),
             spans_exported: self.exported.load(Ordering::Relaxed),
@@ -92,7 +105,7 @@ impl Counters {
     pub(crate) fn record_export(&self, count: usize, error: Option<String>) {
         let count = count as u64;
         {
-            let _settle = self.settle.lock().unwrap_or_else(PoisonError::into_inner);
+            let _gate = self.gate.write().unwrap_or_else(PoisonError::into_inner);
             if self.closed.load(Ordering::Relaxed) {
                 // Counted as dropped when the pipeline closed.
                 return;
@@ -111,13 +124,29 @@ impl Counters {
     /// Counts one span as ended and in flight, as [`AccountingProcessor`] does on admission.
     #[cfg(test)]
     pub(crate) fn admit_for_test(&self) {
+        assert_eq!(self.admit(u64::MAX), Admission::Admitted);
+    }
+
+    /// Counts one sampled span as ended, and as in flight if fewer than `capacity` are and the
+    /// pipeline is open, or else as dropped.
+    fn admit(&self, capacity: u64) -> Admission {
+        let _gate = self.gate.read().unwrap_or_else(PoisonError::into_inner);
         self.ended.fetch_add(1, Ordering::Relaxed);
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        if self.closed.load(Ordering::Relaxed) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return Admission::Dropped;
+        }
+        if self.in_flight.fetch_add(1, Ordering::Relaxed) >= capacity {
+            self.in_flight.fetch_sub(1, Ordering::Relaxed);
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return Admission::Dropped;
+        }
+        Admission::Admitted
     }
 
     /// After shutdown: whatever is still in flight will never be exported.
     fn close(&self) {
-        let _settle = self.settle.lock().unwrap_or_else(PoisonError::into_inner);
+        let _gate = self.gate.write().unwrap_or_else(PoisonError::into_inner);
         self.closed.store(true, Ordering::Relaxed);
         let lost = self.in_flight.swap(0, Ordering::Relaxed);
         self.dropped.fetch_add(lost, Ordering::Relaxed);
@@ -143,6 +172,12 @@ impl Counters {
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(error);
     }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Admission {
+    Admitted,
+    Dropped,
 }
 
 /// Admits spans to the inner processor up to `capacity` in flight; counts the rest as dropped.
@@ -177,18 +212,11 @@ impl SpanProcessor for AccountingProcessor {
         if !span.span_context.is_sampled() {
             return;
         }
-        let counters = &self.counters;
-        counters.ended.fetch_add(1, Ordering::Relaxed);
-        if counters.closed.load(Ordering::Relaxed) {
-            counters.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
+        // Handed on outside the gate: if the pipeline closes meanwhile, `close` has counted
+        // the span as dropped and the shut-down inner processor discards it.
+        if self.counters.admit(self.capacity) == Admission::Admitted {
+            self.inner.on_end(span);
         }
-        if counters.in_flight.fetch_add(1, Ordering::Relaxed) >= self.capacity {
-            counters.in_flight.fetch_sub(1, Ordering::Relaxed);
-            counters.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        self.inner.on_end(span);
     }
 
     fn force_flush(&self) -> OTelSdkResult {
@@ -225,9 +253,13 @@ fn global() -> Option<Arc<Counters>> {
 /// A dropped span is always counted here, never lost silently.
 ///
 /// ```
+/// use iftracer::opentelemetry::{global, trace::Tracer};
+///
 /// let guard = iftracer::Iftracer::builder().ignore_env().init().unwrap();
-/// let before = iftracer::stats();
-/// assert!(before.spans_dropped <= before.spans_ended);
+/// global::tracer("app").in_span("step", |_| {});
+/// guard.force_flush().unwrap();
+/// assert_eq!(iftracer::stats().spans_ended, 1);
+/// assert_eq!(iftracer::stats(), guard.stats());
 /// # drop(guard);
 /// ```
 pub fn stats() -> Stats {
@@ -317,6 +349,92 @@ mod tests {
             stats.spans_ended,
             stats.spans_exported + stats.spans_dropped + stats.spans_failed + stats.spans_queued
         );
+    }
+
+    /// Hands each span to an "exporter" thread that reports it exported, as the batch
+    /// processor's worker does, so outcomes race with span ends and snapshots.
+    #[derive(Debug)]
+    struct Relay(std::sync::mpsc::SyncSender<()>);
+
+    impl SpanProcessor for Relay {
+        fn on_start(&self, _: &mut Span, _: &Context) {}
+        fn on_end(&self, _: SpanData) {
+            let _ = self.0.send(());
+        }
+        fn force_flush(&self) -> OTelSdkResult {
+            Ok(())
+        }
+        fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
+            Ok(())
+        }
+    }
+
+    fn balanced(stats: &Stats) -> bool {
+        stats.spans_ended
+            == stats.spans_exported + stats.spans_dropped + stats.spans_failed + stats.spans_queued
+    }
+
+    /// Span ends on several threads while an exporter reports batches, snapshots are taken
+    /// and the pipeline closes halfway: every snapshot balances, and at the end nothing is
+    /// left queued and every span the threads ended is counted.
+    #[test]
+    fn accounting_holds_under_concurrent_ends_snapshots_and_shutdown() {
+        const THREADS: usize = 4;
+        const SPANS: usize = 20_000;
+        for round in 0..5 {
+            let counters = Arc::new(Counters::default());
+            let (send, receive) = std::sync::mpsc::sync_channel(1024);
+            let exporter = {
+                let counters = Arc::clone(&counters);
+                std::thread::spawn(move || {
+                    for (i, ()) in receive.into_iter().enumerate() {
+                        let error = (i % 7 == 0).then(|| "refused".to_owned());
+                        counters.record_export(1, error);
+                    }
+                })
+            };
+            let provider = SdkTracerProvider::builder()
+                .with_span_processor(AccountingProcessor::new(
+                    Box::new(Relay(send)),
+                    counters.clone(),
+                    512,
+                ))
+                .build();
+            let ended = std::sync::atomic::AtomicU64::new(0);
+            std::thread::scope(|scope| {
+                for _ in 0..THREADS {
+                    scope.spawn(|| {
+                        let tracer = provider.tracer("stress");
+                        for _ in 0..SPANS {
+                            tracer.in_span("s", |_| {});
+                            ended.fetch_add(1, Ordering::Relaxed);
+                        }
+                    });
+                }
+                let mut closed = false;
+                loop {
+                    let done = ended.load(Ordering::Relaxed);
+                    if done == (THREADS * SPANS) as u64 {
+                        break;
+                    }
+                    let stats = counters.snapshot();
+                    assert!(balanced(&stats), "round {round}: {stats:?}");
+                    if !closed && done >= (THREADS * SPANS / 2) as u64 {
+                        // What the processor's shutdown does once the inner one returned (the
+                        // SDK's own shutdown would stop calling `on_end`, hiding the race).
+                        counters.close();
+                        closed = true;
+                    }
+                }
+                assert!(closed, "round {round}: closed while spans were ending");
+            });
+            drop(provider);
+            exporter.join().unwrap();
+            let stats = counters.snapshot();
+            assert!(balanced(&stats), "round {round}: {stats:?}");
+            assert_eq!(stats.spans_ended, (THREADS * SPANS) as u64, "round {round}");
+            assert_eq!(stats.spans_queued, 0, "round {round}: {stats:?}");
+        }
     }
 
     #[test]

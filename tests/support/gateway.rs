@@ -115,6 +115,8 @@ pub fn read(received: &[Received]) -> Result<GatewayView, String> {
                 .push(span.clone());
         }
     }
+    // (start time, duration, pair): traces are visited by id, pairs are reported by start time.
+    let mut pairs: Vec<(u64, u64, Pair)> = Vec::new();
     for (trace_id, spans) in &mut view.traces {
         spans.sort_by_key(|s| s.start_time_unix_nano);
         if !spans.iter().any(|s| s.parent_span_id.is_empty()) {
@@ -149,12 +151,26 @@ pub fn read(received: &[Received]) -> Result<GatewayView, String> {
                 user: user.clone(),
                 session: session.clone(),
             };
-            // One pair per response text, as the gateway keys them by its md5.
-            if !view.pairs.iter().any(|p| p.response == pair.response) {
-                view.pairs.push(pair);
-            }
+            let duration = span
+                .end_time_unix_nano
+                .saturating_sub(span.start_time_unix_nano);
+            pairs.push((span.start_time_unix_nano, duration, pair));
         }
     }
+    // One pair per response text, as the gateway keys them by its md5, from the longer span.
+    let mut kept: Vec<(u64, u64, Pair)> = Vec::new();
+    for (start, duration, pair) in pairs {
+        match kept
+            .iter_mut()
+            .find(|(_, _, p)| p.response == pair.response)
+        {
+            Some(existing) if existing.1 < duration => *existing = (start, duration, pair),
+            Some(_) => {}
+            None => kept.push((start, duration, pair)),
+        }
+    }
+    kept.sort_by_key(|(start, _, _)| *start);
+    view.pairs = kept.into_iter().map(|(_, _, pair)| pair).collect();
     Ok(view)
 }
 

@@ -73,7 +73,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::{ChildStdin, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -231,7 +231,8 @@ impl LiteLlm {
         let config = dir.join("config.yaml");
         std::fs::write(&config, config_yaml()).map_err(|e| format!("{}: {e}", config.display()))?;
 
-        let mut watchdog = Command::new("sh")
+        // Its own OpenTelemetry callbacks must not pick up the developer's collector settings.
+        let mut watchdog = super::clean_command("sh")
             .arg("-c")
             .arg(WATCHDOG)
             .arg("litellm-watchdog")

@@ -57,6 +57,8 @@ pub enum Reply {
     /// gRPC `RESOURCE_EXHAUSTED` without `RetryInfo` (a quota), or HTTP 429 without
     /// `Retry-After`.
     Exhausted,
+    /// This gRPC status code (HTTP answers 503).
+    GrpcCode(tonic::Code),
 }
 
 /// How a receiver is set up; `Setup::default()` is an always-accepting plaintext receiver on a
@@ -538,6 +540,7 @@ impl TraceService for GrpcCollector {
                 "grpc: received message larger than max ({size} vs. {limit})"
             ))),
             Reply::Exhausted => Err(tonic::Status::resource_exhausted("quota exceeded")),
+            Reply::GrpcCode(code) => Err(tonic::Status::new(code, "answered as set up")),
         }
     }
 }
@@ -599,7 +602,7 @@ async fn handle_http(
     match reply {
         Reply::Accept => {}
         Reply::RefuseCredentials => return Ok(status(401)),
-        Reply::Unavailable => return Ok(status(503)),
+        Reply::Unavailable | Reply::GrpcCode(_) => return Ok(status(503)),
         Reply::HttpStatus(code) => return Ok(status(code)),
         Reply::TooLarge { .. } => return Ok(status(413)),
         Reply::Exhausted => return Ok(status(429)),
@@ -643,6 +646,55 @@ fn tls_acceptor(certs: &TestCertificates) -> tokio_rustls::TlsAcceptor {
         .with_single_cert(chain, key)
         .unwrap();
     tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// Whether a child process started by a test keeps the variable `name` of the test's own
+/// environment: the toolchain's, the home and temporary directories, and where the test tools
+/// are (`IFTRACER_TEST_*`). Everything else, collector settings and credentials from the
+/// developer's shell above all, is left out.
+fn kept_for_children(name: &str) -> bool {
+    matches!(name, "PATH" | "HOME" | "TMPDIR" | "LANG" | "LC_ALL")
+        || name.starts_with("CARGO")
+        || name.starts_with("RUST")
+        || name.starts_with("IFTRACER_TEST_")
+}
+
+/// A command for `program` that starts from a cleared environment (only the variables
+/// [`kept_for_children`] names): the test sets what the program needs, so a developer's
+/// `INSIGHTFINDER_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` cannot send test spans to
+/// their collector.
+pub fn clean_command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    let mut command = std::process::Command::new(program);
+    command.env_clear();
+    command
+        .envs(std::env::vars_os().filter(|(name, _)| name.to_str().is_some_and(kept_for_children)));
+    command
+}
+
+/// Whether `name` configures tracing: iftracer's, InsightFinder's and OpenTelemetry's variables
+/// (not `IFTRACER_TEST_*`, which only locates the test tools).
+pub fn is_tracing_setting(name: &str) -> bool {
+    name.starts_with("OTEL_")
+        || name.starts_with("INSIGHTFINDER_")
+        || (name.starts_with("IFTRACER_") && !name.starts_with("IFTRACER_TEST_"))
+}
+
+/// Removes every tracing setting ([`is_tracing_setting`]) from this process's environment, so
+/// a test that reads the process environment sees only what it sets.
+///
+/// # Safety
+///
+/// As for [`std::env::remove_var`]: no other thread may read or write the environment
+/// meanwhile (call it first thing in a binary's only test).
+pub unsafe fn clear_tracing_env() {
+    let names: Vec<_> = std::env::vars_os()
+        .map(|(name, _)| name)
+        .filter(|name| name.to_str().is_some_and(is_tracing_setting))
+        .collect();
+    for name in names {
+        // SAFETY: the caller guarantees no concurrent environment access.
+        unsafe { std::env::remove_var(name) };
+    }
 }
 
 /// Peak resident memory of this process so far, in MiB (Linux; 0 elsewhere).

@@ -18,8 +18,8 @@ use crate::server::DevServer;
 use crate::spans::{self, SpanRec};
 use crate::tools::Tools;
 use crate::workflows::{
-    ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow, ParentWorkflow,
-    RetryWorkflow, TaskFailureWorkflow, TestActivities,
+    CancelActivityWorkflow, ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow,
+    ParentWorkflow, RetryWorkflow, TaskFailureWorkflow, TestActivities,
 };
 
 /// The task queue of the in-process worker whose workflow cache is off: every workflow task
@@ -27,6 +27,8 @@ use crate::workflows::{
 pub const TASK_QUEUE: &str = "iftracer-rust-scenarios";
 /// The task queue of the in-process worker with the default workflow cache.
 pub const CACHED_TASK_QUEUE: &str = "iftracer-rust-scenarios-cached";
+/// The task queue of a caching worker whose interceptor has `always_create_workflow_spans`.
+pub const ALWAYS_TASK_QUEUE: &str = "iftracer-rust-scenarios-always";
 /// How long one client call may take before the scenario fails.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -67,6 +69,13 @@ impl Harness {
         let workers = vec![
             start_worker(&runtime, client.clone(), &tracing, TASK_QUEUE, 0)?,
             start_worker(&runtime, client.clone(), &tracing, CACHED_TASK_QUEUE, 1000)?,
+            start_worker(
+                &runtime,
+                client.clone(),
+                &tracing.clone().always_create_workflow_spans(true),
+                ALWAYS_TASK_QUEUE,
+                1000,
+            )?,
         ];
         Ok(Harness {
             tools,
@@ -193,6 +202,7 @@ fn start_worker(
                 .and_then(|o| o.register_workflow::<ContinueWorkflow>())
                 .and_then(|o| o.register_workflow::<FailingWorkflow>())
                 .and_then(|o| o.register_workflow::<TaskFailureWorkflow>())
+                .and_then(|o| o.register_workflow::<CancelActivityWorkflow>())
                 .map_err(|e| e.to_string())?
                 .register_activities(TestActivities)
                 .build();

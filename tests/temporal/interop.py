@@ -5,6 +5,9 @@ examples/temporal_agent.rs. Finished spans are printed to stdout as one JSON lin
     interop.py python-only ADDRESS TASK_QUEUE WORKFLOW_ID   # Python client + Python worker
     interop.py client      ADDRESS TASK_QUEUE WORKFLOW_ID   # Python client only
     interop.py worker      ADDRESS TASK_QUEUE               # serve until stdin closes
+    interop.py messages-python-only ADDRESS TASK_QUEUE WORKFLOW_ID
+        # Python client + worker: MessageWorkflow's signal, query and update
+    interop.py messages-client ADDRESS TASK_QUEUE WORKFLOW_ID   # the same, Python client only
 """
 
 import asyncio
@@ -46,6 +49,51 @@ class AgentWorkflow:
         )
 
 
+@workflow.defn(name="MessageWorkflow")
+class MessageWorkflow:
+    """The twin of tests/temporal/workflows.rs `MessageWorkflow`."""
+
+    def __init__(self) -> None:
+        self.signals = 0
+        self.finished = False
+
+    @workflow.run
+    async def run(self, _input: str) -> int:
+        await workflow.wait_condition(lambda: self.signals >= 1 and self.finished)
+        return self.signals
+
+    @workflow.signal(name="signal")
+    def signal(self, _input: str) -> None:
+        self.signals += 1
+
+    @workflow.query(name="query")
+    def query(self) -> int:
+        return self.signals
+
+    @workflow.update(name="update")
+    def update(self, _input: str) -> int:
+        self.finished = True
+        return self.signals
+
+    @update.validator
+    def validate_update(self, value: str) -> None:
+        if not value:
+            raise ValueError("empty update")
+
+
+async def messages(client: Client, task_queue: str, workflow_id: str) -> None:
+    """What tests/temporal/scenarios.rs `signal_query_and_update` does, under `scenario`."""
+    with trace.get_tracer("scenario").start_as_current_span("scenario"):
+        handle = await client.start_workflow(
+            "MessageWorkflow", "start", id=workflow_id, task_queue=task_queue
+        )
+        await handle.signal("signal", "one")
+        seen = await handle.query("query")
+        await handle.execute_update("update", "finish")
+        signals = await handle.result()
+    print(f"query {seen}, result {signals}", file=sys.stderr, flush=True)
+
+
 def dump() -> None:
     spans = []
     for span in EXPORTER.get_finished_spans():
@@ -59,6 +107,7 @@ def dump() -> None:
                 "links": [f"{link.context.span_id:016x}" for link in span.links],
                 "attributes": {k: str(v) for k, v in (span.attributes or {}).items()},
                 "status": span.status.status_code.name,
+                "status_text": span.status.description or "",
                 "events": [event.name for event in span.events],
                 "start_ns": span.start_time,
                 "end_ns": span.end_time,
@@ -83,7 +132,7 @@ def worker(client: Client, task_queue: str) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[AgentWorkflow],
+        workflows=[AgentWorkflow, MessageWorkflow],
         activities=[llm_activity],
         workflow_runner=UnsandboxedWorkflowRunner(),
     )
@@ -94,6 +143,11 @@ async def main(mode: str, address: str, task_queue: str, workflow_id: str = "") 
     if mode == "python-only":
         async with worker(client, task_queue):
             await ask(client, task_queue, workflow_id)
+    elif mode == "messages-python-only":
+        async with worker(client, task_queue):
+            await messages(client, task_queue, workflow_id)
+    elif mode == "messages-client":
+        await messages(client, task_queue, workflow_id)
     elif mode == "client":
         await ask(client, task_queue, workflow_id)
     elif mode == "worker":

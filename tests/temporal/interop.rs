@@ -27,6 +27,14 @@ pub const ALL: &[Scenario] = &[
         "insightfinder_reads_one_pair_per_agent_run",
         insightfinder_reads_one_pair_per_agent_run,
     ),
+    (
+        "rust_signal_query_and_update_to_a_python_worker",
+        rust_signal_query_and_update_to_a_python_worker,
+    ),
+    (
+        "python_signal_query_and_update_to_a_rust_worker",
+        python_signal_query_and_update_to_a_rust_worker,
+    ),
 ];
 
 /// What Python's client and worker produce together (sdk-python's tree, plus the activity's own
@@ -45,7 +53,7 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn python(h: &Harness, args: &[&str]) -> Command {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/temporal/interop.py");
-    let mut command = Command::new(&h.tools.python);
+    let mut command = crate::support::clean_command(&h.tools.python);
     command.arg(script).args(args);
     command
 }
@@ -56,7 +64,7 @@ fn example(
     args: &[&str],
     task_queue: &str,
 ) -> Result<Command, String> {
-    let mut command = Command::new(tools::example("temporal_agent")?);
+    let mut command = crate::support::clean_command(tools::example("temporal_agent")?);
     command
         .args(args)
         .env("TEMPORAL_ADDRESS", &h.server.address)
@@ -223,35 +231,91 @@ fn rust_client_to_python_worker(h: &Harness) -> Result<(), String> {
 /// `temporal_agent QUESTION` runs worker and client in one process and, with no collector
 /// configured, prints the spans on stdout.
 fn example_one_shot_prints_its_spans(h: &Harness) -> Result<(), String> {
-    let mut command = Command::new(tools::example("temporal_agent")?);
+    // No collector configured: the cleared environment has none.
+    let mut command = crate::support::clean_command(tools::example("temporal_agent")?);
     command
         .arg("Why trace agents?")
         .env("TEMPORAL_ADDRESS", &h.server.address)
         .env("TEMPORAL_TASK_QUEUE", unique("one-shot-queue"));
-    for var in [
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-    ] {
-        command.env_remove(var);
-    }
+    let id = unique("one-shot");
+    command.env("TEMPORAL_WORKFLOW_ID", &id);
     let stdout = Process::spawn("temporal_agent one-shot", command)?.finish(TIMEOUT)?;
-    for expected in [
-        "A simulated answer to: Why trace agents?",
-        "ask_agent",
-        "StartWorkflow:AgentWorkflow [client]",
-        "RunWorkflow:AgentWorkflow [server]",
-        "StartActivity:llm_activity [client]",
-        "RunActivity:llm_activity [server]",
-        "chat simulated-llm ",
-        "CompleteWorkflow:AgentWorkflow",
+    let mut lines = stdout.lines();
+    check(
+        lines.next() == Some("A simulated answer to: Why trace agents?"),
+        || format!("the answer comes first:\n{stdout}"),
+    )?;
+    // Each local root is printed when it ends, as `trace ID` and its tree; the order depends
+    // on which ends first, so the trees are compared as a sorted list.
+    let mut trace_ids = BTreeSet::new();
+    let mut trees: Vec<Vec<String>> = Vec::new();
+    for line in lines {
+        if let Some(trace_id) = line.strip_prefix("trace ") {
+            trace_ids.insert(trace_id.to_owned());
+            trees.push(Vec::new());
+        } else if let Some(tree) = trees.last_mut() {
+            tree.push(line.to_owned());
+        } else {
+            return Err(format!("a span line before any trace line:\n{stdout}"));
+        }
+    }
+    check(trace_ids.len() == 1, || {
+        format!("one trace across client, workflow and activity:\n{stdout}")
+    })?;
+    let mut shapes: Vec<Vec<String>> = trees
+        .iter()
+        .map(|tree| tree.iter().map(|line| span_shape(line)).collect())
+        .collect();
+    shapes.sort();
+    let expected: Vec<Vec<&str>> = vec![
+        vec!["CompleteWorkflow:AgentWorkflow"],
+        vec!["RunActivity:llm_activity [server]", "└─ chat simulated-llm"],
+        vec!["RunWorkflow:AgentWorkflow [server]"],
+        vec!["StartActivity:llm_activity [client]"],
+        vec!["ask_agent", "└─ StartWorkflow:AgentWorkflow [client]"],
+    ];
+    check(shapes == expected, || {
+        format!("printed trees {shapes:?}, expected {expected:?}:\n{stdout}")
+    })?;
+    let chat = trees
+        .iter()
+        .flatten()
+        .find(|line| line.starts_with("└─ chat simulated-llm "))
+        .ok_or("no chat line")?;
+    for attribute in [
+        r#"chat.prompt="Why trace agents?""#.to_owned(),
+        r#"chat.response="A simulated answer to: Why trace agents?""#.to_owned(),
+        format!(r#"x-session-id="{id}""#),
     ] {
-        check(stdout.contains(expected), || {
-            format!("{expected:?} missing from:\n{stdout}")
+        check(chat.contains(&format!(" {attribute}")), || {
+            format!("{attribute} missing from {chat}")
         })?;
     }
-    check(!stdout.contains("chat simulated-llm ["), || {
-        format!("the LLM span is INTERNAL (no kind mark):\n{stdout}")
-    })
+    let workflow_spans = trees
+        .iter()
+        .flatten()
+        .filter(|line| line.contains("Workflow:") || line.contains("Activity:"));
+    for line in workflow_spans {
+        check(
+            line.contains(&format!(r#"temporalWorkflowID="{id}""#)),
+            || format!("{line} lacks the workflow id {id}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// A printed span line up to its duration (`name [kind]`, with the tree prefix).
+fn span_shape(line: &str) -> String {
+    let words: Vec<&str> = line.split(' ').collect();
+    let end = words
+        .iter()
+        .position(|w| {
+            w.ends_with("µs")
+                || w.ends_with("ms")
+                || (w.ends_with('s') && w.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .unwrap_or(words.len());
+    words[..end].join(" ")
 }
 
 /// The seeds' main use case, exported to an InsightFinder destination: client and worker in
@@ -276,7 +340,12 @@ fn insightfinder_reads_one_pair_per_agent_run(h: &Harness) -> Result<(), String>
         format!("two traces, one per run: {:?}", view.traces.keys())
     })?;
     check(view.pairs.len() == 2, || format!("pairs: {:?}", view.pairs))?;
-    for (pair, (question, id)) in view.pairs.iter().zip(&expected) {
+    for (question, id) in &expected {
+        let pair = view
+            .pairs
+            .iter()
+            .find(|p| p.prompt == *question)
+            .ok_or_else(|| format!("no pair for {question:?}: {:?}", view.pairs))?;
         check(
             pair.prompt == *question
                 && pair.response == format!("A simulated answer to: {question}")
@@ -289,4 +358,139 @@ fn insightfinder_reads_one_pair_per_agent_run(h: &Harness) -> Result<(), String>
     check(receiver.received().len() == 2, || {
         format!("{} requests", receiver.received().len())
     })
+}
+
+/// Python's own tree for `MessageWorkflow`'s signal, query and update (client and worker in
+/// Python), as `expect_tree` renders it.
+fn python_only_messages(h: &Harness) -> Result<String, String> {
+    let id = unique("py-messages");
+    let queue = unique("py-messages-queue");
+    let run = Process::spawn(
+        "python-only messages",
+        python(h, &["messages-python-only", &h.server.address, &queue, &id]),
+    )?;
+    let spans = spans::from_python_json(&run.finish(TIMEOUT)?)?;
+    let roots = named(&spans, "scenario");
+    check(roots.len() == 1, || {
+        format!("one scenario span: {spans:#?}")
+    })?;
+    let trace = spans::of_trace(&spans, &roots[0].trace_id);
+    // The tree the Rust-only scenario expects is Python's.
+    expect_tree(&trace, crate::scenarios::MESSAGES_TREE)?;
+    Ok(spans::tree(&trace))
+}
+
+/// The Rust client's signal, query and update against a Python worker: the merged trace is
+/// the tree of the same calls made by Python alone, status texts included.
+fn rust_signal_query_and_update_to_a_python_worker(h: &Harness) -> Result<(), String> {
+    use crate::workflows::MessageWorkflow;
+    use temporalio_client::{
+        WorkflowExecuteUpdateOptions, WorkflowGetResultOptions, WorkflowQueryOptions,
+        WorkflowSignalOptions, WorkflowStartOptions,
+    };
+    let reference = python_only_messages(h)?;
+    let queue = unique("py-messages-worker");
+    let worker = Process::spawn(
+        "python worker",
+        python(h, &["worker", &h.server.address, &queue]),
+    )?;
+    worker.wait_for("ready", TIMEOUT)?;
+    let id = unique("rust-messages");
+    let (result, trace_id) = h.traced(async {
+        let handle = h
+            .client
+            .start_workflow(
+                MessageWorkflow::run,
+                "start".to_owned(),
+                WorkflowStartOptions::new(&queue, &id).build(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .signal(
+                MessageWorkflow::signal,
+                "one".to_owned(),
+                WorkflowSignalOptions::default(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let seen = handle
+            .query(MessageWorkflow::query, (), WorkflowQueryOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .execute_update(
+                MessageWorkflow::update,
+                "finish".to_owned(),
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let signals = handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>((seen, signals))
+    });
+    let python_spans = spans::from_python_json(&worker.close_stdin(TIMEOUT)?)?;
+    let (seen, signals) = result?;
+    check(seen == 1 && signals == 1, || {
+        format!("query {seen}, result {signals}")
+    })?;
+    let mut merged = h.trace(&trace_id);
+    merged.extend(spans::of_trace(&python_spans, &trace_id));
+    let actual = spans::tree(&merged);
+    check(actual == reference, || {
+        format!("--- Python only\n{reference}\n--- Rust client, Python worker\n{actual}")
+    })?;
+    for name in [
+        "HandleSignal:signal",
+        "HandleQuery:query",
+        "HandleUpdate:update",
+    ] {
+        check(!named(&python_spans, name).is_empty(), || {
+            format!("{name} not from the Python worker")
+        })?;
+    }
+    Ok(())
+}
+
+/// The Python client's signal, query and update against the harness's Rust worker: the merged
+/// trace is Python's own tree.
+fn python_signal_query_and_update_to_a_rust_worker(h: &Harness) -> Result<(), String> {
+    let id = unique("py-client-messages");
+    let client = Process::spawn(
+        "python messages client",
+        python(
+            h,
+            &[
+                "messages-client",
+                &h.server.address,
+                crate::harness::CACHED_TASK_QUEUE,
+                &id,
+            ],
+        ),
+    )?;
+    let python_spans = spans::from_python_json(&client.finish(TIMEOUT)?)?;
+    let roots = named(&python_spans, "scenario");
+    check(roots.len() == 1, || {
+        format!("one scenario span: {python_spans:#?}")
+    })?;
+    let trace_id = roots[0].trace_id.clone();
+    let rust_spans = h.trace(&trace_id);
+    let mut merged = spans::of_trace(&python_spans, &trace_id);
+    merged.extend(rust_spans.iter().cloned());
+    expect_tree(&merged, crate::scenarios::MESSAGES_TREE)?;
+    for name in [
+        "RunWorkflow:MessageWorkflow",
+        "HandleSignal:signal",
+        "HandleQuery:query",
+        "ValidateUpdate:update",
+        "HandleUpdate:update",
+    ] {
+        check(!named(&rust_spans, name).is_empty(), || {
+            format!("{name} not from the Rust worker")
+        })?;
+    }
+    Ok(())
 }

@@ -11,11 +11,13 @@ use temporalio_client::{
 use temporalio_common::{HasWorkflowDefinition, WorkflowDefinition};
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
-use crate::harness::{CACHED_TASK_QUEUE, Harness, TASK_QUEUE, check, connect, expect_tree, unique};
+use crate::harness::{
+    ALWAYS_TASK_QUEUE, CACHED_TASK_QUEUE, Harness, TASK_QUEUE, check, connect, expect_tree, unique,
+};
 use crate::spans::{SpanRec, named};
 use crate::workflows::{
-    ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow, ParentWorkflow,
-    RetryWorkflow, TaskFailureWorkflow,
+    CancelActivityWorkflow, ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow,
+    ParentWorkflow, RetryWorkflow, TaskFailureWorkflow,
 };
 
 type Scenario = (&'static str, fn(&Harness) -> Result<(), String>);
@@ -58,6 +60,18 @@ pub const ALL: &[Scenario] = &[
     (
         "replaying_a_history_emits_no_span",
         replaying_a_history_emits_no_span,
+    ),
+    (
+        "always_create_workflow_spans_makes_roots_without_a_traced_start",
+        always_create_workflow_spans_makes_roots_without_a_traced_start,
+    ),
+    (
+        "cancelled_activity_records_no_error",
+        cancelled_activity_records_no_error,
+    ),
+    (
+        "rejected_update_and_failing_client_calls",
+        rejected_update_and_failing_client_calls,
     ),
 ];
 
@@ -153,15 +167,15 @@ fn workflow_and_activity_with_a_retry(h: &Harness) -> Result<(), String> {
     let spans = h.trace(&trace);
     expect_tree(
         &spans,
-        "
+        r#"
         scenario [INTERNAL]
           StartWorkflow:RetryWorkflow [CLIENT]
             CompleteWorkflow:RetryWorkflow [INTERNAL]
             RunWorkflow:RetryWorkflow [SERVER]
             StartActivity:flaky_activity [CLIENT]
               RunActivity:flaky_activity [SERVER]
-              RunActivity:flaky_activity [SERVER]
-        ",
+              RunActivity:flaky_activity [SERVER] ERROR "FlakyError: first attempt fails"
+        "#,
     )?;
     check_workflow_spans(&spans, &id)?;
     let start = &named(&spans, "StartWorkflow:RetryWorkflow")[0];
@@ -200,6 +214,22 @@ fn workflow_and_activity_with_a_retry(h: &Harness) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Signal, query and update of `MessageWorkflow` under a `scenario` span, as Python's
+/// `TracingInterceptor` traces them (checked against Python itself in `interop.rs`).
+pub const MESSAGES_TREE: &str = "
+    scenario [INTERNAL]
+      QueryWorkflow:query [CLIENT]
+        HandleQuery:query [SERVER] (links: StartWorkflow:MessageWorkflow)
+      SignalWorkflow:signal [CLIENT]
+      StartWorkflow:MessageWorkflow [CLIENT]
+        CompleteWorkflow:MessageWorkflow [INTERNAL]
+        HandleSignal:signal [SERVER] (links: SignalWorkflow:signal)
+        HandleUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
+        RunWorkflow:MessageWorkflow [SERVER]
+        ValidateUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
+      StartWorkflowUpdate:update [CLIENT]
+";
 
 fn signal_query_and_update(h: &Harness) -> Result<(), String> {
     signal_query_and_update_on(h, TASK_QUEUE)
@@ -255,22 +285,7 @@ fn signal_query_and_update_on(h: &Harness, queue: &str) -> Result<(), String> {
     let spans = h.trace(&trace);
     // Handlers are siblings under StartWorkflow and link to the request; HandleQuery is the
     // query's child and links to StartWorkflow (Python's choices).
-    expect_tree(
-        &spans,
-        "
-        scenario [INTERNAL]
-          QueryWorkflow:query [CLIENT]
-            HandleQuery:query [SERVER] (links: StartWorkflow:MessageWorkflow)
-          SignalWorkflow:signal [CLIENT]
-          StartWorkflow:MessageWorkflow [CLIENT]
-            CompleteWorkflow:MessageWorkflow [INTERNAL]
-            HandleSignal:signal [SERVER] (links: SignalWorkflow:signal)
-            HandleUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
-            RunWorkflow:MessageWorkflow [SERVER]
-            ValidateUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
-          StartWorkflowUpdate:update [CLIENT]
-        ",
-    )?;
+    expect_tree(&spans, MESSAGES_TREE)?;
     check_workflow_spans(&spans, &id)
 }
 
@@ -594,4 +609,175 @@ fn untraced_start_emits_no_workflow_spans(h: &Harness) -> Result<(), String> {
             .all(|s| s.attr("x-session-id") == Some(id.as_str())),
         || "the attempts still group by workflow".into(),
     )
+}
+
+/// With `always_create_workflow_spans(true)` a workflow started without trace context still
+/// gets its spans, each workflow span a root (Python: the workflow context stays empty), and
+/// the activity attempts under the `StartActivity` span that scheduled them.
+fn always_create_workflow_spans_makes_roots_without_a_traced_start(
+    h: &Harness,
+) -> Result<(), String> {
+    let id = unique("always");
+    let result = h.runtime.block_on(async {
+        let untraced = connect(&h.server.address, None).await?;
+        execute(
+            &untraced,
+            RetryWorkflow::run,
+            "hello".to_owned(),
+            WorkflowStartOptions::new(ALWAYS_TASK_QUEUE, &id).build(),
+        )
+        .await
+    });
+    check(result? == "hello on attempt 2", || {
+        "unexpected result".into()
+    })?;
+    let spans: Vec<SpanRec> = h
+        .spans()
+        .into_iter()
+        .filter(|s| s.attr("temporalWorkflowID") == Some(id.as_str()))
+        .collect();
+    let workflow_spans = spans.iter().filter(|s| !s.name.starts_with("RunActivity:"));
+    for span in workflow_spans {
+        check(span.parent_id.is_none(), || {
+            format!("{} should be a root: {span:#?}", span.name)
+        })?;
+    }
+    expect_tree(
+        &spans,
+        r#"
+        CompleteWorkflow:RetryWorkflow [INTERNAL]
+        RunWorkflow:RetryWorkflow [SERVER]
+        StartActivity:flaky_activity [CLIENT]
+          RunActivity:flaky_activity [SERVER]
+          RunActivity:flaky_activity [SERVER] ERROR "FlakyError: first attempt fails"
+        "#,
+    )?;
+    check_workflow_spans(&spans, &id)
+}
+
+/// An async Python activity sees cancellation as `asyncio.CancelledError`, which neither
+/// OpenTelemetry's `use_span` nor the interceptor records (both catch `Exception` only): the
+/// cancelled `RunActivity` has no event and status Unset.
+fn cancelled_activity_records_no_error(h: &Harness) -> Result<(), String> {
+    let id = unique("cancel-activity");
+    let (result, trace) = h.traced(async {
+        execute(
+            &h.client,
+            CancelActivityWorkflow::run,
+            "wait".to_owned(),
+            WorkflowStartOptions::new(CACHED_TASK_QUEUE, &id).build(),
+        )
+        .await
+    });
+    check(result? == "cancelled", || {
+        "the activity was cancelled".into()
+    })?;
+    let spans = h.trace(&trace);
+    expect_tree(
+        &spans,
+        "
+        scenario [INTERNAL]
+          StartWorkflow:CancelActivityWorkflow [CLIENT]
+            CompleteWorkflow:CancelActivityWorkflow [INTERNAL]
+            RunWorkflow:CancelActivityWorkflow [SERVER]
+            StartActivity:cancellable_activity [CLIENT]
+              RunActivity:cancellable_activity [SERVER]
+        ",
+    )?;
+    check_workflow_spans(&spans, &id)?;
+    let run = &named(&spans, "RunActivity:cancellable_activity")[0];
+    check(run.events.is_empty(), || {
+        format!("a cancelled activity records no exception: {run:#?}")
+    })
+}
+
+/// An update its validator rejects, and client calls that fail: the client spans carry the
+/// error (status Error with the failure's text), the workflow spans do not.
+fn rejected_update_and_failing_client_calls(h: &Harness) -> Result<(), String> {
+    let id = unique("rejected");
+    let missing = unique("no-such-workflow");
+    let (result, trace) = h.traced(async {
+        let handle = h
+            .client
+            .start_workflow(
+                MessageWorkflow::run,
+                "start".to_owned(),
+                WorkflowStartOptions::new(CACHED_TASK_QUEUE, &id).build(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let rejected = handle
+            .execute_update(
+                MessageWorkflow::update,
+                String::new(),
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await;
+        let to_nowhere = h
+            .client
+            .get_workflow_handle::<MessageWorkflow>(missing.clone())
+            .signal(
+                MessageWorkflow::signal,
+                "lost".to_owned(),
+                WorkflowSignalOptions::default(),
+            )
+            .await;
+        handle
+            .signal(
+                MessageWorkflow::signal,
+                "one".to_owned(),
+                WorkflowSignalOptions::default(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        handle
+            .execute_update(
+                MessageWorkflow::update,
+                "finish".to_owned(),
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let signals = handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>((rejected.is_err(), to_nowhere.is_err(), signals))
+    });
+    let (rejected, to_nowhere, signals) = result?;
+    check(rejected && to_nowhere && signals == 1, || {
+        format!("rejected {rejected}, signal to nowhere failed {to_nowhere}, result {signals}")
+    })?;
+    let spans = h.trace(&trace);
+    // The rejected update's start RPC succeeds (the rejection is its outcome, which Python
+    // raises from the handle's `result()`, outside the span): no error on either update span,
+    // and no CompleteWorkflow for the validator's plain error. The signal to a missing
+    // workflow fails its RPC: status Error with the client's error.
+    expect_tree(
+        &spans,
+        r#"
+        scenario [INTERNAL]
+          SignalWorkflow:signal [CLIENT]
+          SignalWorkflow:signal [CLIENT] ERROR "WorkflowInteractionError: Workflow not found"
+          StartWorkflow:MessageWorkflow [CLIENT]
+            CompleteWorkflow:MessageWorkflow [INTERNAL]
+            HandleSignal:signal [SERVER] (links: SignalWorkflow:signal)
+            HandleUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
+            RunWorkflow:MessageWorkflow [SERVER]
+            ValidateUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
+            ValidateUpdate:update [SERVER] (links: StartWorkflowUpdate:update)
+          StartWorkflowUpdate:update [CLIENT]
+          StartWorkflowUpdate:update [CLIENT]
+        "#,
+    )?;
+    let failed_signal = spans
+        .iter()
+        .find(|s| s.status == "ERROR")
+        .ok_or("no failed span")?;
+    check(
+        failed_signal.attr("temporalWorkflowID") == Some(missing.as_str())
+            && failed_signal.events == ["exception"],
+        || format!("the failed signal span: {failed_signal:#?}"),
+    )?;
+    check_workflow_spans(&spans, &id)
 }

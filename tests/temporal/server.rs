@@ -2,7 +2,6 @@
 //! binary, stopped when the harness drops it.
 
 use std::net::TcpListener;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::process::Process;
@@ -23,7 +22,7 @@ fn free_port() -> u16 {
 impl DevServer {
     pub fn start(tools: &Tools) -> Result<DevServer, String> {
         let (port, http_port, metrics_port) = (free_port(), free_port(), free_port());
-        let mut command = Command::new(&tools.temporal);
+        let mut command = crate::support::clean_command(&tools.temporal);
         command.args(["server", "start-dev", "--headless", "--ip", "127.0.0.1"]);
         command.args(["--port", &port.to_string()]);
         command.args(["--http-port", &http_port.to_string()]);
@@ -34,7 +33,7 @@ impl DevServer {
         // Ready once the frontend answers a namespace lookup.
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let ready = Command::new(&tools.temporal)
+            let ready = crate::support::clean_command(&tools.temporal)
                 .args([
                     "operator",
                     "namespace",

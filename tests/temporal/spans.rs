@@ -21,6 +21,9 @@ pub struct SpanRec {
     pub attributes: BTreeMap<String, String>,
     /// `UNSET`, `OK` or `ERROR`.
     pub status: String,
+    /// The status description (set with `ERROR`).
+    #[serde(default)]
+    pub status_text: String,
     pub events: Vec<String>,
     pub start_ns: u64,
     pub end_ns: u64,
@@ -73,6 +76,10 @@ pub fn from_sdk(span: &SpanData) -> SpanRec {
             Status::Error { .. } => "ERROR",
         }
         .to_owned(),
+        status_text: match &span.status {
+            Status::Error { description } => description.to_string(),
+            _ => String::new(),
+        },
         events: span.events.iter().map(|e| e.name.to_string()).collect(),
         start_ns: nanos(span.start_time),
         end_ns: nanos(span.end_time),
@@ -129,6 +136,11 @@ pub fn from_otlp(request: &ExportTraceServiceRequest) -> Vec<SpanRec> {
                 _ => "UNSET",
             }
             .to_owned(),
+            status_text: span
+                .status
+                .as_ref()
+                .map(|s| s.message.clone())
+                .unwrap_or_default(),
             events: span.events.iter().map(|e| e.name.clone()).collect(),
             start_ns: span.start_time_unix_nano,
             end_ns: span.end_time_unix_nano,
@@ -154,8 +166,8 @@ pub fn of_trace(spans: &[SpanRec], trace_id: &str) -> Vec<SpanRec> {
         .collect()
 }
 
-/// The trace as an indented tree, one span per line, `name [KIND]` plus `(links: …)` by linked
-/// span name. Siblings are sorted, so equal traces render equally whatever the timing.
+/// The trace as an indented tree, one span per line, `name [KIND]`, ` ERROR "description"` for
+/// a span with status Error, plus `(links: …)` by linked span name. Siblings are sorted, so equal traces render equally whatever the timing.
 pub fn tree(spans: &[SpanRec]) -> String {
     let by_id: HashMap<&str, &SpanRec> = spans.iter().map(|s| (s.span_id.as_str(), s)).collect();
     let mut children: HashMap<Option<&str>, Vec<&SpanRec>> = HashMap::new();
@@ -170,6 +182,9 @@ pub fn tree(spans: &[SpanRec]) -> String {
         children: &HashMap<Option<&str>, Vec<&SpanRec>>,
     ) -> String {
         let mut line = format!("{}{} [{}]", "  ".repeat(depth), span.name, span.kind);
+        if span.status == "ERROR" {
+            line.push_str(&format!(" ERROR {:?}", span.status_text));
+        }
         if !span.links.is_empty() {
             let names: Vec<&str> = span
                 .links

@@ -3,7 +3,6 @@
 //! server the tests start) and Python with the `temporalio` SDK.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 pub const SETUP: &str = "bash scripts/setup-test-tools.sh";
 
@@ -31,7 +30,7 @@ impl Tools {
                 venv.display()
             ));
         }
-        let sdk = Command::new(&tools.python)
+        let sdk = crate::support::clean_command(&tools.python)
             .args([
                 "-c",
                 "import temporalio.contrib.opentelemetry, opentelemetry.sdk",

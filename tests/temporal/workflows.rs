@@ -8,9 +8,9 @@ use temporalio_common::error::{ApplicationErrorCategory, ApplicationFailure};
 use temporalio_macros::{activities, workflow, workflow_methods};
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_sdk::{
-    ActivityOptions, ChildWorkflowOptions, ContinueAsNewOptions, LocalActivityOptions,
-    SignalWorkflowOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView,
-    WorkflowResult,
+    ActivityCancellationType, ActivityOptions, CancellableFuture, ChildWorkflowOptions,
+    ContinueAsNewOptions, LocalActivityOptions, SignalWorkflowOptions, SyncWorkflowContext,
+    WorkflowContext, WorkflowContextView, WorkflowResult,
 };
 
 pub struct TestActivities;
@@ -39,6 +39,23 @@ impl TestActivities {
     #[activity(name = "echo_activity")]
     pub async fn echo(_ctx: ActivityContext, input: String) -> Result<String, ActivityError> {
         Ok(input)
+    }
+
+    /// Heartbeats until it is cancelled, then reports the cancellation (as an async Python
+    /// activity's `asyncio.CancelledError` does).
+    #[activity(name = "cancellable_activity")]
+    pub async fn until_cancelled(
+        ctx: ActivityContext,
+        _input: String,
+    ) -> Result<String, ActivityError> {
+        for _ in 0..600 {
+            let _ = ctx.record_heartbeat(()).await;
+            tokio::select! {
+                _ = ctx.cancelled() => return Err(ActivityError::cancelled()),
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            }
+        }
+        Ok("never cancelled".to_owned())
     }
 }
 
@@ -203,6 +220,29 @@ impl FailingWorkflow {
             .non_retryable(true)
             .build()
             .into())
+    }
+}
+
+/// Starts a heartbeating activity, cancels it once it runs and waits for the cancellation.
+#[workflow]
+#[derive(Default)]
+pub struct CancelActivityWorkflow;
+
+#[workflow_methods]
+impl CancelActivityWorkflow {
+    #[run(name = "CancelActivityWorkflow")]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
+        let options = ActivityOptions::with_start_to_close_timeout(Duration::from_secs(60))
+            .heartbeat_timeout(Duration::from_secs(5))
+            .cancellation_type(ActivityCancellationType::WaitCancellationCompleted)
+            .build();
+        let activity = ctx.execute_activity(TestActivities::until_cancelled, input, options);
+        ctx.timer(Duration::from_millis(300)).await;
+        activity.cancel();
+        Ok(match activity.await {
+            Ok(_) => "completed".to_owned(),
+            Err(_) => "cancelled".to_owned(),
+        })
     }
 }
 
