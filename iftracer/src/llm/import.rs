@@ -224,11 +224,16 @@ impl Attributes<'_> {
 
     fn prompt(&self) -> Option<String> {
         if let Some(input) = self.text(gen_ai::INPUT_MESSAGES) {
-            let mut messages = self
-                .text(SYSTEM_INSTRUCTIONS)
-                .map(|system| parse_messages(&system, "system"))
-                .unwrap_or_default();
-            messages.extend(parse_messages(&input, "user"));
+            let input = parse_messages(&input, "user");
+            // Instructions sent apart from the messages come first, unless the messages
+            // already hold them (rig records both).
+            let mut messages = match self.text(SYSTEM_INSTRUCTIONS) {
+                Some(system) if !input.iter().any(|(role, _)| role == "system") => {
+                    parse_messages(&system, "system")
+                }
+                _ => Vec::new(),
+            };
+            messages.extend(input);
             return render(&messages);
         }
         self.text(deprecated::PROMPT)

@@ -56,6 +56,20 @@ fn current_genai_parts_messages_become_the_pair() {
     assert_eq!(get(&span, "chat.total_tokens"), Some(&Value::I64(15)));
     assert_eq!(text(&span, "x-session-id"), Some("conv-1"));
     assert_eq!(text(&span, "x-username"), Some("alice"));
+
+    // Instructions that are also among the messages are shown once.
+    let both = filled(vec![
+        KeyValue::new("gen_ai.request.model", "m"),
+        KeyValue::new("gen_ai.system_instructions", "Be brief."),
+        KeyValue::new(
+            "gen_ai.input.messages",
+            r#"[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}]"#,
+        ),
+    ]);
+    assert_eq!(
+        text(&both, "chat.prompt"),
+        Some("system: Be brief.\nuser: Hi")
+    );
 }
 
 #[test]
