@@ -15,6 +15,7 @@ pub(crate) mod import;
 mod parameters;
 mod record;
 mod span;
+mod template;
 #[cfg(feature = "_wire")]
 pub(crate) mod wire;
 
@@ -23,6 +24,7 @@ pub use parameters::ToolCall;
 use serde::Serialize;
 pub use span::LlmSpan;
 pub(crate) use span::set_span_kind;
+pub use template::PromptTemplate;
 
 /// Who wrote a message.
 ///
