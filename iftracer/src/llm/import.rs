@@ -9,7 +9,7 @@
 //! | filled | from |
 //! | --- | --- |
 //! | `chat.prompt` | `gen_ai.input.messages` (with `gen_ai.system_instructions`), `gen_ai.prompt`, `gen_ai.prompt.N.{role,content}`, `llm.input_messages.N.message.{role,content}`, `input.value` |
-//! | `chat.response` | `gen_ai.output.messages`, `gen_ai.completion`, `gen_ai.completion.N.{role,content}`, `llm.output_messages.N.message.{role,content}`, `output.value` |
+//! | `chat.response` | `gen_ai.output.messages`, `gen_ai.completion`, `gen_ai.completion.N.{role,content,tool_calls.M.*}`, `llm.output_messages.N.message.{role,content,tool_calls.M.*}`, `output.value` |
 //! | `chat.model` | `gen_ai.response.model`, `gen_ai.request.model`, `llm.model_name` |
 //! | `chat.prompt_tokens` | `gen_ai.usage.input_tokens`, `gen_ai.usage.prompt_tokens`, `llm.token_count.prompt` |
 //! | `chat.completion_tokens` | `gen_ai.usage.output_tokens`, `gen_ai.usage.completion_tokens`, `llm.token_count.completion` |
@@ -261,10 +261,18 @@ impl Attributes<'_> {
             })
     }
 
-    /// Messages spread over indexed keys: `{prefix}N.{infix}role` and `{prefix}N.{infix}content`
-    /// (`gen_ai.prompt.0.content`, `llm.input_messages.0.message.content`), in index order.
+    /// Messages spread over indexed keys: `{prefix}N.{infix}role`, `{prefix}N.{infix}content`
+    /// and tool calls `{prefix}N.{infix}tool_calls.M.name` / `.arguments` (OpenInference:
+    /// `tool_calls.M.tool_call.function.name` / `.arguments`), as `gen_ai.prompt.0.content` and
+    /// `llm.input_messages.0.message.content` spell them; in index order.
     fn indexed(&self, prefix: &str, infix: &str, default_role: &str) -> Vec<(String, String)> {
-        let mut slots: BTreeMap<usize, (Option<String>, Option<String>)> = BTreeMap::new();
+        #[derive(Default)]
+        struct Slot {
+            role: Option<String>,
+            content: Option<String>,
+            calls: BTreeMap<usize, (Option<String>, Option<String>)>,
+        }
+        let mut slots: BTreeMap<usize, Slot> = BTreeMap::new();
         for kv in self.0 {
             let Some(rest) = kv.key.as_str().strip_prefix(prefix) else {
                 continue;
@@ -279,17 +287,47 @@ impl Attributes<'_> {
             let Value::String(value) = &kv.value else {
                 continue;
             };
+            let value = value.as_str().to_owned();
             let slot = slots.entry(index).or_default();
             match field {
-                "role" => slot.0 = Some(value.as_str().to_owned()),
-                "content" => slot.1 = Some(value.as_str().to_owned()),
-                _ => {}
+                "role" => slot.role = Some(value),
+                "content" => slot.content = Some(value),
+                _ => {
+                    let Some((call, part)) = field
+                        .strip_prefix("tool_calls.")
+                        .and_then(|call| call.split_once('.'))
+                    else {
+                        continue;
+                    };
+                    let Ok(call) = call.parse::<usize>() else {
+                        continue;
+                    };
+                    let entry = slot.calls.entry(call).or_default();
+                    match part.strip_prefix("tool_call.function.").unwrap_or(part) {
+                        "name" => entry.0 = Some(value),
+                        "arguments" => entry.1 = Some(value),
+                        _ => {}
+                    }
+                }
             }
         }
         slots
             .into_values()
-            .filter_map(|(role, content)| {
-                Some((role.unwrap_or_else(|| default_role.to_owned()), content?))
+            .filter_map(|slot| {
+                let calls = slot.calls.into_values().filter_map(|(name, arguments)| {
+                    Some(format!("{}({})", name?, arguments.unwrap_or_default()))
+                });
+                let text: Vec<String> = slot
+                    .content
+                    .into_iter()
+                    .filter(|c| !c.is_empty())
+                    .chain(calls)
+                    .collect();
+                if text.is_empty() {
+                    return None;
+                }
+                let role = slot.role.unwrap_or_else(|| default_role.to_owned());
+                Some((role, text.join("\n")))
             })
             .collect()
     }

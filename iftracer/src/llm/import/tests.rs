@@ -284,3 +284,39 @@ fn message_shapes_read_as_text() {
         vec![pair("user", "a\nb")]
     );
 }
+
+#[test]
+fn indexed_tool_calls_read_as_calls() {
+    let traceloop = filled(vec![
+        KeyValue::new("gen_ai.request.model", "m"),
+        KeyValue::new("gen_ai.prompt.0.content", "Weather in Oslo?"),
+        KeyValue::new("gen_ai.completion.0.role", "assistant"),
+        KeyValue::new("gen_ai.completion.0.tool_calls.0.name", "lookup"),
+        KeyValue::new(
+            "gen_ai.completion.0.tool_calls.0.arguments",
+            r#"{"city":"Oslo"}"#,
+        ),
+        KeyValue::new("gen_ai.completion.0.tool_calls.1.name", "clock"),
+    ]);
+    assert_eq!(
+        text(&traceloop, "chat.response"),
+        Some("lookup({\"city\":\"Oslo\"})\nclock()")
+    );
+    let openinference = filled(vec![
+        KeyValue::new("openinference.span.kind", "LLM"),
+        KeyValue::new("llm.input_messages.0.message.content", "Weather in Oslo?"),
+        KeyValue::new("llm.output_messages.0.message.content", "Checking."),
+        KeyValue::new(
+            "llm.output_messages.0.message.tool_calls.0.tool_call.function.name",
+            "lookup",
+        ),
+        KeyValue::new(
+            "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments",
+            "{}",
+        ),
+    ]);
+    assert_eq!(
+        text(&openinference, "chat.response"),
+        Some("Checking.\nlookup({})")
+    );
+}
