@@ -212,7 +212,7 @@ impl Attributes<'_> {
                     deprecated::LLM_USAGE_TOTAL_TOKENS,
                 ])
                 .or(match (prompt, completion) {
-                    (Some(p), Some(c)) => Some(p + c),
+                    (Some(p), Some(c)) => Some(p.saturating_add(c)),
                     _ => None,
                 });
             if let Some(total) = total {

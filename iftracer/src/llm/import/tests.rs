@@ -320,3 +320,22 @@ fn indexed_tool_calls_read_as_calls() {
         Some("Checking.\nlookup({})")
     );
 }
+
+#[test]
+fn hostile_values_never_panic() {
+    let span = filled(vec![
+        KeyValue::new("gen_ai.request.model", "m"),
+        KeyValue::new("gen_ai.usage.input_tokens", i64::MAX),
+        KeyValue::new("gen_ai.usage.output_tokens", i64::MAX),
+        KeyValue::new("gen_ai.usage.reasoning_tokens", f64::NAN),
+        KeyValue::new("gen_ai.input.messages", "[".repeat(10_000)),
+        KeyValue::new("gen_ai.output.messages", r#"{"choices":[]}"#),
+        KeyValue::new("gen_ai.prompt.99999999999999999999.content", "x"),
+    ]);
+    assert_eq!(get(&span, "chat.total_tokens"), Some(&Value::I64(i64::MAX)));
+    assert_eq!(
+        text(&span, "chat.prompt"),
+        Some("[".repeat(10_000).as_str())
+    );
+    assert_eq!(text(&span, "chat.response"), Some(r#"{"choices":[]}"#));
+}
