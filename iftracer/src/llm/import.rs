@@ -22,6 +22,10 @@
 //! plain string; it reads as iftracer's own prompts do (one message: its text; several: one
 //! `role: text` line each). Sessions and users are filled on any span; the `chat.*` attributes
 //! only on spans of a model call (not agent, workflow or tool spans).
+//!
+//! The gateway pairs only INTERNAL spans: a third-party CLIENT span (the GenAI conventions'
+//! kind) filled here then hands its pair to an INTERNAL child, as iftracer's own CLIENT LLM
+//! spans do (`export/pair.rs`).
 
 use std::collections::BTreeMap;
 
