@@ -362,3 +362,48 @@ fn openai_agent_traces_its_model_calls_against_an_openai_compatible_server() {
         "{stdout}"
     );
 }
+
+#[test]
+fn prompt_template_records_the_template_on_each_llm_call_beneath_it() {
+    let output = run(&mut example("prompt_template"));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        tree_shape(&stdout),
+        [
+            "incident_summaries.workflow",
+            "├─ chat gpt-4o",
+            "└─ chat gpt-4o",
+        ],
+        "{stdout}"
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(!lines[1].contains("iftracer.prompt."), "{stdout}");
+    for (line, audience) in lines[2..].iter().zip(["on-call engineers", "customers"]) {
+        for expected in [
+            r#"iftracer.prompt.template="Summarise incident {incident} for the {audience}"#
+                .to_owned(),
+            r#"iftracer.prompt.template_variables.incident="INC-42""#.to_owned(),
+            format!(r#"iftracer.prompt.template_variables.audience="{audience}""#),
+            "iftracer.prompt.version=3".to_owned(),
+            "iftracer.prompt.managed=false".to_owned(),
+        ] {
+            assert!(line.contains(&expected), "{expected} missing from {line}");
+        }
+    }
+
+    // Exported to InsightFinder: one pair per call, the template beside it.
+    let view = through_the_gateway("prompt_template", 3);
+    assert_eq!(view.pairs.len(), 2, "{:?}", view.pairs);
+    for spans in view.traces.values() {
+        let calls: Vec<_> = spans.iter().filter(|s| s.name == "chat gpt-4o").collect();
+        assert_eq!(calls.len(), 2);
+        for call in calls {
+            assert!(
+                call.attributes
+                    .iter()
+                    .any(|kv| kv.key == "iftracer.prompt.template"),
+                "{call:?}"
+            );
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! Values carried in the OpenTelemetry [`Context`] and stamped on every span that starts
 //! beneath them, including spans of other instrumentation: workflow name, entity path,
-//! association properties, user and session.
+//! association properties, user, session and prompt template.
 //!
 //! They follow the context, so they survive `.await` and, with
 //! [`FutureExt::with_current_context`](opentelemetry::context::FutureExt::with_current_context),
@@ -13,6 +13,7 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::Span;
 
 use crate::attributes::{gen_ai, iftracer, insightfinder, openinference};
+use crate::llm::PromptTemplate;
 use crate::vocabulary::Vocabularies;
 
 /// What a context carries; every `with_*` call copies and extends it.
@@ -23,6 +24,7 @@ struct Associations {
     user: Option<Arc<str>>,
     session: Option<Arc<str>>,
     properties: Vec<(Arc<str>, Arc<str>)>,
+    prompt_template: Option<Arc<PromptTemplate>>,
 }
 
 /// Adds context-carried values to an OpenTelemetry [`Context`].
@@ -50,6 +52,20 @@ pub trait AssociationsExt {
         key: impl Into<String>,
         value: impl Into<String>,
     ) -> Context;
+    /// The prompt template the LLM calls beneath are rendered from (iftracer-sdk's
+    /// `set_prompt`): `iftracer.prompt.template`, `iftracer.prompt.template_variables.<name>`,
+    /// `iftracer.prompt.version`, `iftracer.prompt.managed`. A template set beneath replaces
+    /// this one.
+    ///
+    /// ```
+    /// use iftracer::AssociationsExt;
+    /// use iftracer::llm::PromptTemplate;
+    /// use iftracer::opentelemetry::Context;
+    ///
+    /// let template = PromptTemplate::new("Answer {question}").variable("question", "Why?");
+    /// let _attached = Context::current().with_prompt_template(template).attach();
+    /// ```
+    fn with_prompt_template(&self, template: PromptTemplate) -> Context;
     /// The workflow name (`iftracer.workflow.name`), set by `#[workflow]`.
     fn with_workflow_name(&self, name: impl Into<String>) -> Context;
     /// The entity path (`iftracer.entity.path`), set by `#[task]` and `#[tool]`.
@@ -79,6 +95,10 @@ impl AssociationsExt for Context {
             Some(slot) => slot.1 = value,
             None => a.properties.push((key, value)),
         })
+    }
+
+    fn with_prompt_template(&self, template: PromptTemplate) -> Context {
+        self.with_associations(|a| a.prompt_template = Some(Arc::new(template)))
     }
 
     fn with_workflow_name(&self, name: impl Into<String>) -> Context {
@@ -142,6 +162,11 @@ pub(crate) fn stamp(span: &mut Span, parent: &Context, vocabularies: Vocabularie
         }
         if openinference {
             span.set_attribute(text(openinference::SESSION_ID, session));
+        }
+    }
+    if let Some(template) = &a.prompt_template {
+        for kv in template.attributes() {
+            span.set_attribute(kv);
         }
     }
     for (key, value) in &a.properties {

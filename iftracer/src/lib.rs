@@ -94,6 +94,12 @@ pub mod __bench {
     pub fn drain_metrics() {
         crate::metrics::drain_installed();
     }
+
+    /// The span processor's mapping of other instrumentation's GenAI and OpenInference
+    /// attributes to InsightFinder's `chat.*`, run on a span's attributes.
+    pub fn import_genai(attributes: &mut Vec<opentelemetry::KeyValue>, capture_content: bool) {
+        crate::llm::import::fill(attributes, capture_content);
+    }
 }
 
 /// What the attribute macros expand to call. Not a public API: it changes without notice.

@@ -25,3 +25,13 @@ pub const CANCELLED: &str = "iftracer.entity.cancelled";
 /// `true` when the application dropped an LLM response (a stream, or a body it never read to
 /// the end) before it finished; the span's status stays Unset.
 pub const LLM_CANCELLED: &str = "iftracer.llm.cancelled";
+/// `false`: the prompt template was set by the application
+/// ([`with_prompt_template`](crate::AssociationsExt::with_prompt_template), iftracer-sdk's
+/// `set_prompt`), not fetched from a prompt registry.
+pub const PROMPT_MANAGED: &str = "iftracer.prompt.managed";
+/// The prompt template the LLM calls beneath it were rendered from.
+pub const PROMPT_TEMPLATE: &str = "iftracer.prompt.template";
+/// Prefix of the template's variables: `iftracer.prompt.template_variables.<name>`.
+pub const PROMPT_TEMPLATE_VARIABLES_PREFIX: &str = "iftracer.prompt.template_variables.";
+/// The prompt template's version.
+pub const PROMPT_VERSION: &str = "iftracer.prompt.version";

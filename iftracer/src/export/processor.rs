@@ -1,7 +1,7 @@
 //! iftracer's one span processor: stamps context-carried values when a span starts, applies
-//! the privacy controls once when it ends, makes LLM calls readable by InsightFinder's gateway,
-//! then hands the span to every destination (the accounted exporter and the user's extra
-//! processors), so no destination sees raw data.
+//! the privacy controls once when it ends, makes LLM calls (its own and other instrumentation's)
+//! readable by InsightFinder's gateway, then hands the span to every destination (the accounted
+//! exporter and the user's extra processors), so no destination sees raw data.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,7 @@ use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
 use super::pair;
 use crate::associations;
+use crate::llm::import;
 use crate::privacy::Privacy;
 use crate::vocabulary::Vocabularies;
 
@@ -62,6 +63,9 @@ impl SpanProcessor for IftracerProcessor {
             return self.deliver(span);
         }
         if self.vocabularies.contains(Vocabularies::INSIGHTFINDER) {
+            // Other instrumentation's LLM spans get the `chat.*` pair; before privacy, so the
+            // pair is redacted, capped and hashed like iftracer's own.
+            import::fill(&mut span.attributes, self.privacy.capture_content);
             // Before privacy, so ids made text are hashed like the others.
             pair::stringify_gateway_keys(&mut span.attributes);
         }

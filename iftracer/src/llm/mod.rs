@@ -11,9 +11,11 @@
 //! responses are always handed to the pipeline; with content capture off, the pipeline removes
 //! them before export.
 
+pub(crate) mod import;
 mod parameters;
 mod record;
 mod span;
+mod template;
 #[cfg(feature = "_wire")]
 pub(crate) mod wire;
 
@@ -22,6 +24,7 @@ pub use parameters::ToolCall;
 use serde::Serialize;
 pub use span::LlmSpan;
 pub(crate) use span::set_span_kind;
+pub use template::PromptTemplate;
 
 /// Who wrote a message.
 ///
@@ -123,14 +126,11 @@ impl Content {
     pub(crate) fn text(&self) -> String {
         match self {
             Content::Text(text) => text.clone(),
-            Content::Messages(messages) => match messages.as_slice() {
-                [only] => only.content.clone(),
-                _ => messages
+            Content::Messages(messages) => readable_text(
+                messages
                     .iter()
-                    .map(|m| format!("{}: {}", m.role.as_str(), m.content))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            },
+                    .map(|m| (m.role.as_str(), m.content.as_str())),
+            ),
         }
     }
 
@@ -170,6 +170,21 @@ impl Content {
                 .collect(),
         };
         serde_json::to_string(&messages).unwrap_or_default()
+    }
+}
+
+/// Messages as a person reads them: a lone message's text, otherwise one `role: text` line per
+/// message. Shared by iftracer's own LLM spans and the spans mapped from other instrumentation,
+/// so InsightFinder shows both alike.
+pub(crate) fn readable_text<'a>(messages: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let messages: Vec<(&str, &str)> = messages.into_iter().collect();
+    match messages.as_slice() {
+        [(_, only)] => (*only).to_owned(),
+        _ => messages
+            .iter()
+            .map(|(role, text)| format!("{role}: {text}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 

@@ -15,6 +15,7 @@ const CONTENT_KEYS: &[&str] = &[
     openinference::OUTPUT_VALUE,
     iftracer::ENTITY_INPUT,
     iftracer::ENTITY_OUTPUT,
+    iftracer::PROMPT_TEMPLATE,
     // Older and third-party spellings other instrumentation still emits.
     "llm.prompt",
     "llm.response",
@@ -24,6 +25,7 @@ const CONTENT_KEYS: &[&str] = &[
 /// Prefixes of indexed content keys (`llm.input_messages.0.message.content`, Traceloop's
 /// `gen_ai.prompt.0.content`).
 const CONTENT_PREFIXES: &[&str] = &[
+    iftracer::PROMPT_TEMPLATE_VARIABLES_PREFIX,
     "llm.input_messages.",
     "llm.output_messages.",
     "gen_ai.prompt.",
@@ -47,6 +49,8 @@ mod tests {
             "iftracer.entity.output",
             "llm.input_messages.0.message.content",
             "gen_ai.completion.0.content",
+            "iftracer.prompt.template",
+            "iftracer.prompt.template_variables.city",
         ] {
             assert!(is_content(key), "{key}");
         }
@@ -59,6 +63,7 @@ mod tests {
             "error.type",
             "llm.token_count.prompt",
             "x-session-id",
+            "iftracer.prompt.version",
         ] {
             assert!(!is_content(key), "{key}");
         }
