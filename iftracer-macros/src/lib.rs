@@ -61,11 +61,12 @@
 //! }
 //! # assert!(connect("db.internal", "hunter2"));
 //! # assert_eq!(list_models(Some("p2")), ["p2"]);
-//! ``` A `Result` that is `Err` sets the status
-//! to Error with an `exception` event, `error` and `error.type`. A panic records the error,
-//! ends the span, and unwinds unchanged. An async function's future keeps `Send`, makes the span
-//! current on every poll, and, dropped before it finishes, marks the span
-//! `iftracer.entity.cancelled`.
+//! ```
+//!
+//! A `Result` that is `Err` sets the status to Error with an `exception` event, `error` and
+//! `error.type`. A panic records the error, ends the span, and unwinds unchanged. An async
+//! function's future keeps `Send`, makes the span current on every poll, and, dropped before it
+//! finishes, marks the span `iftracer.entity.cancelled`.
 
 mod args;
 mod expand;
