@@ -169,7 +169,6 @@ fn alternation<P: AsRef<str>>(patterns: &[(Detector, P)], selected: &[Detector])
     }
     let re = RegexBuilder::new(&alternatives.join("|"))
         .unicode(false)
-        .size_limit(50 << 20)
         .build()
         // Fixed patterns, compiled for every detector subset by the tests.
         .expect("built-in redaction patterns are valid");
@@ -279,8 +278,8 @@ impl Redactor {
     /// `text` with every sensitive value replaced; borrowed when nothing matched.
     ///
     /// Built-in detectors replace a value with `[REDACTED:<KIND>]`, where the kind is `SSN`,
-    /// `EMAIL`, `CARD`, `PHONE`, `API_KEY`, `BEARER_TOKEN`, `CREDENTIAL`, `IBAN`, `IP` or `MAC`. Redacting twice changes nothing
-    /// more than redacting once (custom rules aside).
+    /// `EMAIL`, `CARD`, `PHONE`, `API_KEY`, `BEARER_TOKEN`, `CREDENTIAL`, `IBAN`, `IP` or `MAC`.
+    /// Redacting twice changes nothing more than redacting once (custom rules aside).
     ///
     /// ```
     /// use std::borrow::Cow;
