@@ -123,8 +123,8 @@ pub enum Error {
     /// An unknown redaction detector name.
     #[error(
         "unknown redaction detector {value:?} in {setting}; fix: use `default`, `all`, `off`, or \
-         any of default, ssn, email, card, phone, api_key, bearer_token, credential, iban, ip, \
-         mac, separated by commas"
+         any of default, ssn, email, card, phone, api_key, bearer_token, credential, iban, \
+         national_id, ip, mac, separated by commas"
     )]
     UnknownDetector {
         /// Where the list came from.

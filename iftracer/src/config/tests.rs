@@ -671,7 +671,7 @@ fn redaction_settings_and_their_errors() {
         err(&Settings::default(), &[("IFTRACER_REDACT", "ssn,passport")]),
         "unknown redaction detector \"passport\" in environment variable `IFTRACER_REDACT`; fix: use \
          `default`, `all`, `off`, or any of default, ssn, email, card, phone, api_key, \
-         bearer_token, credential, iban, ip, mac, separated by commas"
+         bearer_token, credential, iban, national_id, ip, mac, separated by commas"
     );
     // The named sets, alone or with more detectors.
     let detectors = |value: &str| {
@@ -681,8 +681,7 @@ fn redaction_settings_and_their_errors() {
             .redactor;
         format!("{redactor:?}")
     };
-    let default =
-        r#"["ssn", "email", "card", "phone", "api_key", "bearer_token", "credential", "iban""#;
+    let default = r#"["ssn", "email", "card", "phone", "api_key", "bearer_token", "credential", "iban", "national_id""#;
     assert!(detectors("default").contains(&format!("{default}]")));
     assert!(detectors("on").contains(&format!("{default}]")));
     assert!(detectors("default,ip").contains(&format!(r#"{default}, "ip"]"#)));

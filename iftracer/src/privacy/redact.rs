@@ -6,7 +6,8 @@
 //! 2. the values of `password=`-style pairs, from their `=` and `:` (`pairs`);
 //! 3. credentials (API keys, `Bearer`/`Basic` values, JWTs, PEM keys): one regex alternation
 //!    whose literal prefixes the engine looks for (`credentials`);
-//! 4. IBANs, from two capitals before two digits, with their checksum (`iban`);
+//! 4. IBANs, from two capitals before two digits, with their checksum (`iban`), and UK National
+//!    Insurance numbers (`national_ids`);
 //! 5. numbers (cards, SSNs, phone numbers): one alternation searched only around runs of at
 //!    least 8 digits (`numbers`);
 //! 6. IP and MAC addresses, opt-in, around `:`, `.` and `-` (`network`).
@@ -18,6 +19,7 @@
 mod credentials;
 mod email;
 mod iban;
+mod national_ids;
 mod network;
 mod numbers;
 mod pairs;
@@ -68,6 +70,9 @@ pub enum Detector {
     Credential,
     /// International bank account numbers with a valid checksum (`DE89 3704 0044 0532 0130 00`).
     Iban,
+    /// UK National Insurance numbers (`AB 12 34 56 C`) and Canadian Social Insurance numbers
+    /// (`130 692 544`, with the Luhn check).
+    NationalId,
     /// IPv4 and IPv6 addresses (not in [`Detector::DEFAULT`]: logs hold many servers').
     IpAddress,
     /// MAC addresses such as `00:1A:2B:3C:4D:5E` (not in [`Detector::DEFAULT`]).
@@ -77,7 +82,7 @@ pub enum Detector {
 impl Detector {
     /// The detectors of `IFTRACER_REDACT=default`: personal data and credentials, not network
     /// addresses.
-    pub const DEFAULT: [Detector; 8] = [
+    pub const DEFAULT: [Detector; 9] = [
         Detector::Ssn,
         Detector::Email,
         Detector::PaymentCard,
@@ -86,11 +91,12 @@ impl Detector {
         Detector::BearerToken,
         Detector::Credential,
         Detector::Iban,
+        Detector::NationalId,
     ];
 
     /// Every built-in detector (`IFTRACER_REDACT=all`): the default set plus IP and MAC
     /// addresses.
-    pub const ALL: [Detector; 10] = [
+    pub const ALL: [Detector; 11] = [
         Detector::Ssn,
         Detector::Email,
         Detector::PaymentCard,
@@ -99,6 +105,7 @@ impl Detector {
         Detector::BearerToken,
         Detector::Credential,
         Detector::Iban,
+        Detector::NationalId,
         Detector::IpAddress,
         Detector::MacAddress,
     ];
@@ -111,7 +118,10 @@ impl Detector {
     /// let names: Vec<_> = Detector::ALL.iter().map(|d| d.name()).collect();
     /// assert_eq!(
     ///     names,
-    ///     ["ssn", "email", "card", "phone", "api_key", "bearer_token", "credential", "iban", "ip", "mac"]
+    ///     [
+    ///         "ssn", "email", "card", "phone", "api_key", "bearer_token", "credential", "iban",
+    ///         "national_id", "ip", "mac"
+    ///     ]
     /// );
     /// ```
     pub fn name(self) -> &'static str {
@@ -124,6 +134,7 @@ impl Detector {
             Detector::BearerToken => "bearer_token",
             Detector::Credential => "credential",
             Detector::Iban => "iban",
+            Detector::NationalId => "national_id",
             Detector::IpAddress => "ip",
             Detector::MacAddress => "mac",
         }
@@ -150,6 +161,7 @@ enum Pass {
     /// The alternation of the selected credential patterns.
     Credentials(Regex),
     Iban,
+    Nino,
     /// The alternation of the selected number patterns, searched in `NumberRuns`.
     Numbers(Regex),
     Network(network::Kinds),
@@ -241,6 +253,9 @@ impl Redactor {
         if has(Detector::Iban) {
             passes.push(Pass::Iban);
         }
+        if has(Detector::NationalId) {
+            passes.push(Pass::Nino);
+        }
         if let Some(re) = alternation(numbers::PATTERNS, &selected) {
             passes.push(Pass::Numbers(re));
         }
@@ -278,7 +293,7 @@ impl Redactor {
     /// `text` with every sensitive value replaced; borrowed when nothing matched.
     ///
     /// Built-in detectors replace a value with `[REDACTED:<KIND>]`, where the kind is `SSN`,
-    /// `EMAIL`, `CARD`, `PHONE`, `API_KEY`, `BEARER_TOKEN`, `CREDENTIAL`, `IBAN`, `IP` or `MAC`.
+    /// `EMAIL`, `CARD`, `PHONE`, `API_KEY`, `BEARER_TOKEN`, `CREDENTIAL`, `IBAN`, `NATIONAL_ID`, `IP` or `MAC`.
     /// Redacting twice changes nothing more than redacting once (custom rules aside).
     ///
     /// ```
@@ -313,6 +328,10 @@ impl Redactor {
                 Pass::Iban => {
                     replace_found(&out, iban::find(&out).map(|(s, e)| (s, e, iban::IBAN)))
                 }
+                Pass::Nino => replace_found(
+                    &out,
+                    national_ids::find_nino(&out).map(|(s, e)| (s, e, national_ids::NATIONAL_ID)),
+                ),
                 Pass::Network(kinds) => replace_found(&out, network::find(&out, *kinds)),
                 Pass::Numbers(re) => replace(
                     re,

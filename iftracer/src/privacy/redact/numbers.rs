@@ -36,6 +36,9 @@ pub(super) const PATTERNS: &[(Detector, &str)] = &[
     (Detector::Ssn, r"\b\d{3}_\d{2}_\d{4}\b"),
     (Detector::Ssn, r"\b\d{3},\d{2},\d{4}\b"),
     (Detector::Ssn, r"\b\d{9}\b"),
+    // Canadian Social Insurance numbers: 3-3-3, one separator throughout (Luhn, in `number`).
+    (Detector::NationalId, r"\b[1-79]\d{2}-\d{3}-\d{3}\b"),
+    (Detector::NationalId, r"\b[1-79]\d{2} \d{3} \d{3}\b"),
     // North American: area code 2-9, one separator throughout, optional leading `1`.
     (Detector::Phone, r"\b(?:1-)?[2-9]\d{2}-\d{3}-\d{4}\b"),
     (Detector::Phone, r"\b(?:1\.)?[2-9]\d{2}\.\d{3}\.\d{4}\b"),
@@ -134,7 +137,7 @@ pub(super) fn accept(b: &[u8], start: usize, end: usize) -> Option<(usize, usize
     }
 }
 
-/// A candidate starting with a digit: 9 digits are an SSN, 10 or 11 a North American phone
+/// A candidate starting with a digit: 9 digits are an SSN or a SIN, 10 or 11 a North American phone
 /// number, 13 to 19 a card.
 fn number(b: &[u8], start: usize, end: usize) -> Option<(usize, usize, &'static str)> {
     if glued(b, start, end) || next_to_letter(b, start, end) {
@@ -146,6 +149,10 @@ fn number(b: &[u8], start: usize, end: usize) -> Option<(usize, usize, &'static 
         9 if s.iter().all(u8::is_ascii_digit) => {
             (valid_ssn(s) && ssn_keyword_before(b, start)).then_some((start, end, SSN))
         }
+        // 3-3-3 is a Canadian SIN, 3-2-4 an SSN.
+        9 if s.len() == 11 && !s[7].is_ascii_digit() => {
+            luhn(s).then_some((start, end, super::national_ids::NATIONAL_ID))
+        }
         9 => valid_ssn(s).then_some((start, end, SSN)),
         10 | 11 => Some((start, end, PHONE)),
         // A trailing group may be something else (`4111 1111 1111 1111 123`): take the longest
@@ -156,8 +163,13 @@ fn number(b: &[u8], start: usize, end: usize) -> Option<(usize, usize, &'static 
 
 /// `SSN` or `social security` (any case) within a few words before `start`.
 fn ssn_keyword_before(b: &[u8], start: usize) -> bool {
+    // A placeholder an earlier SSN left is not the word (the verdict must not change on a
+    // second run).
     let before = String::from_utf8_lossy(&b[start.saturating_sub(32)..start]).to_ascii_lowercase();
-    before.contains("ssn") || before.contains("social security")
+    let word = before
+        .match_indices("ssn")
+        .any(|(i, _)| !before[..i].ends_with(':') && !before[i + 3..].starts_with(']'));
+    word || before.contains("social security")
 }
 
 /// A candidate starting with `+` or `(`: a phone number of 8 to 15 digits (E.164 allows 15),

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use super::credentials::{API_KEY, BEARER_TOKEN, CREDENTIAL};
 use super::email::EMAIL;
 use super::iban::IBAN;
+use super::national_ids::NATIONAL_ID;
 use super::network::{IP, MAC};
 use super::numbers::{CARD, PHONE, SSN, luhn, valid_ssn};
 use super::*;
@@ -235,6 +236,10 @@ const POSITIVES: &[(Detector, &str, &str)] = &[
     (Detector::Iban, "GB82 WEST 1234 5698 7654 32", IBAN),
     (Detector::Iban, "FR14 2004 1010 0505 0001 3M02 606", IBAN),
     (Detector::Iban, "NL91ABNA0417164300", IBAN),
+    (Detector::NationalId, "AB 12 34 56 C", NATIONAL_ID),
+    (Detector::NationalId, "JG103773A", NATIONAL_ID),
+    (Detector::NationalId, "130 692 544", NATIONAL_ID),
+    (Detector::NationalId, "123-456-782", NATIONAL_ID),
     (Detector::IpAddress, "192.168.1.100", IP),
     (Detector::IpAddress, "10.0.0.255", IP),
     (Detector::IpAddress, "2001:db8::8a2e:370:7334", IP),
@@ -279,6 +284,8 @@ const NEGATIVES: &[&str] = &[
     "the secret to success is practice",
     "Basic plan costs $9; a basic understanding of Rust",
     "AB12 CDEF GHIJ KLMN",
+    "GB 12 34 56 A and AB123456E and ZZ123456A",
+    "part 123-456-789 and 123 456 789",
     "GB00 WEST 1234 5698 7654 32",
     "DE00 1234 5678 9012 3456 78",
     "sk-learn, hf_hub, glpat-short",
