@@ -95,7 +95,8 @@ pub(super) fn find(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
         loop {
             // An IBAN's first digits are its check digits, right after two capitals.
             let digit = at + super::numbers::next_digit(&b[at..])?;
-            at = digit + 1;
+            // Only the first digit of a run can follow the country code.
+            at = digit + b[digit..].iter().take_while(|c| c.is_ascii_digit()).count();
             if digit < 2
                 || !b[digit - 2].is_ascii_uppercase()
                 || !b[digit - 1].is_ascii_uppercase()
