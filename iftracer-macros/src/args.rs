@@ -1,5 +1,5 @@
 //! Parsing the macro's options: `name = "…"`, `version = "…"`, `skip(a, b)`, `skip_all`,
-//! `skip_output`, `stream`, `crate = path`.
+//! `capture(a, b)`, `skip_output`, `stream`, `crate = path`.
 
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
@@ -12,13 +12,15 @@ pub(crate) struct Args {
     pub(crate) version: Option<LitStr>,
     pub(crate) skip: Vec<Ident>,
     pub(crate) skip_all: bool,
+    /// Arguments captured although their names say secret (`capture(token)`).
+    pub(crate) capture: Vec<Ident>,
     pub(crate) skip_output: bool,
     pub(crate) stream: Option<Ident>,
     pub(crate) krate: Option<Path>,
 }
 
-const EXPECTED: &str = "expected one of `name = \"…\"`, `version = \"…\"`, `skip(…)`, `skip_all`, `skip_output`, \
-     `stream`, `crate = path`";
+const EXPECTED: &str = "expected one of `name = \"…\"`, `version = \"…\"`, `skip(…)`, `skip_all`, `capture(…)`, \
+     `skip_output`, `stream`, `crate = path`";
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -61,13 +63,8 @@ impl Parse for Args {
                         input.parse::<Token![=]>()?;
                         args.version = Some(input.parse()?);
                     }
-                    "skip" => {
-                        let list;
-                        syn::parenthesized!(list in input);
-                        let names: Punctuated<Ident, Token![,]> =
-                            list.parse_terminated(Ident::parse, Token![,])?;
-                        args.skip = names.into_iter().collect();
-                    }
+                    "skip" => args.skip = name_list(input, &option)?,
+                    "capture" => args.capture = name_list(input, &option)?,
                     "skip_all" => args.skip_all = true,
                     "skip_output" => args.skip_output = true,
                     "stream" => args.stream = Some(option.clone()),
@@ -93,6 +90,40 @@ impl Parse for Args {
                 "`skip(…)` and `skip_all` conflict: `skip_all` already skips every argument",
             ));
         }
+        if args.skip_all
+            && let Some(first) = args.capture.first()
+        {
+            return Err(syn::Error::new_spanned(
+                first,
+                "`capture(…)` and `skip_all` conflict: `skip_all` captures no argument",
+            ));
+        }
+        if let Some(both) = args.capture.iter().find(|c| args.skip.contains(c)) {
+            return Err(syn::Error::new_spanned(
+                both,
+                format!("`{both}` is both in `skip(…)` and in `capture(…)`; keep one"),
+            ));
+        }
         Ok(args)
     }
+}
+
+/// The `(a, b)` after `skip` or `capture`: argument names, at least one.
+fn name_list(input: ParseStream<'_>, option: &Ident) -> syn::Result<Vec<Ident>> {
+    if !input.peek(syn::token::Paren) {
+        return Err(syn::Error::new_spanned(
+            option,
+            format!("expected `{option}(argument, …)`: a list of argument names"),
+        ));
+    }
+    let list;
+    syn::parenthesized!(list in input);
+    let names: Punctuated<Ident, Token![,]> = list.parse_terminated(Ident::parse, Token![,])?;
+    if names.is_empty() {
+        return Err(syn::Error::new_spanned(
+            option,
+            format!("`{option}()` lists no argument; name at least one or remove it"),
+        ));
+    }
+    Ok(names.into_iter().collect())
 }

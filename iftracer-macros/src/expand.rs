@@ -11,6 +11,7 @@ use syn::{
 };
 
 use crate::args::Args;
+use crate::secret_names::is_secret;
 
 /// The four entity kinds.
 #[derive(Clone, Copy)]
@@ -187,7 +188,8 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
     })
 }
 
-/// `set_input` over the named arguments that are not skipped; `self` is never captured.
+/// `set_input` over the named arguments that are neither skipped nor secret by name (unless in
+/// `capture(…)`); `self` is never captured.
 fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result<TokenStream> {
     let named: Vec<&Ident> = sig
         .inputs
@@ -200,20 +202,24 @@ fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result
             FnArg::Receiver(_) => None,
         })
         .collect();
-    for skipped in &args.skip {
-        if !named.contains(&skipped) {
-            return Err(syn::Error::new_spanned(
-                skipped,
-                format!("`skip`: this function has no argument named `{skipped}`"),
-            ));
+    for (option, listed) in [("skip", &args.skip), ("capture", &args.capture)] {
+        for name in listed {
+            if !named.contains(&name) {
+                return Err(syn::Error::new_spanned(
+                    name,
+                    format!("`{option}`: this function has no argument named `{name}`"),
+                ));
+            }
         }
     }
     if args.skip_all {
         return Ok(TokenStream::new());
     }
+    // An argument whose name says secret stays out unless listed in `capture(…)`.
     let captured: Vec<&Ident> = named
         .into_iter()
         .filter(|n| !args.skip.iter().any(|s| s == *n))
+        .filter(|n| !is_secret(&n.to_string()) || args.capture.iter().any(|c| c == *n))
         .collect();
     if captured.is_empty() {
         return Ok(TokenStream::new());

@@ -26,6 +26,7 @@
 //! | `version = "…"` | `iftracer.entity.version` |
 //! | `skip(a, b)` | do not capture these arguments (they need no trait) |
 //! | `skip_all` | capture no argument |
+//! | `capture(token)` | capture these arguments although their names say secret |
 //! | `skip_output` | do not capture the return value |
 //! | `stream` | the function returns a `Stream`: the span lasts until the stream ends |
 //! | `crate = path` | where `iftracer` is, for re-exports and renamed dependencies |
@@ -40,14 +41,36 @@
 //!
 //! When content capture is on, arguments that implement `serde::Serialize` are recorded by name
 //! as `iftracer.entity.input` (JSON) and a `Serialize` return value as `iftracer.entity.output`;
-//! other values are skipped without a compile error. A `Result` that is `Err` sets the status
-//! to Error with an `exception` event, `error` and `error.type`. A panic records the error,
-//! ends the span, and unwinds unchanged. An async function's future keeps `Send`, makes the span
-//! current on every poll, and, dropped before it finishes, marks the span
-//! `iftracer.entity.cancelled`.
+//! other values are skipped without a compile error. Arguments whose names say secret
+//! (`password`, `secret`, `token`, `api_key`, `apikey`, `key`, `authorization`, `credential`,
+//! `cookie`, also as parts such as `db_password` or `auth_token`) are never captured unless
+//! listed in `capture(…)`; names that describe a secret (`token_count`, `key_name`) are not
+//! secret.
+//!
+//! ```
+//! #[iftracer::task]
+//! fn connect(host: &str, db_password: &str) -> bool {
+//!     // Captured input: {"host": "db.internal"}; `db_password` stays out.
+//!     !host.is_empty() && !db_password.is_empty()
+//! }
+//!
+//! // A public page token is no secret: capture it on purpose.
+//! #[iftracer::tool(capture(page_token))]
+//! fn list_models(page_token: Option<&str>) -> Vec<String> {
+//!     page_token.map(str::to_owned).into_iter().collect()
+//! }
+//! # assert!(connect("db.internal", "hunter2"));
+//! # assert_eq!(list_models(Some("p2")), ["p2"]);
+//! ```
+//!
+//! A `Result` that is `Err` sets the status to Error with an `exception` event, `error` and
+//! `error.type`. A panic records the error, ends the span, and unwinds unchanged. An async
+//! function's future keeps `Send`, makes the span current on every poll, and, dropped before it
+//! finishes, marks the span `iftracer.entity.cancelled`.
 
 mod args;
 mod expand;
+mod secret_names;
 
 use expand::Kind;
 use proc_macro::TokenStream;

@@ -94,3 +94,78 @@ fn captured_values_pass_through_the_length_cap() {
     // {"query":{"text":"x…x","top_k":1},"type":0} is 140 bytes; the cap keeps the first 16.
     assert_eq!(input, r#"{"query":{"text"…[truncated: 140 bytes in all]"#);
 }
+
+/// Values no exported span may hold: each is passed to an argument whose name says secret.
+const SECRETS: &[&str] = &[
+    "pw-db-0001",
+    "cs-client-0002",
+    "tk-auth-0003",
+    "ak-openai-0004",
+    "ak-plain-0005",
+    "basic-authz-0006",
+    "cred-0007",
+    "cookie-0008",
+    "pk-0009",
+];
+
+#[iftracer::workflow]
+fn deploy(service: &str, db_password: &str, client_secret: String) -> usize {
+    service.len() + db_password.len() + client_secret.len()
+}
+
+#[iftracer::task]
+fn call_api(url: &str, auth_token: &str, api_key: &str, apikey: &str, max_tokens: u32) -> u32 {
+    (url.len() + auth_token.len() + api_key.len() + apikey.len()) as u32 + max_tokens
+}
+
+#[iftracer::agent]
+async fn browse(page: u8, authorization: String, credential: String, cookie: String) -> u8 {
+    page + (authorization.len() + credential.len() + cookie.len()) as u8
+}
+
+#[iftracer::tool(capture(token))]
+fn sign(key: &str, token: &str, key_name: &str) -> usize {
+    key.len() + token.len() + key_name.len()
+}
+
+#[tokio::test]
+async fn arguments_named_secret_never_reach_the_exporter_unless_listed() {
+    let harness = Harness::new();
+    deploy("billing", SECRETS[0], SECRETS[1].to_owned());
+    call_api(
+        "https://api.example",
+        SECRETS[2],
+        SECRETS[3],
+        SECRETS[4],
+        256,
+    );
+    browse(
+        2,
+        SECRETS[5].to_owned(),
+        SECRETS[6].to_owned(),
+        SECRETS[7].to_owned(),
+    )
+    .await;
+    sign(SECRETS[8], "public-page-token", "signing");
+
+    // What a name leaves out is never serialised, so no processor or exporter can see it.
+    let exported = format!("{:?}", harness.spans());
+    for secret in SECRETS {
+        assert!(!exported.contains(secret), "{secret} was exported");
+    }
+    let input = |span: &str| attr(&harness.span(span), "iftracer.entity.input");
+    assert_eq!(
+        input("deploy.workflow").as_deref(),
+        Some(r#"{"service":"billing"}"#)
+    );
+    assert_eq!(
+        input("call_api.task").as_deref(),
+        Some(r#"{"max_tokens":256,"url":"https://api.example"}"#)
+    );
+    assert_eq!(input("browse.agent").as_deref(), Some(r#"{"page":2}"#));
+    // `capture(token)` keeps `token`; `key_name` names a key without being one.
+    assert_eq!(
+        input("sign.tool").as_deref(),
+        Some(r#"{"key_name":"signing","token":"public-page-token"}"#)
+    );
+}

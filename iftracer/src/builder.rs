@@ -417,13 +417,16 @@ impl IftracerBuilder {
         self
     }
 
-    /// Redacts these kinds of sensitive values from every string attribute of every span before
-    /// export (`IFTRACER_REDACT=default` for all of them, or a list such as `ssn,email`).
+    /// Redacts these kinds of sensitive values from every string of every span before export:
+    /// [`Detector::DEFAULT`] (`IFTRACER_REDACT=default`: personal data and credentials),
+    /// [`Detector::ALL`] (`all`: also IP and MAC addresses), or a list such as `ssn,email`.
     ///
     /// ```
     /// use iftracer::privacy::Detector;
-    /// let b = iftracer::Iftracer::builder().redact(Detector::ALL);
-    /// # drop(b);
+    /// let b = iftracer::Iftracer::builder().redact(Detector::DEFAULT);
+    /// let with_ips = iftracer::Iftracer::builder()
+    ///     .redact(Detector::DEFAULT.into_iter().chain([Detector::IpAddress]));
+    /// # drop((b, with_ips));
     /// ```
     pub fn redact(mut self, detectors: impl IntoIterator<Item = Detector>) -> Self {
         self.settings.redact = Some(detectors.into_iter().collect());

@@ -122,8 +122,9 @@ pub enum Error {
 
     /// An unknown redaction detector name.
     #[error(
-        "unknown redaction detector {value:?} in {setting}; fix: use `default`, `off`, or any of \
-         ssn, email, card, phone, api_key, bearer_token, separated by commas"
+        "unknown redaction detector {value:?} in {setting}; fix: use `default`, `all`, `off`, or \
+         any of default, ssn, email, card, phone, api_key, bearer_token, credential, iban, \
+         national_id, ip, mac, separated by commas"
     )]
     UnknownDetector {
         /// Where the list came from.

@@ -145,21 +145,30 @@ fn resolve_redactor(settings: &Settings, env: &Env<'_>) -> Result<Redactor, Erro
     Ok(Redactor::new(&detectors, custom))
 }
 
-/// `default`/`all`, `off`/`none`/`false`, or detector names separated by commas.
+/// `default` (or `true`/`on`), `all`, `off`/`none`/`false`, or detector names separated by
+/// commas, where `default` and `all` stand for their sets (`default,ip`).
 fn parse_detectors(list: &str) -> Result<Vec<Detector>, Error> {
-    match list.to_ascii_lowercase().as_str() {
-        "default" | "all" | "true" | "on" => return Ok(Detector::ALL.to_vec()),
+    match list.trim().to_ascii_lowercase().as_str() {
+        "true" | "on" => return Ok(Detector::DEFAULT.to_vec()),
         "off" | "none" | "false" => return Ok(Vec::new()),
         _ => {}
     }
-    list.split(',')
+    let mut detectors = Vec::new();
+    for name in list
+        .split(',')
         .map(str::trim)
         .filter(|name| !name.is_empty())
-        .map(|name| {
-            Detector::from_name(&name.to_ascii_lowercase()).ok_or_else(|| Error::UnknownDetector {
-                setting: Setting::Env(IFTRACER_REDACT),
-                value: name.to_owned(),
-            })
-        })
-        .collect()
+    {
+        match name.to_ascii_lowercase().as_str() {
+            "default" => detectors.extend(Detector::DEFAULT),
+            "all" => detectors.extend(Detector::ALL),
+            lower => detectors.push(Detector::from_name(lower).ok_or_else(|| {
+                Error::UnknownDetector {
+                    setting: Setting::Env(IFTRACER_REDACT),
+                    value: name.to_owned(),
+                }
+            })?),
+        }
+    }
+    Ok(detectors)
 }

@@ -670,8 +670,24 @@ fn redaction_settings_and_their_errors() {
     assert_eq!(
         err(&Settings::default(), &[("IFTRACER_REDACT", "ssn,passport")]),
         "unknown redaction detector \"passport\" in environment variable `IFTRACER_REDACT`; fix: use \
-         `default`, `off`, or any of ssn, email, card, phone, api_key, bearer_token, separated by commas"
+         `default`, `all`, `off`, or any of default, ssn, email, card, phone, api_key, \
+         bearer_token, credential, iban, national_id, ip, mac, separated by commas"
     );
+    // The named sets, alone or with more detectors.
+    let detectors = |value: &str| {
+        let redactor = resolve_with(&Settings::default(), &[("IFTRACER_REDACT", value)])
+            .unwrap()
+            .privacy
+            .redactor;
+        format!("{redactor:?}")
+    };
+    let default = r#"["ssn", "email", "card", "phone", "api_key", "bearer_token", "credential", "iban", "national_id""#;
+    assert!(detectors("default").contains(&format!("{default}]")));
+    assert!(detectors("on").contains(&format!("{default}]")));
+    assert!(detectors("default,ip").contains(&format!(r#"{default}, "ip"]"#)));
+    assert!(detectors("ALL").contains(&format!(r#"{default}, "ip", "mac"]"#)));
+    assert!(detectors(" mac , email ").contains(r#"["mac", "email"]"#));
+    assert!(detectors("off").contains("detectors: []"));
     let message = err(
         &Settings::default(),
         &[("IFTRACER_REDACT_PATTERNS", r#"{"ACME-(\\d": "[X]"}"#)],

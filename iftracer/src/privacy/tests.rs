@@ -317,3 +317,68 @@ fn an_id_is_hashed_under_every_key_that_carries_it() {
         Some(&Value::from(hashed))
     );
 }
+
+/// Secrets placed across the cap at every offset: redaction runs before the cut, so no start of
+/// a secret is left behind, whether the secret ends before the cap, straddles it or starts at it.
+#[test]
+fn no_secret_straddling_the_cap_leaves_its_start_behind() {
+    let pem_body: String = (0..40)
+        .map(|i| format!("MIIE{i:02}QIBAAKCAQEA1cXk2abcdefghijklmnopqrstuvwxyz0123\n"))
+        .collect();
+    let pem = format!("-----BEGIN PRIVATE KEY-----\n{pem_body}-----END PRIVATE KEY-----");
+    // (text placed, the part that must never show: 8-byte windows of it are checked)
+    let secrets: Vec<(String, String)> = vec![
+        (pem.clone(), pem_body.replace('\n', "")),
+        ("jane.doe@example.com".into(), "jane.doe@example.com".into()),
+        ("4111 1111 1111 1111".into(), "4111 1111 1111 1111".into()),
+        (
+            "DE89 3704 0044 0532 0130 00".into(),
+            "DE89 3704 0044 0532 0130 00".into(),
+        ),
+        (
+            "sk-proj-abc123DEF456ghi789JKL012mno".into(),
+            "sk-proj-abc123DEF456ghi789JKL012mno".into(),
+        ),
+        ("password=Tr0ub4dor3xyzzy".into(), "Tr0ub4dor3xyzzy".into()),
+        (
+            "Authorization: Bearer abc123def456ghi789jkl".into(),
+            "abc123def456ghi789jkl".into(),
+        ),
+        (
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6y"
+                .into(),
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6y"
+                .into(),
+        ),
+    ];
+    let max = 64;
+    let privacy = Privacy {
+        max_value_length: max,
+        redactor: Redactor::new(&Detector::DEFAULT, Vec::new()),
+        ..Privacy::default()
+    };
+    let mut leaks = Vec::new();
+    for (secret, sensitive) in &secrets {
+        for pad in 0..max + 8 {
+            let text = format!("{} {secret} tail of the value", "x".repeat(pad));
+            let Some(clean) = privacy.clean(&text) else {
+                leaks.push(format!("unchanged: {text:?}"));
+                continue;
+            };
+            let shown = clean.split('…').next().unwrap_or_default();
+            let sensitive = sensitive.as_bytes();
+            if sensitive
+                .windows(8.min(sensitive.len()))
+                .any(|w| shown.contains(std::str::from_utf8(w).unwrap_or("\u{0}")))
+            {
+                leaks.push(format!("pad {pad}: {clean:?}"));
+            }
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "{} leaks:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+}

@@ -1,0 +1,6 @@
+#[iftracer::task(skip(token), capture(token))]
+fn call(token: &str) -> usize {
+    token.len()
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[iftracer::task(capture(tokn))]
+fn call(token: &str) -> usize {
+    token.len()
+}
+
+fn main() {}

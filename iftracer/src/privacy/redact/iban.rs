@@ -1,0 +1,163 @@
+//! International bank account numbers: a country code, two check digits and the account, written
+//! contiguous or in groups of four. Accepted only with the country's IBAN length and a valid
+//! ISO 7064 mod-97 checksum, so random codes (`AB12 CDEF…`) are left alone.
+
+pub(super) const IBAN: &str = "[REDACTED:IBAN]";
+
+/// IBAN lengths by country (SWIFT's IBAN registry).
+const LENGTHS: &[(&[u8; 2], usize)] = &[
+    (b"AD", 24),
+    (b"AE", 23),
+    (b"AL", 28),
+    (b"AT", 20),
+    (b"AZ", 28),
+    (b"BA", 20),
+    (b"BE", 16),
+    (b"BG", 22),
+    (b"BH", 22),
+    (b"BR", 29),
+    (b"BY", 28),
+    (b"CH", 21),
+    (b"CR", 22),
+    (b"CY", 28),
+    (b"CZ", 24),
+    (b"DE", 22),
+    (b"DK", 18),
+    (b"DO", 28),
+    (b"EE", 20),
+    (b"EG", 29),
+    (b"ES", 24),
+    (b"FI", 18),
+    (b"FO", 18),
+    (b"FR", 27),
+    (b"GB", 22),
+    (b"GE", 22),
+    (b"GI", 23),
+    (b"GL", 18),
+    (b"GR", 27),
+    (b"GT", 28),
+    (b"HR", 21),
+    (b"HU", 28),
+    (b"IE", 22),
+    (b"IL", 23),
+    (b"IQ", 23),
+    (b"IS", 26),
+    (b"IT", 27),
+    (b"JO", 30),
+    (b"KW", 30),
+    (b"KZ", 20),
+    (b"LB", 28),
+    (b"LC", 32),
+    (b"LI", 21),
+    (b"LT", 20),
+    (b"LU", 20),
+    (b"LV", 21),
+    (b"LY", 25),
+    (b"MC", 27),
+    (b"MD", 24),
+    (b"ME", 22),
+    (b"MK", 19),
+    (b"MR", 27),
+    (b"MT", 31),
+    (b"MU", 30),
+    (b"NL", 18),
+    (b"NO", 15),
+    (b"PK", 24),
+    (b"PL", 28),
+    (b"PS", 29),
+    (b"PT", 25),
+    (b"QA", 29),
+    (b"RO", 24),
+    (b"RS", 22),
+    (b"SA", 24),
+    (b"SC", 31),
+    (b"SD", 18),
+    (b"SE", 24),
+    (b"SI", 19),
+    (b"SK", 24),
+    (b"SM", 27),
+    (b"ST", 25),
+    (b"SV", 28),
+    (b"TL", 23),
+    (b"TN", 24),
+    (b"TR", 26),
+    (b"UA", 29),
+    (b"VA", 22),
+    (b"VG", 24),
+    (b"XK", 20),
+];
+
+/// The IBANs of `text`, as byte ranges, in order.
+pub(super) fn find(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let b = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        loop {
+            // An IBAN's first digits are its check digits, right after two capitals.
+            let digit = at + super::numbers::next_digit(&b[at..])?;
+            // Only the first digit of a run can follow the country code.
+            at = digit + b[digit..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if digit < 2
+                || !b[digit - 2].is_ascii_uppercase()
+                || !b[digit - 1].is_ascii_uppercase()
+                || text[..digit - 2]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            {
+                continue;
+            }
+            if let Some(end) = iban_at(b, digit - 2) {
+                at = end;
+                return Some((digit - 2, end));
+            }
+        }
+    })
+}
+
+/// The end of the IBAN starting at `start`, if one does.
+fn iban_at(b: &[u8], start: usize) -> Option<usize> {
+    let country = &b[start..start + 2];
+    let &(_, len) = LENGTHS.iter().find(|(code, _)| code[..] == *country)?;
+    // Its characters, allowing one blank between groups of four.
+    let mut chars: Vec<u8> = Vec::with_capacity(len);
+    let mut i = start;
+    while chars.len() < len && i < b.len() {
+        let c = b[i];
+        if c.is_ascii_digit() || c.is_ascii_uppercase() {
+            chars.push(c);
+            i += 1;
+        } else if c == b' '
+            && chars.len().is_multiple_of(4)
+            && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
+        {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let glued = b
+        .get(i)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    (chars.len() == len && !glued && chars[2..4].iter().all(u8::is_ascii_digit) && mod97(&chars))
+        .then_some(i)
+}
+
+/// ISO 7064 MOD 97-10: the first four characters moved to the end, letters as 10..35, the
+/// number modulo 97 is 1.
+fn mod97(iban: &[u8]) -> bool {
+    let mut rem = 0u32;
+    for &c in iban[4..].iter().chain(&iban[..4]) {
+        let v = if c.is_ascii_digit() {
+            u32::from(c - b'0')
+        } else {
+            u32::from(c - b'A') + 10
+        };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    rem == 1
+}

@@ -1,0 +1,69 @@
+//! National insurance numbers outside the US that InsightFinder's gateway masks and that have a
+//! shape specific enough to find without a keyword: UK National Insurance numbers (`AB 12 34
+//! 56 C`, here) and Canadian Social Insurance numbers (`130 692 544`, 3-3-3 with the Luhn
+//! check, in `numbers`).
+
+pub(super) const NATIONAL_ID: &str = "[REDACTED:NATIONAL_ID]";
+
+/// The UK National Insurance numbers of `text`, as byte ranges, in order.
+pub(super) fn find_nino(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let b = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let digit = at + super::numbers::next_digit(&b[at..])?;
+            // Only the first digit of a run can follow the prefix letters.
+            at = digit + b[digit..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let blank = usize::from(digit >= 1 && b[digit - 1] == b' ');
+            let Some(start) = digit.checked_sub(2 + blank) else {
+                continue;
+            };
+            if let Some(end) = nino_at(text, start) {
+                at = end;
+                return Some((start, end));
+            }
+        }
+    })
+}
+
+/// The end of the NINO starting at `start`: two prefix letters (not D, F, I, Q, U, V; the
+/// second not O; not BG, GB, KN, NK, NT, TN, ZZ), three pairs of digits, a suffix A to D, with
+/// one blank throughout or none.
+fn nino_at(text: &str, start: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let (first, second) = (b[start], b[start + 1]);
+    let letter_ok = |c: u8| c.is_ascii_uppercase() && !b"DFIQUV".contains(&c);
+    if !letter_ok(first)
+        || !letter_ok(second)
+        || second == b'O'
+        || [b"BG", b"GB", b"KN", b"NK", b"NT", b"TN", b"ZZ"].contains(&&[first, second])
+    {
+        return None;
+    }
+    // `start` is a character boundary: `first` is ASCII.
+    if text[..start].chars().next_back().is_some_and(word) {
+        return None;
+    }
+    let spaced = b.get(start + 2) == Some(&b' ');
+    let mut i = start + 2;
+    for _ in 0..3 {
+        if spaced {
+            (b.get(i) == Some(&b' ')).then_some(())?;
+            i += 1;
+        }
+        let pair = b.get(i..i + 2)?;
+        pair.iter().all(u8::is_ascii_digit).then_some(())?;
+        i += 2;
+    }
+    if spaced {
+        (b.get(i) == Some(&b' ')).then_some(())?;
+        i += 1;
+    }
+    matches!(b.get(i), Some(b'A'..=b'D')).then_some(())?;
+    i += 1;
+    if text[i..].chars().next().is_some_and(word) {
+        return None;
+    }
+    Some(i)
+}
