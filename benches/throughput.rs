@@ -29,10 +29,10 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use iftracer::opentelemetry::trace::{Span as _, Tracer, TracerProvider};
 use iftracer::opentelemetry::{Context, KeyValue};
 use iftracer::opentelemetry_sdk::error::OTelSdkResult;
 use iftracer::opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanProcessor};
-use iftracer::opentelemetry::trace::{Span as _, Tracer, TracerProvider};
 use iftracer::{Iftracer, IftracerBuilder, Protocol};
 use support::{Receiver, Setup};
 

@@ -2,6 +2,7 @@
 //! span processor and the accounting around it.
 
 pub(crate) mod console;
+mod console_view;
 pub(crate) mod hold;
 pub(crate) mod managed;
 pub(crate) mod metrics;
@@ -148,7 +149,10 @@ pub(crate) fn build_provider(
                 feature: "grpc-tonic",
             });
         }
-        (None, None) => parts.processor_for(ConsoleExporter::new()),
+        (None, None) => parts.processor_for(ConsoleExporter::with_settings(
+            std::io::stdout(),
+            config.console,
+        )),
     };
     let resource = resource(config);
     let mut destinations: Vec<Box<dyn SpanProcessor>> = vec![Box::new(destination)];
