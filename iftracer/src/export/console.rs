@@ -11,7 +11,9 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+use super::console_summary::Summary;
 use super::console_view::{self, Place};
+use crate::config::console::ConsoleFormat;
 use crate::config::console::ConsoleSettings;
 
 /// Prints each trace as an indented tree once its local root span ends.
@@ -34,6 +36,8 @@ pub struct ConsoleExporter {
     pending: Mutex<Pending>,
     settings: ConsoleSettings,
     resource: Vec<KeyValue>,
+    /// LLM calls per model, printed at shutdown (not in `json`, which is for machines).
+    summary: Mutex<Summary>,
 }
 
 /// Spans waiting for their parent to end, per trace, with when the trace started waiting.
@@ -112,6 +116,7 @@ impl ConsoleExporter {
             pending: Mutex::new(Pending::default()),
             settings,
             resource: Vec::new(),
+            summary: Mutex::new(Summary::default()),
         }
     }
 
@@ -243,6 +248,12 @@ impl SpanExporter for ConsoleExporter {
     ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
         let mut text = String::new();
         {
+            if self.settings.format != ConsoleFormat::Json {
+                let mut summary = self.summary.lock().unwrap_or_else(PoisonError::into_inner);
+                for span in &batch {
+                    summary.add(span);
+                }
+            }
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             for span in batch {
                 let trace_id = span.span_context.trace_id();
@@ -270,6 +281,22 @@ impl SpanExporter for ConsoleExporter {
 
     fn shutdown_with_timeout(&self, _timeout: std::time::Duration) -> OTelSdkResult {
         self.print_leftovers();
+        let mut text = String::new();
+        self.summary
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .render(&mut text);
+        if !text.is_empty() {
+            // Long model names must not break the width promise either.
+            let cut: String = text
+                .lines()
+                .map(|line| {
+                    let line = console_view::shorten(line, self.settings.width.saturating_sub(1));
+                    format!("{line}\n")
+                })
+                .collect();
+            self.write(&format!("\n{cut}"));
+        }
         Ok(())
     }
 
@@ -408,7 +435,7 @@ mod tests {
             format!("{prefix}{}…", "x".repeat(119 - prefix.chars().count()))
         };
         assert_eq!(
-            lines[1..],
+            lines[1..8],
             [
                 "       D  research.workflow  session s-1",
                 "       D  ├─ ask_llm.task  gpt-4o · 12→9 tokens · first chunk 250.00ms",
@@ -439,6 +466,74 @@ mod tests {
     }
 
     #[test]
+    fn shutdown_prints_a_summary_per_model_when_llm_calls_were_seen() {
+        let buffer = Buffer::default();
+        sample_trace(exporter(&buffer, ConsoleFormat::Compact, false, 120));
+        let text = buffer.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[8], "", "{text}");
+        assert_eq!(
+            lines[9], "model    calls   tokens in  tokens out  errors       p50       p95",
+            "{text}"
+        );
+        assert!(
+            lines[10].starts_with("gpt-4o       1          12           9       0  "),
+            "{text}"
+        );
+        assert_eq!(lines.len(), 11, "{text}");
+
+        let json = Buffer::default();
+        sample_trace(exporter(&json, ConsoleFormat::Json, false, 120));
+        assert_eq!(json.text().lines().count(), 4, "no table in json");
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let mut summary = Summary::default();
+        let span = |millis: u64, error: bool| {
+            use opentelemetry::trace::{SpanContext, TraceFlags, TraceState};
+            use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+            SpanData {
+                span_context: SpanContext::new(
+                    TraceId::from(1),
+                    SpanId::from(millis + 1),
+                    TraceFlags::SAMPLED,
+                    false,
+                    TraceState::default(),
+                ),
+                parent_span_id: SpanId::INVALID,
+                parent_span_is_remote: false,
+                span_kind: SpanKind::Internal,
+                name: "chat m".into(),
+                start_time: SystemTime::UNIX_EPOCH,
+                end_time: SystemTime::UNIX_EPOCH + Duration::from_millis(millis),
+                attributes: vec![
+                    KeyValue::new("gen_ai.request.model", "m"),
+                    KeyValue::new("gen_ai.usage.input_tokens", 1),
+                ],
+                dropped_attributes_count: 0,
+                events: SpanEvents::default(),
+                links: SpanLinks::default(),
+                status: if error {
+                    Status::error("x")
+                } else {
+                    Status::Unset
+                },
+                instrumentation_scope: opentelemetry::InstrumentationScope::builder("t").build(),
+            }
+        };
+        for millis in 1..=100 {
+            summary.add(&span(millis, millis % 10 == 0));
+        }
+        let mut text = String::new();
+        summary.render(&mut text);
+        assert_eq!(
+            text.lines().nth(1).unwrap(),
+            "m         100         100           0      10   50.00ms   95.00ms"
+        );
+    }
+
+    #[test]
     fn full_prints_every_attribute_on_its_own_line() {
         let buffer = Buffer::default();
         sample_trace(exporter(&buffer, ConsoleFormat::Full, false, 120));
@@ -458,7 +553,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.ends_with("      · exception exception.message=\"boom\"\n"),
+            text.contains("      · exception exception.message=\"boom\"\n"),
             "{text}"
         );
     }

@@ -309,7 +309,7 @@ pub(crate) fn duration(start: SystemTime, end: SystemTime) -> String {
     seconds_text(end.duration_since(start).unwrap_or_default().as_secs_f64())
 }
 
-fn seconds_text(seconds: f64) -> String {
+pub(crate) fn seconds_text(seconds: f64) -> String {
     let micros = seconds * 1e6;
     if micros < 1000.0 {
         format!("{micros:.0}µs")

@@ -2,6 +2,7 @@
 //! span processor and the accounting around it.
 
 pub(crate) mod console;
+mod console_summary;
 mod console_view;
 pub(crate) mod hold;
 pub(crate) mod managed;
