@@ -249,6 +249,10 @@ fn example_one_shot_prints_its_spans(h: &Harness) -> Result<(), String> {
             format!("{expected:?} missing from:\n{stdout}")
         })?;
     }
+    let blocks = stdout.lines().filter(|l| l.starts_with("trace ")).count();
+    check(blocks == 1, || {
+        format!("one local trace prints as one tree, not {blocks} blocks:\n{stdout}")
+    })?;
     check(!stdout.contains("chat simulated-llm  client"), || {
         format!("the LLM span is INTERNAL (no kind mark):\n{stdout}")
     })

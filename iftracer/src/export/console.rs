@@ -156,7 +156,8 @@ impl ConsoleExporter {
         let mut children: HashMap<SpanId, Vec<&SpanData>> = HashMap::new();
         let mut roots: Vec<&SpanData> = Vec::new();
         for span in spans {
-            if is_local_root(span) || !ids.contains(&span.parent_span_id) {
+            // A remote parent that is here after all (another hop in this process) adopts it.
+            if span.parent_span_id == SpanId::INVALID || !ids.contains(&span.parent_span_id) {
                 roots.push(span);
             } else {
                 children.entry(span.parent_span_id).or_default().push(span);
@@ -257,10 +258,19 @@ impl SpanExporter for ConsoleExporter {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             for span in batch {
                 let trace_id = span.span_context.trace_id();
-                let is_local_root = is_local_root(&span);
+                // A span whose remote parent (e.g. through Temporal's `_tracer-data`) ended in
+                // this process and waits here for its own root: it waits with it, so the trace
+                // prints as one tree, not one block per hop.
+                let joins_waiting = span.parent_span_is_remote
+                    && pending.traces.get(&trace_id).is_some_and(|(_, spans)| {
+                        spans
+                            .iter()
+                            .any(|s| s.span_context.span_id() == span.parent_span_id)
+                    });
+                let prints_now = is_local_root(&span) && !joins_waiting;
                 let since = pending.traces.get(&trace_id).map(|(since, _)| *since);
                 pending.put(trace_id, since, vec![span]);
-                if is_local_root {
+                if prints_now {
                     let spans = pending.take(&trace_id);
                     let rest = self.render_forest(&spans, false, &mut text);
                     if !rest.is_empty() {
@@ -485,6 +495,48 @@ mod tests {
         let json = Buffer::default();
         sample_trace(exporter(&json, ConsoleFormat::Json, false, 120));
         assert_eq!(json.text().lines().count(), 4, "no table in json");
+    }
+
+    #[test]
+    fn hops_through_a_remote_parent_in_this_process_print_as_one_tree() {
+        use opentelemetry::trace::{SpanContext, TraceFlags, TraceState};
+        let buffer = Buffer::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(ConsoleExporter::with_writer(buffer.clone()))
+            .build();
+        let tracer = provider.tracer("t");
+        let root = opentelemetry::Context::current_with_span(tracer.start("ask_agent"));
+        let start = tracer.start_with_context("StartWorkflow", &root);
+        // The worker side sees the client span only through a header: a remote parent.
+        let remote = SpanContext::new(
+            root.span().span_context().trace_id(),
+            start.span_context().span_id(),
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::default(),
+        );
+        drop(start);
+        let remote_cx = opentelemetry::Context::new().with_remote_span_context(remote);
+        let run = opentelemetry::Context::current_with_span(
+            tracer.start_with_context("RunWorkflow", &remote_cx),
+        );
+        tracer.start_with_context("chat model", &run).end();
+        drop(run);
+        assert_eq!(buffer.text(), "", "the hop waits for the local root");
+        drop(root);
+        let text = buffer.text();
+        let shape: Vec<String> = text.lines().map(|l| l.chars().skip(10).collect()).collect();
+        assert_eq!(text.matches("trace ").count(), 1, "{text}");
+        assert_eq!(
+            shape[1..],
+            [
+                "ask_agent",
+                "└─ StartWorkflow",
+                "   └─ RunWorkflow",
+                "      └─ chat model"
+            ],
+            "{text}"
+        );
     }
 
     #[test]
