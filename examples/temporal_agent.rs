@@ -117,7 +117,16 @@ impl Settings {
             format!("http://{}", self.address)
         };
         let target: temporalio_client::Url = url.parse()?;
-        let connection = Connection::connect(ConnectionOptions::new(target).build()).await?;
+        let connection = Connection::connect(ConnectionOptions::new(target).build())
+            .await
+            .map_err(|err| {
+                // The transport error alone does not say what is missing.
+                format!(
+                    "cannot reach a Temporal server at {url} ({err}); start one with \
+                     `temporal server start-dev` (the test setup, `scripts/setup-test-tools.sh`, \
+                     installs it as `.venv/bin/temporal`) or point `TEMPORAL_ADDRESS` at yours"
+                )
+            })?;
         let options = ClientOptions::new(self.namespace.clone())
             .client_interceptors(vec![tracing.client_interceptor()])
             .build();

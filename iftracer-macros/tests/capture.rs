@@ -155,10 +155,8 @@ async fn arguments_named_secret_never_reach_the_exporter_unless_listed() {
     }
     // Compared as JSON: key order follows serde_json's features, which other crates of a
     // build may change.
-    let input = |span: &str| {
-        attr(&harness.span(span), "iftracer.entity.input")
-            .map(|text| json(&text))
-    };
+    let input =
+        |span: &str| attr(&harness.span(span), "iftracer.entity.input").map(|text| json(&text));
     fn json(text: &str) -> serde_json::Value {
         serde_json::from_str(text).unwrap()
     }
@@ -174,6 +172,8 @@ async fn arguments_named_secret_never_reach_the_exporter_unless_listed() {
     // `capture(token)` keeps `token`; `key_name` names a key without being one.
     assert_eq!(
         input("sign.tool"),
-        Some(json(r#"{"key_name":"signing","token":"public-page-token"}"#))
+        Some(json(
+            r#"{"key_name":"signing","token":"public-page-token"}"#
+        ))
     );
 }

@@ -573,6 +573,22 @@ impl IftracerBuilder {
         self
     }
 
+    /// How spans print when no endpoint is configured (`IFTRACER_CONSOLE=compact|full|json`):
+    /// a compact tree (the default), every attribute, or one JSON object per span per line.
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder()
+    ///     .ignore_env()
+    ///     .console_format(iftracer::ConsoleFormat::Full)
+    ///     .init()
+    ///     .unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn console_format(mut self, format: crate::ConsoleFormat) -> Self {
+        self.settings.console_format = Some(format);
+        self
+    }
+
     /// Sends spans to this exporter instead of OTLP or the console, with iftracer's batching,
     /// timeout and counting. Endpoint settings are then not used.
     ///

@@ -157,6 +157,17 @@ pub enum Error {
         expected: &'static str,
     },
 
+    /// A console setting (`IFTRACER_CONSOLE`, `IFTRACER_CONSOLE_COLOR`) with an unknown value.
+    #[error("invalid value {value:?} for {setting}: expected {expected}")]
+    UnknownConsoleSetting {
+        /// Where the value came from.
+        setting: Setting,
+        /// The rejected text.
+        value: String,
+        /// What would have been accepted.
+        expected: &'static str,
+    },
+
     /// A boolean switch that is neither true nor false.
     #[error("invalid value {value:?} for {setting}: expected `true` or `false`")]
     InvalidBool {
@@ -280,6 +291,7 @@ impl Error {
             | Error::InvalidPattern { setting, .. }
             | Error::InvalidNumber { setting, .. }
             | Error::InvalidBool { setting, .. }
+            | Error::UnknownConsoleSetting { setting, .. }
             | Error::NotUnicode { setting }
             | Error::InvalidLlmSpanKind { setting, .. }
             | Error::UnknownCompression { setting, .. }

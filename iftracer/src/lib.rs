@@ -66,6 +66,7 @@ pub use opentelemetry_sdk;
 
 pub use associations::AssociationsExt;
 pub use builder::{Iftracer, IftracerBuilder, init_from_env};
+pub use config::console::ConsoleFormat;
 pub use config::sampler::Sampler;
 pub use config::{Compression, ExportMode, Protocol};
 pub use error::{Error, Setting};

@@ -240,82 +240,27 @@ fn example_one_shot_prints_its_spans(h: &Harness) -> Result<(), String> {
     let id = unique("one-shot");
     command.env("TEMPORAL_WORKFLOW_ID", &id);
     let stdout = Process::spawn("temporal_agent one-shot", command)?.finish(TIMEOUT)?;
-    let mut lines = stdout.lines();
-    check(
-        lines.next() == Some("A simulated answer to: Why trace agents?"),
-        || format!("the answer comes first:\n{stdout}"),
-    )?;
-    // Each local root is printed when it ends, as `trace ID` and its tree; the order depends
-    // on which ends first, so the trees are compared as a sorted list.
-    let mut trace_ids = BTreeSet::new();
-    let mut trees: Vec<Vec<String>> = Vec::new();
-    for line in lines {
-        if let Some(trace_id) = line.strip_prefix("trace ") {
-            trace_ids.insert(trace_id.to_owned());
-            trees.push(Vec::new());
-        } else if let Some(tree) = trees.last_mut() {
-            tree.push(line.to_owned());
-        } else {
-            return Err(format!("a span line before any trace line:\n{stdout}"));
-        }
-    }
-    check(trace_ids.len() == 1, || {
-        format!("one trace across client, workflow and activity:\n{stdout}")
-    })?;
-    let mut shapes: Vec<Vec<String>> = trees
-        .iter()
-        .map(|tree| tree.iter().map(|line| span_shape(line)).collect())
-        .collect();
-    shapes.sort();
-    let expected: Vec<Vec<&str>> = vec![
-        vec!["CompleteWorkflow:AgentWorkflow"],
-        vec!["RunActivity:llm_activity [server]", "└─ chat simulated-llm"],
-        vec!["RunWorkflow:AgentWorkflow [server]"],
-        vec!["StartActivity:llm_activity [client]"],
-        vec!["ask_agent", "└─ StartWorkflow:AgentWorkflow [client]"],
-    ];
-    check(shapes == expected, || {
-        format!("printed trees {shapes:?}, expected {expected:?}:\n{stdout}")
-    })?;
-    let chat = trees
-        .iter()
-        .flatten()
-        .find(|line| line.starts_with("└─ chat simulated-llm "))
-        .ok_or("no chat line")?;
-    for attribute in [
-        r#"chat.prompt="Why trace agents?""#.to_owned(),
-        r#"chat.response="A simulated answer to: Why trace agents?""#.to_owned(),
-        format!(r#"x-session-id="{id}""#),
+    for expected in [
+        "A simulated answer to: Why trace agents?",
+        "ask_agent",
+        "StartWorkflow:AgentWorkflow  client",
+        "RunWorkflow:AgentWorkflow  server",
+        "StartActivity:llm_activity  client",
+        "RunActivity:llm_activity  server",
+        "chat simulated-llm ",
+        "CompleteWorkflow:AgentWorkflow",
     ] {
-        check(chat.contains(&format!(" {attribute}")), || {
-            format!("{attribute} missing from {chat}")
+        check(stdout.contains(expected), || {
+            format!("{expected:?} missing from:\n{stdout}")
         })?;
     }
-    let workflow_spans = trees
-        .iter()
-        .flatten()
-        .filter(|line| line.contains("Workflow:") || line.contains("Activity:"));
-    for line in workflow_spans {
-        check(
-            line.contains(&format!(r#"temporalWorkflowID="{id}""#)),
-            || format!("{line} lacks the workflow id {id}"),
-        )?;
-    }
-    Ok(())
-}
-
-/// A printed span line up to its duration (`name [kind]`, with the tree prefix).
-fn span_shape(line: &str) -> String {
-    let words: Vec<&str> = line.split(' ').collect();
-    let end = words
-        .iter()
-        .position(|w| {
-            w.ends_with("µs")
-                || w.ends_with("ms")
-                || (w.ends_with('s') && w.starts_with(|c: char| c.is_ascii_digit()))
-        })
-        .unwrap_or(words.len());
-    words[..end].join(" ")
+    let blocks = stdout.lines().filter(|l| l.starts_with("trace ")).count();
+    check(blocks == 1, || {
+        format!("one local trace prints as one tree, not {blocks} blocks:\n{stdout}")
+    })?;
+    check(!stdout.contains("chat simulated-llm  client"), || {
+        format!("the LLM span is INTERNAL (no kind mark):\n{stdout}")
+    })
 }
 
 /// The seeds' main use case, exported to an InsightFinder destination: client and worker in

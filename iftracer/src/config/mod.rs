@@ -1,6 +1,7 @@
 //! Configuration: builder values over environment variables over defaults, resolved once at
 //! `init` into a plain [`Config`] that the pipeline is built from.
 
+pub(crate) mod console;
 pub(crate) mod endpoint;
 pub(crate) mod env;
 pub(crate) mod gateway;
@@ -173,6 +174,7 @@ pub(crate) struct Settings {
     pub(crate) metrics: Option<bool>,
     pub(crate) metric_export_interval: Option<Duration>,
     pub(crate) metrics_temporality: Option<crate::metrics::Temporality>,
+    pub(crate) console_format: Option<console::ConsoleFormat>,
 }
 
 /// A resolved configuration. Its `Debug` shows no credential.
@@ -198,6 +200,8 @@ pub(crate) struct Config {
     pub(crate) hold: Option<HoldSettings>,
     /// `Some`: GenAI metrics are recorded and exported over OTLP.
     pub(crate) metrics: Option<metrics::MetricsConfig>,
+    /// How the console exporter prints, when it is the destination.
+    pub(crate) console: console::ConsoleSettings,
 }
 
 /// How LLM calls reach InsightFinder's gateway, which pairs prompt and response only on
@@ -312,6 +316,7 @@ pub(crate) fn resolve(
     let vocabularies = privacy::resolve_vocabularies(settings, env)?;
     let insightfinder = otlp.as_ref().is_some_and(|otlp| otlp.insightfinder);
     let metrics = metrics::resolve(settings, env, otlp.as_ref())?;
+    let console = console::resolve(settings.console_format, env)?;
     Ok(Config {
         resource: resource::resolve(&settings.resource, env)?,
         otlp,
@@ -330,6 +335,7 @@ pub(crate) fn resolve(
         llm_spans: gateway::resolve_llm_spans(settings, env, vocabularies)?,
         hold: gateway::resolve_hold(settings, env, insightfinder, &batch)?,
         metrics,
+        console,
     })
 }
 

@@ -1,24 +1,26 @@
 //! The default exporter when no endpoint is configured: prints each finished trace as a tree.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
-use opentelemetry::{KeyValue, Value};
+use opentelemetry::KeyValue;
+use opentelemetry::trace::{SpanId, TraceId};
+use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
-/// Longest attribute value printed, in characters; the tree is for reading, not for storage.
-const MAX_VALUE_CHARS: usize = 60;
+use super::console_summary::Summary;
+use super::console_view::{self, Place};
+use crate::config::console::ConsoleFormat;
+use crate::config::console::ConsoleSettings;
 
 /// Prints each trace as an indented tree once its local root span ends.
 ///
-/// Each line shows the span name, its kind (unless internal), its duration and its attributes
-/// (long values shortened); errors and events get their own marks. Spans whose parent never
-/// ends in this process are printed at shutdown.
+/// The format is chosen by [`crate::ConsoleFormat`] (`compact` by default: one line per span with
+/// its duration, status and key facts, plus prompt/response previews). Spans whose parent never
+/// ends in this process are printed, marked, after a bounded wait and at shutdown.
 ///
 /// ```
 /// use iftracer::ConsoleExporter;
@@ -32,6 +34,10 @@ const MAX_VALUE_CHARS: usize = 60;
 pub struct ConsoleExporter {
     out: Mutex<Box<dyn Write + Send>>,
     pending: Mutex<Pending>,
+    settings: ConsoleSettings,
+    resource: Vec<KeyValue>,
+    /// LLM calls per model, printed at shutdown (not in `json`, which is for machines).
+    summary: Mutex<Summary>,
 }
 
 /// Spans waiting for their parent to end, per trace, with when the trace started waiting.
@@ -98,9 +104,19 @@ impl ConsoleExporter {
 
     /// Prints to any writer, e.g. a file or a buffer in a test.
     pub fn with_writer(writer: impl Write + Send + 'static) -> Self {
+        Self::with_settings(writer, ConsoleSettings::default())
+    }
+
+    pub(crate) fn with_settings(
+        writer: impl Write + Send + 'static,
+        settings: ConsoleSettings,
+    ) -> Self {
         ConsoleExporter {
             out: Mutex::new(Box::new(writer)),
             pending: Mutex::new(Pending::default()),
+            settings,
+            resource: Vec::new(),
+            summary: Mutex::new(Summary::default()),
         }
     }
 
@@ -123,10 +139,93 @@ impl ConsoleExporter {
         };
         let mut text = String::new();
         for spans in leftovers {
-            render_forest(&spans, true, &mut text);
+            self.render_forest(&spans, true, &mut text);
         }
         if !text.is_empty() {
             self.write(&text);
+        }
+    }
+}
+
+impl ConsoleExporter {
+    /// Renders every tree rooted at a local root and returns the spans left out: descendants of a
+    /// span that has not ended yet. With `orphans`, those are printed too, each under its own header.
+    /// Iterative and linear in the number of spans, whatever the depth.
+    fn render_forest(&self, spans: &[SpanData], orphans: bool, out: &mut String) -> Vec<SpanData> {
+        let ids: HashSet<SpanId> = spans.iter().map(|s| s.span_context.span_id()).collect();
+        let mut children: HashMap<SpanId, Vec<&SpanData>> = HashMap::new();
+        let mut roots: Vec<&SpanData> = Vec::new();
+        for span in spans {
+            // A remote parent that is here after all (another hop in this process) adopts it.
+            if span.parent_span_id == SpanId::INVALID || !ids.contains(&span.parent_span_id) {
+                roots.push(span);
+            } else {
+                children.entry(span.parent_span_id).or_default().push(span);
+            }
+        }
+        for list in children.values_mut() {
+            list.sort_by_key(|s| s.start_time);
+        }
+        // Only complete trees are printed: a root whose own parent is still running waits.
+        let (ready, waiting): (Vec<&SpanData>, Vec<&SpanData>) = if orphans {
+            (roots, Vec::new())
+        } else {
+            roots.into_iter().partition(|s| is_local_root(s))
+        };
+        for root in &ready {
+            let orphan_parent = (!is_local_root(root)).then_some(root.parent_span_id);
+            console_view::header(
+                &root.span_context.trace_id().to_string(),
+                orphan_parent,
+                &self.settings,
+                out,
+            );
+            self.render_tree(root, &children, out);
+        }
+        let mut rest = Vec::new();
+        for span in waiting {
+            collect(span, &children, &mut rest);
+        }
+        rest
+    }
+
+    /// Draws `root` and its descendants, depth first, with an explicit stack.
+    fn render_tree(
+        &self,
+        root: &SpanData,
+        children: &HashMap<SpanId, Vec<&SpanData>>,
+        out: &mut String,
+    ) {
+        // (span, its line's prefix, its children's prefix, depth)
+        let mut stack: Vec<(&SpanData, String, String, usize)> =
+            vec![(root, String::new(), String::new(), 0)];
+        while let Some((span, first_prefix, rest_prefix, depth)) = stack.pop() {
+            let kids = children
+                .get(&span.span_context.span_id())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let place = Place {
+                first_prefix: &first_prefix,
+                rest_prefix: &rest_prefix,
+                depth,
+                has_children: !kids.is_empty(),
+                too_deep: depth > MAX_DRAWN_DEPTH,
+            };
+            console_view::span(span, &place, &self.settings, &self.resource, out);
+            for (i, child) in kids.iter().enumerate().rev() {
+                let last = i + 1 == kids.len();
+                let (branch, continuation) = match (depth < MAX_DRAWN_DEPTH, last) {
+                    (false, _) => ("", ""),
+                    (true, true) => ("└─ ", "   "),
+                    (true, false) => ("├─ ", "│  "),
+                };
+                stack.push((
+                    child,
+                    format!("{rest_prefix}{branch}"),
+                    format!("{rest_prefix}{continuation}"),
+                    depth + 1,
+                ));
+            }
         }
     }
 }
@@ -150,15 +249,30 @@ impl SpanExporter for ConsoleExporter {
     ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
         let mut text = String::new();
         {
+            if self.settings.format != ConsoleFormat::Json {
+                let mut summary = self.summary.lock().unwrap_or_else(PoisonError::into_inner);
+                for span in &batch {
+                    summary.add(span);
+                }
+            }
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             for span in batch {
                 let trace_id = span.span_context.trace_id();
-                let is_local_root = is_local_root(&span);
+                // A span whose remote parent (e.g. through Temporal's `_tracer-data`) ended in
+                // this process and waits here for its own root: it waits with it, so the trace
+                // prints as one tree, not one block per hop.
+                let joins_waiting = span.parent_span_is_remote
+                    && pending.traces.get(&trace_id).is_some_and(|(_, spans)| {
+                        spans
+                            .iter()
+                            .any(|s| s.span_context.span_id() == span.parent_span_id)
+                    });
+                let prints_now = is_local_root(&span) && !joins_waiting;
                 let since = pending.traces.get(&trace_id).map(|(since, _)| *since);
                 pending.put(trace_id, since, vec![span]);
-                if is_local_root {
+                if prints_now {
                     let spans = pending.take(&trace_id);
-                    let rest = render_forest(&spans, false, &mut text);
+                    let rest = self.render_forest(&spans, false, &mut text);
                     if !rest.is_empty() {
                         pending.put(trace_id, since, rest);
                     }
@@ -166,7 +280,7 @@ impl SpanExporter for ConsoleExporter {
             }
             // Bounded: what waits too long or too much is printed, marked, as it is.
             for spans in pending.overdue(Instant::now()) {
-                render_forest(&spans, true, &mut text);
+                self.render_forest(&spans, true, &mut text);
             }
         }
         if !text.is_empty() {
@@ -177,7 +291,30 @@ impl SpanExporter for ConsoleExporter {
 
     fn shutdown_with_timeout(&self, _timeout: std::time::Duration) -> OTelSdkResult {
         self.print_leftovers();
+        let mut text = String::new();
+        self.summary
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .render(&mut text);
+        if !text.is_empty() {
+            // Long model names must not break the width promise either.
+            let cut: String = text
+                .lines()
+                .map(|line| {
+                    let line = console_view::shorten(line, self.settings.width.saturating_sub(1));
+                    format!("{line}\n")
+                })
+                .collect();
+            self.write(&format!("\n{cut}"));
+        }
         Ok(())
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = resource
+            .iter()
+            .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+            .collect();
     }
 }
 
@@ -188,44 +325,6 @@ fn is_local_root(span: &SpanData) -> bool {
 /// Deepest level drawn with its own indentation: a chain of thousands of spans must not print
 /// lines of quadratic length.
 const MAX_DRAWN_DEPTH: usize = 32;
-
-/// Renders every tree rooted at a local root and returns the spans left out: descendants of a
-/// span that has not ended yet. With `orphans`, those are printed too, each under its own header.
-/// Iterative and linear in the number of spans, whatever the depth.
-fn render_forest(spans: &[SpanData], orphans: bool, out: &mut String) -> Vec<SpanData> {
-    let ids: HashSet<SpanId> = spans.iter().map(|s| s.span_context.span_id()).collect();
-    let mut children: HashMap<SpanId, Vec<&SpanData>> = HashMap::new();
-    let mut roots: Vec<&SpanData> = Vec::new();
-    for span in spans {
-        if is_local_root(span) || !ids.contains(&span.parent_span_id) {
-            roots.push(span);
-        } else {
-            children.entry(span.parent_span_id).or_default().push(span);
-        }
-    }
-    for list in children.values_mut() {
-        list.sort_by_key(|s| s.start_time);
-    }
-    // Only complete trees are printed: a root whose own parent is still running waits.
-    let (ready, waiting): (Vec<&SpanData>, Vec<&SpanData>) = if orphans {
-        (roots, Vec::new())
-    } else {
-        roots.into_iter().partition(|s| is_local_root(s))
-    };
-    for root in &ready {
-        let _ = write!(out, "trace {}", root.span_context.trace_id());
-        if !is_local_root(root) {
-            let _ = write!(out, " (parent {} did not end)", root.parent_span_id);
-        }
-        out.push('\n');
-        render_tree(root, &children, out);
-    }
-    let mut rest = Vec::new();
-    for span in waiting {
-        collect(span, &children, &mut rest);
-    }
-    rest
-}
 
 /// `span` and all its descendants.
 fn collect(span: &SpanData, children: &HashMap<SpanId, Vec<&SpanData>>, into: &mut Vec<SpanData>) {
@@ -238,118 +337,15 @@ fn collect(span: &SpanData, children: &HashMap<SpanId, Vec<&SpanData>>, into: &m
     }
 }
 
-/// Draws `root` and its descendants, depth first, with an explicit stack.
-fn render_tree(root: &SpanData, children: &HashMap<SpanId, Vec<&SpanData>>, out: &mut String) {
-    // (span, its line's prefix, its children's prefix, depth)
-    let mut stack: Vec<(&SpanData, String, String, usize)> =
-        vec![(root, String::new(), String::new(), 0)];
-    while let Some((span, first_prefix, rest_prefix, depth)) = stack.pop() {
-        let kids = children
-            .get(&span.span_context.span_id())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        render_line(
-            span,
-            &first_prefix,
-            &rest_prefix,
-            depth,
-            !kids.is_empty(),
-            out,
-        );
-        for (i, child) in kids.iter().enumerate().rev() {
-            let last = i + 1 == kids.len();
-            let (branch, continuation) = match (depth < MAX_DRAWN_DEPTH, last) {
-                (false, _) => ("", ""),
-                (true, true) => ("└─ ", "   "),
-                (true, false) => ("├─ ", "│  "),
-            };
-            stack.push((
-                child,
-                format!("{rest_prefix}{branch}"),
-                format!("{rest_prefix}{continuation}"),
-                depth + 1,
-            ));
-        }
-    }
-}
-
-fn render_line(
-    span: &SpanData,
-    first_prefix: &str,
-    rest_prefix: &str,
-    depth: usize,
-    has_children: bool,
-    out: &mut String,
-) {
-    out.push_str(first_prefix);
-    if depth > MAX_DRAWN_DEPTH {
-        let _ = write!(out, "↳ (depth {depth}) ");
-    }
-    out.push_str(&span.name);
-    if span.span_kind != SpanKind::Internal {
-        let _ = write!(out, " [{}]", kind_name(&span.span_kind));
-    }
-    let _ = write!(out, " {}", duration(span.start_time, span.end_time));
-    if let Status::Error { description } = &span.status {
-        let _ = write!(out, " ERROR");
-        if !description.is_empty() {
-            let _ = write!(out, "({})", shorten(description));
-        }
-    }
-    write_attributes(&span.attributes, out);
-    out.push('\n');
-    for event in span.events.iter() {
-        let bar = if has_children { "│  " } else { "   " };
-        let _ = write!(out, "{rest_prefix}{bar}· {}", event.name);
-        write_attributes(&event.attributes, out);
-        out.push('\n');
-    }
-}
-
-fn write_attributes(attributes: &[KeyValue], out: &mut String) {
-    for kv in attributes {
-        let value = match &kv.value {
-            Value::String(s) => format!("{:?}", shorten(s.as_str())),
-            other => shorten(&other.to_string()),
-        };
-        let _ = write!(out, " {}={}", kv.key, value);
-    }
-}
-
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(MAX_VALUE_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
-}
-
-fn kind_name(kind: &SpanKind) -> &'static str {
-    match kind {
-        SpanKind::Client => "client",
-        SpanKind::Server => "server",
-        SpanKind::Producer => "producer",
-        SpanKind::Consumer => "consumer",
-        SpanKind::Internal => "internal",
-    }
-}
-
-fn duration(start: SystemTime, end: SystemTime) -> String {
-    let micros = end.duration_since(start).unwrap_or_default().as_secs_f64() * 1e6;
-    if micros < 1000.0 {
-        format!("{micros:.0}µs")
-    } else if micros < 1_000_000.0 {
-        format!("{:.2}ms", micros / 1000.0)
-    } else {
-        format!("{:.2}s", micros / 1e6)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::console::ConsoleFormat;
     use opentelemetry::trace::{Span as _, TraceContextExt, Tracer, TracerProvider};
+    use opentelemetry::trace::{SpanKind, Status};
     use opentelemetry_sdk::trace::SdkTracerProvider;
     use std::sync::Arc;
+    use std::time::SystemTime;
 
     #[derive(Clone, Default)]
     struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -370,20 +366,45 @@ mod tests {
         }
     }
 
-    #[test]
-    fn prints_a_finished_trace_as_an_indented_tree() {
-        let buffer = Buffer::default();
+    fn exporter(
+        buffer: &Buffer,
+        format: ConsoleFormat,
+        color: bool,
+        width: usize,
+    ) -> ConsoleExporter {
+        ConsoleExporter::with_settings(
+            buffer.clone(),
+            ConsoleSettings {
+                format,
+                color,
+                width,
+            },
+        )
+    }
+
+    /// A workflow, an LLM task with a child, and a failing task.
+    fn sample_trace(exporter: ConsoleExporter) {
         let provider = SdkTracerProvider::builder()
-            .with_simple_exporter(ConsoleExporter::with_writer(buffer.clone()))
+            .with_simple_exporter(exporter)
             .build();
         let tracer = provider.tracer("t");
         tracer.in_span("research.workflow", |cx| {
+            cx.span()
+                .set_attribute(KeyValue::new("iftracer.span.kind", "workflow"));
+            cx.span()
+                .set_attribute(KeyValue::new("gen_ai.conversation.id", "s-1"));
             tracer.in_span("ask_llm.task", |cx| {
-                cx.span()
-                    .set_attribute(KeyValue::new("chat.model", "gpt-4o"));
-                cx.span()
-                    .set_attribute(KeyValue::new("chat.total_tokens", 42));
-                tracer.in_span("chat gpt-4o", |_| {});
+                for kv in [
+                    KeyValue::new("chat.model", "gpt-4o"),
+                    KeyValue::new("gen_ai.usage.input_tokens", 12),
+                    KeyValue::new("gen_ai.usage.output_tokens", 9),
+                    KeyValue::new("gen_ai.response.time_to_first_chunk", 0.25),
+                    KeyValue::new("chat.prompt", "What is\nOTLP?"),
+                    KeyValue::new("chat.response", "x".repeat(300)),
+                ] {
+                    cx.span().set_attribute(kv);
+                }
+                tracer.in_span("search_docs.tool", |_| {});
             });
             let mut failing = tracer.start("summarize.task");
             failing.add_event(
@@ -392,27 +413,235 @@ mod tests {
             );
             failing.set_status(Status::error("boom"));
             failing.end();
-            assert!(cx.span().is_recording());
         });
+    }
+
+    /// Durations (the first 8 columns of a span line) replaced by `D`.
+    fn without_durations(text: &str) -> Vec<String> {
+        text.lines()
+            .map(|line| {
+                let head: String = line.chars().take(8).collect();
+                if head.trim().ends_with('s') && !head.trim().is_empty() {
+                    format!("{:>8}{}", "D", &line[head.len()..])
+                } else {
+                    line.to_owned()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn compact_prints_one_line_per_span_with_key_facts_and_previews() {
+        let buffer = Buffer::default();
+        sample_trace(exporter(&buffer, ConsoleFormat::Compact, false, 120));
+        let text = buffer.text();
+        let lines = without_durations(&text);
+        assert!(
+            lines[0].starts_with("trace ") && lines[0].len() == 38,
+            "{text}"
+        );
+        let chunk = {
+            let prefix = "          │  │  response ";
+            format!("{prefix}{}…", "x".repeat(119 - prefix.chars().count()))
+        };
+        assert_eq!(
+            lines[1..8],
+            [
+                "       D  research.workflow  session s-1",
+                "       D  ├─ ask_llm.task  gpt-4o · 12→9 tokens · first chunk 250.00ms",
+                "          │  │  prompt   What is OTLP?",
+                chunk.as_str(),
+                "       D  │  └─ search_docs.tool",
+                "       D  └─ summarize.task  ✗ boom",
+                "                · exception",
+            ],
+            "{text}"
+        );
+        assert!(text.lines().all(|l| l.chars().count() <= 120), "{text}");
+        assert!(!text.contains('\x1b'), "no colour unless asked");
+    }
+
+    #[test]
+    fn compact_lines_fit_the_width_and_colour_is_only_added_when_asked() {
+        let narrow = Buffer::default();
+        sample_trace(exporter(&narrow, ConsoleFormat::Compact, false, 40));
+        let text = narrow.text();
+        assert!(text.lines().all(|l| l.chars().count() <= 40), "{text}");
+        assert!(text.contains("…"), "{text}");
+        let coloured = Buffer::default();
+        sample_trace(exporter(&coloured, ConsoleFormat::Compact, true, 120));
+        let text = coloured.text();
+        assert!(text.contains("\x1b[1;31m  ✗ boom\x1b[0m"), "{text}");
+        assert!(text.contains("\x1b[1mresearch.workflow\x1b[0m"), "{text}");
+    }
+
+    #[test]
+    fn shutdown_prints_a_summary_per_model_when_llm_calls_were_seen() {
+        let buffer = Buffer::default();
+        sample_trace(exporter(&buffer, ConsoleFormat::Compact, false, 120));
         let text = buffer.text();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 6, "{text}");
-        assert!(lines[0].starts_with("trace "), "{text}");
-        assert!(lines[1].starts_with("research.workflow "), "{text}");
-        assert!(
-            lines[2].starts_with("├─ ask_llm.task ")
-                && lines[2].ends_with(" chat.model=\"gpt-4o\" chat.total_tokens=42"),
-            "{text}"
-        );
-        assert!(lines[3].starts_with("│  └─ chat gpt-4o "), "{text}");
-        assert!(
-            lines[4].starts_with("└─ summarize.task ") && lines[4].contains(" ERROR(boom)"),
-            "{text}"
-        );
+        assert_eq!(lines[8], "", "{text}");
         assert_eq!(
-            lines[5], "      · exception exception.message=\"boom\"",
+            lines[9], "model    calls   tokens in  tokens out  errors       p50       p95",
             "{text}"
         );
+        assert!(
+            lines[10].starts_with("gpt-4o       1          12           9       0  "),
+            "{text}"
+        );
+        assert_eq!(lines.len(), 11, "{text}");
+
+        let json = Buffer::default();
+        sample_trace(exporter(&json, ConsoleFormat::Json, false, 120));
+        assert_eq!(json.text().lines().count(), 4, "no table in json");
+    }
+
+    #[test]
+    fn hops_through_a_remote_parent_in_this_process_print_as_one_tree() {
+        use opentelemetry::trace::{SpanContext, TraceFlags, TraceState};
+        let buffer = Buffer::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(ConsoleExporter::with_writer(buffer.clone()))
+            .build();
+        let tracer = provider.tracer("t");
+        let root = opentelemetry::Context::current_with_span(tracer.start("ask_agent"));
+        let start = tracer.start_with_context("StartWorkflow", &root);
+        // The worker side sees the client span only through a header: a remote parent.
+        let remote = SpanContext::new(
+            root.span().span_context().trace_id(),
+            start.span_context().span_id(),
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::default(),
+        );
+        drop(start);
+        let remote_cx = opentelemetry::Context::new().with_remote_span_context(remote);
+        let run = opentelemetry::Context::current_with_span(
+            tracer.start_with_context("RunWorkflow", &remote_cx),
+        );
+        tracer.start_with_context("chat model", &run).end();
+        drop(run);
+        assert_eq!(buffer.text(), "", "the hop waits for the local root");
+        drop(root);
+        let text = buffer.text();
+        let shape: Vec<String> = text.lines().map(|l| l.chars().skip(10).collect()).collect();
+        assert_eq!(text.matches("trace ").count(), 1, "{text}");
+        assert_eq!(
+            shape[1..],
+            [
+                "ask_agent",
+                "└─ StartWorkflow",
+                "   └─ RunWorkflow",
+                "      └─ chat model"
+            ],
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let mut summary = Summary::default();
+        let span = |millis: u64, error: bool| {
+            use opentelemetry::trace::{SpanContext, TraceFlags, TraceState};
+            use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+            SpanData {
+                span_context: SpanContext::new(
+                    TraceId::from(1),
+                    SpanId::from(millis + 1),
+                    TraceFlags::SAMPLED,
+                    false,
+                    TraceState::default(),
+                ),
+                parent_span_id: SpanId::INVALID,
+                parent_span_is_remote: false,
+                span_kind: SpanKind::Internal,
+                name: "chat m".into(),
+                start_time: SystemTime::UNIX_EPOCH,
+                end_time: SystemTime::UNIX_EPOCH + Duration::from_millis(millis),
+                attributes: vec![
+                    KeyValue::new("gen_ai.request.model", "m"),
+                    KeyValue::new("gen_ai.usage.input_tokens", 1),
+                ],
+                dropped_attributes_count: 0,
+                events: SpanEvents::default(),
+                links: SpanLinks::default(),
+                status: if error {
+                    Status::error("x")
+                } else {
+                    Status::Unset
+                },
+                instrumentation_scope: opentelemetry::InstrumentationScope::builder("t").build(),
+            }
+        };
+        for millis in 1..=100 {
+            summary.add(&span(millis, millis % 10 == 0));
+        }
+        let mut text = String::new();
+        summary.render(&mut text);
+        assert_eq!(
+            text.lines().nth(1).unwrap(),
+            "m         100         100           0      10   50.00ms   95.00ms"
+        );
+    }
+
+    #[test]
+    fn full_prints_every_attribute_on_its_own_line() {
+        let buffer = Buffer::default();
+        sample_trace(exporter(&buffer, ConsoleFormat::Full, false, 120));
+        let text = buffer.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1].starts_with("research.workflow "), "{text}");
+        assert_eq!(lines[2], "│    iftracer.span.kind = \"workflow\"", "{text}");
+        assert_eq!(lines[3], "│    gen_ai.conversation.id = \"s-1\"", "{text}");
+        assert!(lines[4].starts_with("├─ ask_llm.task "), "{text}");
+        assert_eq!(lines[5], "│  │    chat.model = \"gpt-4o\"", "{text}");
+        assert!(
+            text.contains(&format!("chat.response = \"{}…\"", "x".repeat(100))),
+            "{text}"
+        );
+        assert!(
+            text.contains("└─ summarize.task ") && text.contains(" ERROR(boom)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("      · exception exception.message=\"boom\"\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn json_prints_one_parseable_object_per_span() {
+        let buffer = Buffer::default();
+        sample_trace(exporter(&buffer, ConsoleFormat::Json, false, 120));
+        let text = buffer.text();
+        let spans: Vec<serde_json::Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        let names: Vec<&str> = spans.iter().map(|s| s["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "research.workflow",
+                "ask_llm.task",
+                "search_docs.tool",
+                "summarize.task"
+            ]
+        );
+        let root = &spans[0];
+        assert_eq!(root["parent_span_id"], serde_json::Value::Null);
+        assert_eq!(spans[1]["parent_span_id"], root["span_id"]);
+        assert_eq!(spans[1]["trace_id"], root["trace_id"]);
+        assert_eq!(spans[1]["attributes"]["gen_ai.usage.input_tokens"], 12);
+        assert_eq!(spans[3]["status"]["code"], "error");
+        assert_eq!(spans[3]["status"]["message"], "boom");
+        assert_eq!(
+            spans[3]["events"][0]["attributes"]["exception.message"],
+            "boom"
+        );
+        assert_eq!(root["kind"], "internal");
+        assert!(root["end_unix_nano"].as_u64() >= root["start_unix_nano"].as_u64());
     }
 
     #[test]
@@ -431,7 +660,8 @@ mod tests {
         provider.shutdown().unwrap();
         let text = buffer.text();
         assert!(
-            text.contains(&format!("chat.prompt=\"{}…\"", "x".repeat(60))),
+            text.contains(&format!("prompt   {}", "x".repeat(60)))
+                && text.lines().all(|l| l.chars().count() <= 120),
             "{text}"
         );
         assert!(text.contains("child"), "{text}");

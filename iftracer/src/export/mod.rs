@@ -2,6 +2,8 @@
 //! span processor and the accounting around it.
 
 pub(crate) mod console;
+mod console_summary;
+mod console_view;
 pub(crate) mod hold;
 pub(crate) mod in_flight;
 pub(crate) mod managed;
@@ -175,7 +177,10 @@ pub(crate) fn build_provider(
                 feature: "grpc-tonic",
             });
         }
-        (None, None) => parts.processor_for(ConsoleExporter::new(), 1),
+        (None, None) => parts.processor_for(
+            ConsoleExporter::with_settings(std::io::stdout(), config.console),
+            1,
+        ),
     };
     let resource = resource(config);
     let mut destinations: Vec<Box<dyn SpanProcessor>> = vec![Box::new(destination)];
