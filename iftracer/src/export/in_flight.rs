@@ -57,7 +57,7 @@ impl Slots {
 
     /// Keeps the first failure for the next flush's or shutdown's result (each failure is
     /// counted and reported by the exporter already).
-    pub(crate) fn note_failure(&self, error: OTelSdkError) {
+    fn note_failure(&self, error: OTelSdkError) {
         self.failing.store(true, Ordering::Relaxed);
         self.failure
             .lock()
