@@ -64,14 +64,17 @@ pub(crate) fn span_name(prefix: &str, name: &str) -> String {
     format!("{prefix}:{name}")
 }
 
-/// The tracer of the globally registered provider, under [`INSTRUMENTATION_SCOPE`]. Looked up
-/// on each use, so a provider installed after the interceptor was built is still used.
+/// The tracer of the iftracer pipeline in effect (attached to the context, else installed
+/// globally), else of OpenTelemetry's global provider, under [`INSTRUMENTATION_SCOPE`]. Looked
+/// up on each use, so a pipeline installed after the interceptor was built is still used.
 pub(crate) fn tracer() -> BoxedTracer {
-    global::tracer_with_scope(
-        InstrumentationScope::builder(INSTRUMENTATION_SCOPE)
-            .with_version(env!("CARGO_PKG_VERSION"))
-            .build(),
-    )
+    let scope = InstrumentationScope::builder(INSTRUMENTATION_SCOPE)
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .build();
+    match iftracer::Pipeline::current() {
+        Some(pipeline) => BoxedTracer::new(Box::new(pipeline.tracer(scope))),
+        None => global::tracer_with_scope(scope),
+    }
 }
 
 /// What went wrong, in Python's terms: status description `"{kind}: {message}"`.

@@ -17,12 +17,12 @@ use crate::config::secret::Secret;
 use crate::config::{self, ExportMode, Protocol, Settings};
 use crate::error::Error;
 use crate::export::runtime::ExportRuntime;
-use crate::export::{self as pipeline, ExporterFactory, ProcessorHook};
+use crate::export::{self, ExporterFactory, ProcessorHook};
 use crate::guard::TracerGuard;
+use crate::pipeline::{self, Pipeline, Recording};
 use crate::privacy::Detector;
-use crate::stats::{self, Counters};
-use crate::switch;
-use crate::vocabulary::{self, Vocabularies};
+use crate::stats::Counters;
+use crate::vocabulary::Vocabularies;
 
 /// Entry point: `Iftracer::builder() … .init()`.
 ///
@@ -604,7 +604,7 @@ impl IftracerBuilder {
     /// # drop(guard);
     /// ```
     pub fn exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
-        self.exporter = Some(pipeline::exporter_factory(exporter));
+        self.exporter = Some(export::exporter_factory(exporter));
         self
     }
 
@@ -618,7 +618,7 @@ impl IftracerBuilder {
     /// # drop(b);
     /// ```
     pub fn span_processor<P: SpanProcessor + 'static>(mut self, processor: P) -> Self {
-        self.processors.push(pipeline::processor_hook(processor));
+        self.processors.push(export::processor_hook(processor));
         self
     }
 
@@ -715,16 +715,33 @@ impl IftracerBuilder {
         let global = self.global.unwrap_or(true);
         if !config::resolve_enabled(&self.settings, &env)? {
             if global {
-                switch::set_enabled(false);
+                pipeline::install_disabled();
             }
             return Ok(TracerGuard::disabled());
         }
         let config = config::resolve(&self.settings, &env, self.exporter.is_some())?;
         let runtime = Arc::new(ExportRuntime::start()?);
         let counters = Arc::new(Counters::default());
-        let provider =
-            pipeline::build_provider(&config, self.exporter, self.processors, &runtime, &counters)?;
-        let metrics = pipeline::build_metrics(&config, &runtime)?;
+        let recording = Arc::new(Recording {
+            vocabularies: config.vocabularies,
+            privacy: config.privacy.clone(),
+            llm_span_kind: config.llm_spans.kind.clone(),
+        });
+        let provider = export::build_provider(
+            &config,
+            self.exporter,
+            self.processors,
+            &runtime,
+            &counters,
+            &recording,
+        )?;
+        let metrics = export::build_metrics(&config, &runtime)?;
+        let pipeline = Pipeline::new(
+            provider.clone(),
+            recording,
+            counters,
+            metrics.as_ref().map(|m| Arc::clone(m.recorder())),
+        );
         #[cfg(feature = "tracing")]
         let installed_tracing_subscriber = global
             && self.tracing_subscriber.unwrap_or(true)
@@ -735,27 +752,19 @@ impl IftracerBuilder {
         #[cfg(not(feature = "tracing"))]
         let installed_tracing_subscriber = false;
         if global {
-            opentelemetry::global::set_tracer_provider(provider.clone());
-            crate::instrument::refresh_global_tracer();
+            opentelemetry::global::set_tracer_provider(provider);
             opentelemetry::global::set_text_map_propagator(TextMapCompositePropagator::new(vec![
                 Box::new(crate::propagation::BoundedTraceContextPropagator::new()),
                 Box::new(BaggagePropagator::new()),
             ]));
-            stats::set_global(Some(Arc::clone(&counters)));
-            vocabulary::set_active(config.vocabularies);
-            crate::llm::set_span_kind(config.llm_spans.kind.clone());
-            switch::set_content_enabled(config.privacy.capture_content);
-            switch::set_max_value_length(config.privacy.max_value_length);
-            switch::set_enabled(true);
             if let Some(metrics) = &metrics {
                 opentelemetry::global::set_meter_provider(metrics.provider().clone());
             }
-            crate::metrics::install(metrics.as_ref().map(|m| Arc::clone(m.recorder())));
+            pipeline::install(pipeline.clone());
         }
         Ok(TracerGuard::new(
-            provider,
+            pipeline,
             metrics,
-            counters,
             config.shutdown_timeout,
             installed_tracing_subscriber,
             runtime,

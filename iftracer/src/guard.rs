@@ -8,7 +8,8 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 
 use crate::export::metrics::MetricsPipeline;
 use crate::export::runtime::ExportRuntime;
-use crate::stats::{Counters, Stats};
+use crate::pipeline::Pipeline;
+use crate::stats::Stats;
 
 /// Keeps the tracing pipeline alive; dropping it (or [`shutdown`](Self::shutdown)) exports what
 /// is queued and stops, within the shutdown timeout.
@@ -26,14 +27,13 @@ use crate::stats::{Counters, Stats};
 /// ```
 #[must_use = "dropping the guard shuts tracing down"]
 pub struct TracerGuard {
-    pipeline: Option<Pipeline>,
+    pipeline: Option<Running>,
 }
 
 #[derive(Debug)]
-struct Pipeline {
-    provider: SdkTracerProvider,
+struct Running {
+    pipeline: Pipeline,
     metrics: Option<MetricsPipeline>,
-    counters: Arc<Counters>,
     shutdown_timeout: Duration,
     installed_tracing_subscriber: bool,
     // Held so the export thread outlives every exporter that runs on it.
@@ -54,7 +54,7 @@ impl std::fmt::Debug for TracerGuard {
                     "installed_tracing_subscriber",
                     &pipeline.installed_tracing_subscriber,
                 )
-                .field("stats", &pipeline.counters.snapshot()),
+                .field("stats", &pipeline.pipeline.stats()),
         };
         shown.finish_non_exhaustive()
     }
@@ -62,18 +62,16 @@ impl std::fmt::Debug for TracerGuard {
 
 impl TracerGuard {
     pub(crate) fn new(
-        provider: SdkTracerProvider,
+        pipeline: Pipeline,
         metrics: Option<MetricsPipeline>,
-        counters: Arc<Counters>,
         shutdown_timeout: Duration,
         installed_tracing_subscriber: bool,
         runtime: Arc<ExportRuntime>,
     ) -> Self {
         TracerGuard {
-            pipeline: Some(Pipeline {
-                provider,
+            pipeline: Some(Running {
+                pipeline,
                 metrics,
-                counters,
                 shutdown_timeout,
                 installed_tracing_subscriber,
                 _runtime: runtime,
@@ -103,7 +101,21 @@ impl TracerGuard {
     /// let _tracer = guard.provider().unwrap().tracer("my-component");
     /// ```
     pub fn provider(&self) -> Option<&SdkTracerProvider> {
-        self.pipeline.as_ref().map(|p| &p.provider)
+        self.pipeline.as_ref().map(|p| p.pipeline.provider())
+    }
+
+    /// The pipeline, to use it explicitly with `.global(false)`: attach it where the macros,
+    /// [`LlmCall`](crate::llm::LlmCall) and the LLM client integrations should record into it
+    /// (`None` when tracing is off).
+    ///
+    /// ```
+    /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
+    /// let pipeline = guard.pipeline().unwrap();
+    /// let _in_effect = pipeline.attach();
+    /// // `#[task]` functions called here record into this pipeline.
+    /// ```
+    pub fn pipeline(&self) -> Option<&Pipeline> {
+        self.pipeline.as_ref().map(|p| &p.pipeline)
     }
 
     /// A layer that sends `tracing` spans to this pipeline, for an application that has its own
@@ -154,7 +166,7 @@ impl TracerGuard {
     pub fn stats(&self) -> Stats {
         self.pipeline
             .as_ref()
-            .map(|p| p.counters.snapshot())
+            .map(|p| p.pipeline.stats())
             .unwrap_or_default()
     }
 
@@ -165,7 +177,9 @@ impl TracerGuard {
     /// assert_eq!(guard.last_export_error(), None);
     /// ```
     pub fn last_export_error(&self) -> Option<String> {
-        self.pipeline.as_ref().and_then(|p| p.counters.last_error())
+        self.pipeline
+            .as_ref()
+            .and_then(|p| p.pipeline.counters().last_error())
     }
 
     /// Exports everything queued now.
@@ -178,7 +192,7 @@ impl TracerGuard {
         let Some(p) = &self.pipeline else {
             return Ok(());
         };
-        let traces = p.provider.force_flush();
+        let traces = p.pipeline.provider().force_flush();
         let metrics = p
             .metrics
             .as_ref()
@@ -221,7 +235,11 @@ impl TracerGuard {
             return Ok(());
         };
         let started = std::time::Instant::now();
-        let traces = p.provider.shutdown_with_timeout(p.shutdown_timeout);
+        p.pipeline.close_metrics();
+        let traces = p
+            .pipeline
+            .provider()
+            .shutdown_with_timeout(p.shutdown_timeout);
         let metrics = p.metrics.as_ref().map_or(Ok(()), |metrics| {
             metrics.shutdown(p.shutdown_timeout.saturating_sub(started.elapsed()))
         });

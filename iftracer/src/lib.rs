@@ -46,10 +46,10 @@ mod instrument;
 mod integrations;
 pub mod llm;
 pub mod metrics;
+mod pipeline;
 pub mod privacy;
 pub mod propagation;
 mod stats;
-mod switch;
 #[cfg(feature = "tracing")]
 mod tracing_bridge;
 mod vocabulary;
@@ -72,9 +72,8 @@ pub use config::{Compression, ExportMode, Protocol};
 pub use error::{Error, Setting};
 pub use export::console::ConsoleExporter;
 pub use guard::TracerGuard;
-pub use instrument::refresh_global_tracer;
+pub use pipeline::{Pipeline, is_enabled};
 pub use stats::{Stats, last_export_error, stats};
-pub use switch::is_enabled;
 #[cfg(feature = "tracing")]
 pub use tracing_bridge::TracingLayer;
 pub use vocabulary::{Vocabularies, vocabularies};

@@ -234,18 +234,9 @@ impl SpanProcessor for AccountingProcessor {
     }
 }
 
-/// The counters `iftracer::stats()` reads: those of the pipeline installed globally last.
-static GLOBAL: RwLock<Option<Arc<Counters>>> = RwLock::new(None);
-
-pub(crate) fn set_global(counters: Option<Arc<Counters>>) {
-    *GLOBAL.write().unwrap_or_else(PoisonError::into_inner) = counters;
-}
-
+/// The counters of the pipeline installed globally.
 fn global() -> Option<Arc<Counters>> {
-    GLOBAL
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
+    crate::pipeline::global().map(|pipeline| Arc::clone(pipeline.counters()))
 }
 
 /// Span counters of the globally installed pipeline (all zero before `init`).

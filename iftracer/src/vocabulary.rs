@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::ops::BitOr;
-use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::error::{Error, Setting};
 
@@ -92,20 +91,16 @@ impl fmt::Debug for Vocabularies {
     }
 }
 
-/// The vocabularies the recording helpers write, set by `init` (the default until then).
-static ACTIVE: AtomicU8 = AtomicU8::new(Vocabularies::INSIGHTFINDER.0 | Vocabularies::GENAI.0);
-
-/// The vocabularies in use process-wide.
+/// The vocabularies iftracer's recording helpers write here: those of the
+/// [`Pipeline`](crate::Pipeline) in effect, the defaults before `init`.
 ///
 /// ```
-/// let _active = iftracer::vocabularies();
+/// assert_eq!(iftracer::vocabularies(), iftracer::Vocabularies::default());
 /// ```
 pub fn vocabularies() -> Vocabularies {
-    Vocabularies(ACTIVE.load(Ordering::Relaxed))
-}
-
-pub(crate) fn set_active(vocabularies: Vocabularies) {
-    ACTIVE.store(vocabularies.0, Ordering::Relaxed);
+    crate::pipeline::current().map_or_else(Vocabularies::default, |current| {
+        current.recording().vocabularies
+    })
 }
 
 #[cfg(test)]

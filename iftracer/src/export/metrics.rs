@@ -78,7 +78,6 @@ impl MetricsPipeline {
 
     /// Stops recording into this pipeline, exports what was recorded and stops, within `limit`.
     pub(crate) fn shutdown(&self, limit: Duration) -> OTelSdkResult {
-        crate::metrics::uninstall(&self.recorder);
         *self.deadline.lock().unwrap_or_else(PoisonError::into_inner) =
             Some(Instant::now() + limit);
         self.provider.shutdown_with_timeout(limit)

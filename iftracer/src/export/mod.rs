@@ -40,6 +40,7 @@ use self::processor::IftracerProcessor;
 use self::runtime::ExportRuntime;
 use crate::config::{Config, ExportMode};
 use crate::error::Error;
+use crate::pipeline::Recording;
 use crate::stats::{AccountingProcessor, Counters};
 
 /// A user exporter, kept until `init` knows the export settings.
@@ -156,6 +157,7 @@ pub(crate) fn build_provider(
     processors: Vec<ProcessorHook>,
     runtime: &Arc<ExportRuntime>,
     counters: &Arc<Counters>,
+    recording: &Arc<Recording>,
 ) -> Result<SdkTracerProvider, Error> {
     let parts = Parts {
         config,
@@ -193,8 +195,7 @@ pub(crate) fn build_provider(
         .with_max_events_per_span(config.max_events_per_span)
         .with_max_links_per_span(config.max_links_per_span)
         .with_span_processor(IftracerProcessor::new(
-            config.vocabularies,
-            config.privacy.clone(),
+            Arc::clone(recording),
             config.llm_spans.pair_spans,
             destinations,
         ))

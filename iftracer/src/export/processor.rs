@@ -3,6 +3,7 @@
 //! readable by InsightFinder's gateway, then hands the span to every destination (the accounted
 //! exporter and the user's extra processors), so no destination sees raw data.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use opentelemetry::Context;
@@ -13,13 +14,13 @@ use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 use super::pair;
 use crate::associations;
 use crate::llm::import;
-use crate::privacy::Privacy;
+use crate::pipeline::Recording;
 use crate::vocabulary::Vocabularies;
 
 #[derive(Debug)]
 pub(crate) struct IftracerProcessor {
-    vocabularies: Vocabularies,
-    privacy: Privacy,
+    /// The settings the pipeline's recording helpers use too.
+    recording: Arc<Recording>,
     /// Give a non-INTERNAL span's `chat.*` pair its own INTERNAL span.
     pair_spans: bool,
     destinations: Vec<Box<dyn SpanProcessor>>,
@@ -27,14 +28,12 @@ pub(crate) struct IftracerProcessor {
 
 impl IftracerProcessor {
     pub(crate) fn new(
-        vocabularies: Vocabularies,
-        privacy: Privacy,
+        recording: Arc<Recording>,
         pair_spans: bool,
         destinations: Vec<Box<dyn SpanProcessor>>,
     ) -> Self {
         IftracerProcessor {
-            vocabularies,
-            privacy,
+            recording,
             pair_spans,
             destinations,
         }
@@ -52,7 +51,7 @@ impl IftracerProcessor {
 
 impl SpanProcessor for IftracerProcessor {
     fn on_start(&self, span: &mut Span, cx: &Context) {
-        associations::stamp(span, cx, self.vocabularies);
+        associations::stamp(span, cx, self.recording.vocabularies);
         for destination in &self.destinations {
             destination.on_start(span, cx);
         }
@@ -62,14 +61,19 @@ impl SpanProcessor for IftracerProcessor {
         if !span.span_context.is_sampled() {
             return self.deliver(span);
         }
-        if self.vocabularies.contains(Vocabularies::INSIGHTFINDER) {
+        let Recording {
+            vocabularies,
+            privacy,
+            ..
+        } = &*self.recording;
+        if vocabularies.contains(Vocabularies::INSIGHTFINDER) {
             // Other instrumentation's LLM spans get the `chat.*` pair; before privacy, so the
             // pair is redacted, capped and hashed like iftracer's own.
-            import::fill(&mut span.attributes, self.privacy.capture_content);
+            import::fill(&mut span.attributes, privacy.capture_content);
             // Before privacy, so ids made text are hashed like the others.
             pair::stringify_gateway_keys(&mut span.attributes);
         }
-        self.privacy.apply(&mut span);
+        privacy.apply(&mut span);
         if self.pair_spans
             && let Some(pair_span) = pair::split_pair(&mut span)
         {

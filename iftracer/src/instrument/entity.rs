@@ -1,6 +1,7 @@
 //! One instrumented call: its span, its context, and what is recorded on it.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Instant;
 
 use opentelemetry::trace::{SpanBuilder, Status, TraceContextExt, Tracer};
@@ -8,7 +9,9 @@ use opentelemetry::{Context, ContextGuard, KeyValue};
 
 use crate::associations::AssociationsExt;
 use crate::attributes::{gen_ai, iftracer, insightfinder};
-use crate::vocabulary::{Vocabularies, vocabularies};
+use crate::metrics;
+use crate::pipeline;
+use crate::vocabulary::Vocabularies;
 
 /// What the macro was applied as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,20 +41,36 @@ impl Kind {
 #[derive(Debug)]
 pub struct Entity {
     cx: Option<Context>,
+    /// What the pipeline in effect at the start says about recording on this span.
+    recording: Settings,
     /// Set when metrics are on: what the duration histogram needs at the end.
     timing: Option<Timing>,
 }
 
+/// The pipeline settings an entity's recorder needs, copied at its start (cheap, and `Send`).
 #[derive(Debug, Clone, Copy)]
+struct Settings {
+    capture_content: bool,
+    vocabularies: Vocabularies,
+}
+
+const OFF: Settings = Settings {
+    capture_content: false,
+    vocabularies: Vocabularies::NONE,
+};
+
+#[derive(Debug)]
 struct Timing {
     kind: Kind,
     name: &'static str,
     started: Instant,
+    recorder: Arc<metrics::Recorder>,
 }
 
 impl Entity {
     /// Starts the span `span_name` (`"{name}.{kind}"`, computed by the macro) as a child of the
-    /// current context. With tracing off this is one atomic load and a branch.
+    /// current context, in the pipeline in effect. With tracing off this is one atomic load and
+    /// a branch.
     #[inline]
     pub fn start(
         kind: Kind,
@@ -59,19 +78,30 @@ impl Entity {
         span_name: &'static str,
         version: Option<&'static str>,
     ) -> Entity {
-        if !crate::is_enabled() {
+        let Some(current) = pipeline::current() else {
             return Entity {
                 cx: None,
+                recording: OFF,
                 timing: None,
             };
-        }
-        let timing = (kind != Kind::Task && crate::metrics::on()).then(|| Timing {
-            kind,
-            name,
-            started: Instant::now(),
-        });
+        };
+        let recording = current.recording();
+        let settings = Settings {
+            capture_content: recording.privacy.capture_content,
+            vocabularies: recording.vocabularies,
+        };
+        let timing = match current.pipeline().and_then(|p| p.metrics()) {
+            Some(recorder) if kind != Kind::Task => Some(Timing {
+                kind,
+                name,
+                started: Instant::now(),
+                recorder: Arc::clone(recorder),
+            }),
+            _ => None,
+        };
         Entity {
-            cx: Some(start_span(kind, name, span_name, version)),
+            cx: Some(start_span(&current, kind, name, span_name, version)),
+            recording: settings,
             timing,
         }
     }
@@ -79,7 +109,7 @@ impl Entity {
     /// Whether arguments and results should be serialised: tracing on and content captured.
     #[inline]
     pub fn wants_content(&self) -> bool {
-        self.cx.is_some() && crate::switch::content_enabled()
+        self.cx.is_some() && self.recording.capture_content
     }
 
     /// Records the captured arguments as `iftracer.entity.input` (a JSON object by name).
@@ -92,6 +122,7 @@ impl Entity {
     pub fn recorder(&self) -> Recorder {
         Recorder {
             cx: self.cx.clone(),
+            recording: self.recording,
         }
     }
 
@@ -133,18 +164,23 @@ impl Entity {
     #[inline]
     pub(super) fn finish(&mut self, cancelled: bool) {
         if let Some(cx) = self.cx.take() {
-            Entity::end(cx, cancelled);
+            Entity::end(cx, cancelled, self.recording.vocabularies);
         }
         if let Some(timing) = self.timing.take() {
-            crate::metrics::record_entity(timing.kind, timing.name, timing.started.elapsed());
+            metrics::record_entity(
+                &timing.recorder,
+                timing.kind,
+                timing.name,
+                timing.started.elapsed(),
+            );
         }
     }
 
-    fn end(cx: Context, cancelled: bool) {
+    fn end(cx: Context, cancelled: bool, vocabularies: Vocabularies) {
         {
             let span = cx.span();
             if std::thread::panicking() {
-                Recorder::record_error_on(&cx, "panic", "the function panicked");
+                Recorder::record_error_on(&cx, vocabularies, "panic", "the function panicked");
             } else if cancelled {
                 span.set_attribute(KeyValue::new(iftracer::CANCELLED, true));
             }
@@ -176,13 +212,14 @@ impl Drop for Cancellable {
 #[derive(Debug, Clone)]
 pub struct Recorder {
     cx: Option<Context>,
+    recording: Settings,
 }
 
 impl Recorder {
     /// Whether results should be serialised.
     #[inline]
     pub fn wants_content(&self) -> bool {
-        self.cx.is_some() && crate::switch::content_enabled()
+        self.cx.is_some() && self.recording.capture_content
     }
 
     /// Records the captured arguments as `iftracer.entity.input`.
@@ -212,11 +249,16 @@ impl Recorder {
     /// Records an `Err`: status Error, an `exception` event, `error` and `error.type`.
     pub fn record_error(&self, message: String, type_name: &'static str) {
         if let Some(cx) = &self.cx {
-            Recorder::record_error_on(cx, short_type_name(type_name), &message);
+            Recorder::record_error_on(
+                cx,
+                self.recording.vocabularies,
+                short_type_name(type_name),
+                &message,
+            );
         }
     }
 
-    fn record_error_on(cx: &Context, error_type: &str, message: &str) {
+    fn record_error_on(cx: &Context, vocabularies: Vocabularies, error_type: &str, message: &str) {
         let span = cx.span();
         span.add_event(
             "exception",
@@ -226,7 +268,7 @@ impl Recorder {
             ],
         );
         span.set_status(Status::error(message.to_owned()));
-        if vocabularies().contains(Vocabularies::INSIGHTFINDER) {
+        if vocabularies.contains(Vocabularies::INSIGHTFINDER) {
             span.set_attribute(KeyValue::new(insightfinder::ERROR, message.to_owned()));
         }
         span.set_attribute(KeyValue::new(
@@ -262,13 +304,14 @@ pub fn type_name_of<T: ?Sized>(_: &T) -> &'static str {
 }
 
 fn start_span(
+    current: &pipeline::Current,
     kind: Kind,
     name: &'static str,
     span_name: &'static str,
     version: Option<&'static str>,
 ) -> Context {
     let parent = Context::current();
-    let vocabularies = vocabularies();
+    let vocabularies = current.recording().vocabularies;
     // Tasks and tools chain their names under the enclosing task, as iftracer-sdk does.
     let entity_name: Cow<'static, str> = match kind {
         Kind::Task | Kind::Tool => match parent.entity_path() {
@@ -303,12 +346,20 @@ fn start_span(
             Kind::Task => {}
         }
     }
-    let tracer = super::tracer::tracer();
-    let span = tracer.build_with_context(
-        SpanBuilder::from_name(span_name).with_attributes(attributes),
-        &parent,
-    );
-    let cx = parent.with_span(span);
+    let builder = SpanBuilder::from_name(span_name).with_attributes(attributes);
+    let cx = match current.pipeline() {
+        Some(pipeline) => {
+            let span = pipeline.sdk_tracer().build_with_context(builder, &parent);
+            parent.with_span(span)
+        }
+        // Before `init`: OpenTelemetry's global provider, looked up now, so a provider the
+        // application installs itself is used from then on.
+        None => {
+            let tracer = opentelemetry::global::tracer("iftracer");
+            let span = tracer.build_with_context(builder, &parent);
+            parent.with_span(span)
+        }
+    };
     match kind {
         Kind::Workflow => cx.with_workflow_name(name),
         Kind::Task | Kind::Tool => cx.with_entity_path(entity_name),

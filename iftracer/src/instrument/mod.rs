@@ -6,7 +6,6 @@ mod capture;
 mod entity;
 mod future;
 mod stream;
-mod tracer;
 
 pub use capture::{
     Capture, CaptureError, CaptureFallback, CaptureSerialize, ErrorDebug, ErrorDisplay,
@@ -14,5 +13,3 @@ pub use capture::{
 pub use entity::{Entity, EntityGuard, Kind, Recorder, type_name_of as entity_type_name};
 pub use future::Instrumented;
 pub use stream::InstrumentedStream;
-
-pub use tracer::refresh_global_tracer;

@@ -133,7 +133,7 @@ where
     }
 
     fn call(&mut self, factory: HttpRequestFactory) -> Self::Future {
-        if !crate::is_enabled() {
+        if crate::pipeline::current().is_none() {
             return Box::pin(self.inner.call(factory));
         }
         // The call's parent is the caller's context now; attempts may build later, elsewhere.

@@ -22,8 +22,9 @@ pub(crate) mod wire;
 use opentelemetry::trace::TraceContextExt as _;
 pub use parameters::ToolCall;
 use serde::Serialize;
+
+use crate::vocabulary::Vocabularies;
 pub use span::LlmSpan;
-pub(crate) use span::set_span_kind;
 pub use template::PromptTemplate;
 
 /// Who wrote a message.
@@ -515,20 +516,23 @@ impl LlmCall {
     /// The call's tokens (and [`duration`](Self::duration), when set) also go to the GenAI
     /// metrics, whether or not the span is sampled.
     pub fn record_on(&self, span: &opentelemetry::trace::SpanRef<'_>) {
-        self.write_on(span);
-        crate::metrics::record_llm_call(self, None);
+        let Some(current) = crate::pipeline::current() else {
+            return;
+        };
+        self.write_on(span, current.recording().vocabularies);
+        if let Some(recorder) = current.pipeline().and_then(|p| p.metrics()) {
+            crate::metrics::record_llm_call(recorder, self, None);
+        }
     }
 
-    /// The span attributes and status only.
-    fn write_on(&self, span: &opentelemetry::trace::SpanRef<'_>) {
+    /// The span attributes and status only, in `vocabularies`.
+    fn write_on(&self, span: &opentelemetry::trace::SpanRef<'_>, vocabularies: Vocabularies) {
         // A span that is not recorded (not sampled, no current span, tracing off) keeps
         // nothing: skip formatting prompts and responses for it.
         if !span.is_recording() {
             return;
         }
-        record::record(self, crate::vocabulary::vocabularies(), |kv| {
-            span.set_attribute(kv)
-        });
+        record::record(self, vocabularies, |kv| span.set_attribute(kv));
         if let Some((error_type, message)) = &self.error {
             record::record_error_status(span, error_type, message);
         }

@@ -1,40 +1,16 @@
 //! A dedicated child span for one LLM call.
 
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use opentelemetry::trace::{SpanKind, TraceContextExt, Tracer};
+use opentelemetry::trace::{SpanBuilder, SpanKind, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue, global};
 
 use super::LlmCall;
 use crate::attributes::insightfinder;
-use crate::vocabulary::{Vocabularies, vocabularies};
-
-/// The kind `init` chose (`IFTRACER_LLM_SPAN_KIND`); until then, the vocabularies decide.
-static SPAN_KIND: AtomicU8 = AtomicU8::new(KIND_FROM_VOCABULARIES);
-const KIND_FROM_VOCABULARIES: u8 = 0;
-const KIND_INTERNAL: u8 = 1;
-const KIND_CLIENT: u8 = 2;
-
-pub(crate) fn set_span_kind(kind: SpanKind) {
-    let code = match kind {
-        SpanKind::Client => KIND_CLIENT,
-        _ => KIND_INTERNAL,
-    };
-    SPAN_KIND.store(code, Ordering::Relaxed);
-}
-
-/// INTERNAL when InsightFinder reads the span (its gateway pairs prompt and response only on
-/// INTERNAL spans), CLIENT as the GenAI conventions say otherwise, unless `init` set one.
-fn span_kind(vocabularies: Vocabularies) -> SpanKind {
-    match SPAN_KIND.load(Ordering::Relaxed) {
-        KIND_INTERNAL => SpanKind::Internal,
-        KIND_CLIENT => SpanKind::Client,
-        _ if vocabularies.contains(Vocabularies::INSIGHTFINDER) => SpanKind::Internal,
-        _ => SpanKind::Client,
-    }
-}
+use crate::metrics::Recorder;
+use crate::pipeline;
+use crate::vocabulary::Vocabularies;
 
 /// The span of one LLM call, a child of the span that was current when it started: INTERNAL
 /// with the InsightFinder vocabulary (the default), CLIENT without it or when
@@ -55,19 +31,28 @@ pub struct LlmSpan {
     cx: Context,
     call: Mutex<LlmCall>,
     started: Instant,
+    /// The vocabularies of the pipeline the span was started in, for its attributes at the end.
+    vocabularies: Vocabularies,
+    metrics: Option<Arc<Recorder>>,
 }
 
 impl LlmSpan {
+    /// Starts the span in the pipeline in effect.
     pub(super) fn start(call: &LlmCall) -> LlmSpan {
+        LlmSpan::start_in(call, pipeline::current().as_ref())
+    }
+
+    /// Starts the span in `current` (`None`: tracing is off).
+    pub(crate) fn start_in(call: &LlmCall, current: Option<&pipeline::Current>) -> LlmSpan {
         let model = call.request_model.as_deref().unwrap_or_default();
         let name = if model.is_empty() {
             call.operation().to_owned()
         } else {
             format!("{} {model}", call.operation())
         };
-        let tracer = global::tracer("iftracer");
-        let vocabularies = vocabularies();
-        let kind = span_kind(vocabularies);
+        let recording = current.map(pipeline::Current::recording);
+        let vocabularies = recording.map_or_else(Vocabularies::default, |r| r.vocabularies);
+        let kind = recording.map_or(SpanKind::Internal, |r| r.llm_span_kind.clone());
         let mut attributes = Vec::with_capacity(1);
         if vocabularies.contains(Vocabularies::INSIGHTFINDER) {
             let text = if kind == SpanKind::Client {
@@ -77,15 +62,28 @@ impl LlmSpan {
             };
             attributes.push(KeyValue::new(insightfinder::SPAN_KIND, text));
         }
-        let span = tracer
-            .span_builder(name)
+        let builder = SpanBuilder::from_name(name)
             .with_kind(kind)
-            .with_attributes(attributes)
-            .start(&tracer);
+            .with_attributes(attributes);
+        let pipeline = current.and_then(pipeline::Current::pipeline);
+        let cx = match pipeline {
+            Some(pipeline) => Context::current_with_span(
+                pipeline
+                    .sdk_tracer()
+                    .build_with_context(builder, &Context::current()),
+            ),
+            // Before `init` (or with tracing off): OpenTelemetry's global provider.
+            None => {
+                let tracer = global::tracer("iftracer");
+                Context::current_with_span(builder.start(&tracer))
+            }
+        };
         LlmSpan {
-            cx: Context::current_with_span(span),
+            cx,
             call: Mutex::new(call.clone()),
             started: Instant::now(),
+            vocabularies,
+            metrics: pipeline.and_then(|p| p.metrics().cloned()),
         }
     }
 
@@ -127,8 +125,10 @@ impl Drop for LlmSpan {
     fn drop(&mut self) {
         let span = self.cx.span();
         let call = self.call.get_mut().unwrap_or_else(PoisonError::into_inner);
-        call.write_on(&span);
-        crate::metrics::record_llm_call(call, Some(self.started.elapsed()));
+        call.write_on(&span, self.vocabularies);
+        if let Some(recorder) = &self.metrics {
+            crate::metrics::record_llm_call(recorder, call, Some(self.started.elapsed()));
+        }
         span.end();
     }
 }

@@ -167,14 +167,15 @@ impl Exchange {
         request_body: &[u8],
         options: &WireOptions,
     ) -> Option<Exchange> {
-        if method != http::Method::POST || !crate::is_enabled() {
+        if method != http::Method::POST {
             return None;
         }
+        let current = crate::pipeline::current()?;
         let api = Api::from_path(uri.path())?;
         let request: serde_json::Value = serde_json::from_slice(request_body).ok()?;
         let request = request.as_object()?;
-        let cap = crate::switch::max_value_length();
-        let capture = crate::switch::content_enabled();
+        let privacy = &current.recording().privacy;
+        let (cap, capture) = (privacy.max_value_length, privacy.capture_content);
         let mut call = match api {
             Api::ChatCompletions => chat_completions::request(request, capture, cap),
             Api::Responses => responses::request(request, capture, cap),
@@ -196,7 +197,7 @@ impl Exchange {
             call = call.server(host, port);
         }
         let streamed = call.stream == Some(true);
-        let span = call.start_span();
+        let span = LlmSpan::start_in(&call, Some(&current));
         Some(Exchange {
             cx: span.context().clone(),
             active: Some(Active {
