@@ -52,10 +52,7 @@ fn assert_balanced(stats: Stats) {
 }
 
 /// Ends `count` spans and flushes them.
-fn emit_and_flush(
-    guard: &iftracer::TracerGuard,
-    count: usize,
-) -> iftracer::opentelemetry_sdk::error::OTelSdkResult {
+fn emit_and_flush(guard: &iftracer::TracerGuard, count: usize) -> Result<(), iftracer::Error> {
     let tracer = guard.provider().unwrap().tracer("faults");
     for _ in 0..count {
         tracer.in_span("work", |_| {});

@@ -1,6 +1,6 @@
 //! The activity interceptor: one `RunActivity:{type}` span per attempt.
 
-use iftracer::AssociationsExt;
+use iftracer::{AssociationsExt, Failure};
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{SpanKind, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -11,7 +11,7 @@ use temporalio_sdk::interceptors::{
 };
 
 use crate::header;
-use crate::spans::{self, Failure, SpanSpec, names};
+use crate::spans::{self, SpanSpec, names};
 
 /// `RunActivity:{activity_type}` spans, kind SERVER, children of the context in the activity's
 /// `_tracer-data` header (the workflow's `StartActivity` span), current while the activity runs
@@ -45,10 +45,10 @@ fn failure(error: &ActivityError) -> Option<(Failure, bool)> {
         ActivityError::Application(app) => {
             let kind = app.type_name().unwrap_or("ApplicationError").to_owned();
             let benign = app.category() == ApplicationErrorCategory::Benign;
-            Some((Failure::new(kind, app.to_string()), !benign))
+            Some((spans::failure(kind, app.to_string()), !benign))
         }
         ActivityError::Cancelled { .. } | ActivityError::WillCompleteAsync => None,
-        _ => Some((Failure::new("ActivityError", format!("{error:?}")), true)),
+        _ => Some((spans::failure("ActivityError", format!("{error:?}")), true)),
     }
 }
 
@@ -79,9 +79,9 @@ impl ActivityInboundInterceptor for TracingActivityInterceptor {
                 && let Some((failure, sets_status)) = failure(error)
             {
                 if sets_status {
-                    failure.record_on(&span);
+                    failure.record(&span);
                 } else {
-                    failure.record_event_on(&span);
+                    failure.record_event(&span, None);
                 }
             }
             span.end();

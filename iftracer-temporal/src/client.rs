@@ -20,7 +20,7 @@ use temporalio_client::interceptors::{
 use temporalio_common::protos::temporal::api::common::v1::Header;
 
 use crate::header;
-use crate::spans::{self, Failure, SpanSpec, names};
+use crate::spans::{self, SpanSpec, names};
 
 /// Client spans, kind CLIENT, children of the caller's current context, ended when the RPC
 /// answers. Each request carries the new span's context in its `_tracer-data` header.
@@ -72,7 +72,7 @@ async fn traced<T, E: Display>(
     let result = call.with_context(cx.clone()).await;
     let span = cx.span();
     if let Err(error) = &result {
-        Failure::of(error).record_on(&span);
+        spans::failure_of(error).record(&span);
     }
     span.end();
     result

@@ -126,7 +126,9 @@ impl TracingInterceptor {
 }
 
 /// Forgets which workflow spans of run `run_id` this process emitted, so a test can replay that
-/// run's history and check that replay detection alone emits nothing. Not for applications.
+/// run's history and check that replay detection alone emits nothing. Feature `testing`; not
+/// for applications.
+#[cfg(feature = "testing")]
 #[doc(hidden)]
 pub fn __forget_emitted_spans_of_run(run_id: &str) {
     dedup::forget_run(run_id);

@@ -4,8 +4,10 @@
 use std::borrow::Cow;
 use std::time::SystemTime;
 
+use iftracer::Failure;
+
 use opentelemetry::global::{self, BoxedSpan, BoxedTracer};
-use opentelemetry::trace::{Link, Span, SpanBuilder, SpanKind, SpanRef, Status, Tracer};
+use opentelemetry::trace::{Link, SpanBuilder, SpanKind, Tracer};
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
 
 /// Instrumentation scope of every span this crate creates: the scope Python's
@@ -77,55 +79,17 @@ pub(crate) fn tracer() -> BoxedTracer {
     }
 }
 
-/// What went wrong, in Python's terms: status description `"{kind}: {message}"`.
-#[derive(Debug, Clone)]
-pub(crate) struct Failure {
-    pub kind: Cow<'static, str>,
-    pub message: String,
+/// What went wrong, recorded as Python's `TracingInterceptor` does: an `exception` event with
+/// `exception.escaped=false`, and (where Python sets one) status `"{kind}: {message}"`.
+pub(crate) fn failure(kind: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Failure {
+    Failure::new(kind, message)
+        .escaped(false)
+        .status_with_type()
 }
 
-impl Failure {
-    pub(crate) fn new(kind: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
-        Self {
-            kind: kind.into(),
-            message: message.into(),
-        }
-    }
-
-    /// A failure named after the Rust type of `error` (last path segment).
-    pub(crate) fn of<E: std::fmt::Display>(error: &E) -> Self {
-        let full = std::any::type_name::<E>();
-        let short = full.rsplit("::").next().unwrap_or(full);
-        Self::new(short.to_owned(), error.to_string())
-    }
-
-    fn event_attributes(&self) -> Vec<KeyValue> {
-        vec![
-            KeyValue::new("exception.type", self.kind.to_string()),
-            KeyValue::new("exception.message", self.message.clone()),
-            KeyValue::new("exception.escaped", false),
-        ]
-    }
-
-    /// Adds the `exception` event at `time` (or now).
-    pub(crate) fn record_event(&self, span: &mut BoxedSpan, time: Option<SystemTime>) {
-        match time {
-            Some(time) => span.add_event_with_timestamp("exception", time, self.event_attributes()),
-            None => span.add_event("exception", self.event_attributes()),
-        }
-    }
-
-    /// Adds the `exception` event and sets status Error `"{kind}: {message}"`, as Python does on
-    /// client and activity spans.
-    pub(crate) fn record_on(&self, span: &SpanRef<'_>) {
-        self.record_event_on(span);
-        span.set_status(Status::error(format!("{}: {}", self.kind, self.message)));
-    }
-
-    /// Adds the `exception` event only (benign failures).
-    pub(crate) fn record_event_on(&self, span: &SpanRef<'_>) {
-        span.add_event("exception", self.event_attributes());
-    }
+/// [`failure`] named after the Rust type of `error` (last path segment).
+pub(crate) fn failure_of<E: std::fmt::Display>(error: &E) -> Failure {
+    Failure::of(error).escaped(false).status_with_type()
 }
 
 /// A span to create.

@@ -15,6 +15,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::time::SystemTime;
 
+use iftracer::{EXCEPTION_EVENT, Failure};
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{Span, SpanKind, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -32,7 +33,7 @@ use temporalio_sdk::workflow_interceptors::{
     WorkflowInterceptorContext, WorkflowInterceptorFuture, WorkflowNext,
 };
 
-use crate::spans::{self, Failure, SpanSpec, names};
+use crate::spans::{self, SpanSpec, names};
 use crate::{dedup, header};
 
 type Headers = HashMap<String, Payload>;
@@ -94,7 +95,7 @@ fn completion(result: &ExecuteWorkflowResult) -> Option<Option<Failure>> {
         Ok(_) => Some(None),
         Err(WorkflowTermination::Failed(error)) => Some(Some(workflow_failure(error))),
         Err(WorkflowTermination::Cancelled { .. }) => {
-            Some(Some(Failure::new("CancelledError", "Workflow cancelled")))
+            Some(Some(spans::failure("CancelledError", "Workflow cancelled")))
         }
         Err(_) => None,
     }
@@ -106,7 +107,7 @@ fn completion(result: &ExecuteWorkflowResult) -> Option<Option<Failure>> {
 fn application_failure(error: &(dyn std::error::Error + 'static)) -> Option<Failure> {
     let app = error.source()?.downcast_ref::<ApplicationFailure>()?;
     let kind = app.type_name().unwrap_or("ApplicationError").to_owned();
-    Some(Failure::new(kind, app.to_string()))
+    Some(spans::failure(kind, app.to_string()))
 }
 
 fn workflow_failure(error: &OutgoingWorkflowError) -> Failure {
@@ -117,7 +118,7 @@ fn workflow_failure(error: &OutgoingWorkflowError) -> Failure {
         | OutgoingWorkflowError::ChildWorkflowStart(_) => "ChildWorkflowError",
         _ => "ApplicationError",
     };
-    Failure::new(kind.to_owned(), error.to_string())
+    spans::failure(kind.to_owned(), error.to_string())
 }
 
 impl TracingWorkflowInterceptor {
@@ -180,7 +181,11 @@ impl TracingWorkflowInterceptor {
     ) -> Context {
         let mut span = spec.start(parent, moment.time);
         if let Some(failure) = failure {
-            failure.record_event(&mut span, moment.time);
+            let attributes = failure.event_attributes();
+            match moment.time {
+                Some(time) => span.add_event_with_timestamp(EXCEPTION_EVENT, time, attributes),
+                None => span.add_event(EXCEPTION_EVENT, attributes),
+            }
         }
         let span_context = span.span_context().clone();
         match moment.time {

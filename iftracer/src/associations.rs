@@ -12,7 +12,7 @@ use opentelemetry::trace::Span as _;
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::Span;
 
-use crate::attributes::{gen_ai, iftracer, insightfinder, openinference};
+use crate::attributes::{gen_ai, general, iftracer, insightfinder, openinference};
 use crate::llm::PromptTemplate;
 use crate::vocabulary::Vocabularies;
 
@@ -66,9 +66,12 @@ pub trait AssociationsExt {
     /// let _attached = Context::current().with_prompt_template(template).attach();
     /// ```
     fn with_prompt_template(&self, template: PromptTemplate) -> Context;
-    /// The workflow name (`iftracer.workflow.name`), set by `#[workflow]`.
+    /// The workflow name (`iftracer.workflow.name`). Set by `#[workflow]`; not a public API.
+    #[doc(hidden)]
     fn with_workflow_name(&self, name: impl Into<String>) -> Context;
-    /// The entity path (`iftracer.entity.path`), set by `#[task]` and `#[tool]`.
+    /// The entity path (`iftracer.entity.path`). Set by `#[task]` and `#[tool]`; not a public
+    /// API.
+    #[doc(hidden)]
     fn with_entity_path(&self, path: impl Into<String>) -> Context;
     /// The workflow name this context carries.
     fn workflow_name(&self) -> Option<&str>;
@@ -150,7 +153,7 @@ pub(crate) fn stamp(span: &mut Span, parent: &Context, vocabularies: Vocabularie
             span.set_attribute(text(insightfinder::USERNAME, user));
         }
         if genai || openinference {
-            span.set_attribute(text(openinference::USER_ID, user));
+            span.set_attribute(text(general::USER_ID, user));
         }
     }
     if let Some(session) = &a.session {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 /// Where a configuration value came from, so an error can name the exact knob to fix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Setting {
     /// A builder method, e.g. `.endpoint()`.
     Builder(&'static str),
@@ -21,10 +22,12 @@ impl fmt::Display for Setting {
     }
 }
 
-/// A configuration that `iftracer` cannot run with.
+/// What can go wrong with `iftracer`: a configuration it cannot run with, or a flush or shutdown
+/// that did not finish.
 ///
-/// Every message names the setting (builder method or environment variable) and how to fix it.
-/// Header values are never part of a message, so a license key or token cannot leak through it.
+/// Every configuration message names the setting (builder method or environment variable) and
+/// how to fix it. Header values are never part of a message, so a license key or token cannot
+/// leak through it.
 ///
 /// ```
 /// let err = iftracer::Iftracer::builder()
@@ -276,6 +279,17 @@ pub enum Error {
     /// The background export thread could not be started.
     #[error("cannot start iftracer's export thread: {0}")]
     ExportThread(#[source] std::io::Error),
+
+    /// [`TracerGuard::force_flush`](crate::TracerGuard::force_flush) did not finish: an export
+    /// failed or took longer than the timeout (the spans are counted in `stats()`).
+    #[error("flushing the pipeline failed: {0}")]
+    Flush(#[source] opentelemetry_sdk::error::OTelSdkError),
+
+    /// [`TracerGuard::shutdown`](crate::TracerGuard::shutdown) did not finish cleanly: the
+    /// pipeline was already shut down, an export failed, or the shutdown timeout passed (the
+    /// spans are counted in `stats()`).
+    #[error("shutting the pipeline down failed: {0}")]
+    Shutdown(#[source] opentelemetry_sdk::error::OTelSdkError),
 }
 
 impl Error {

@@ -19,7 +19,7 @@ use crate::error::Error;
 /// ```
 pub fn otlp_headers(value: &[u8]) -> Result<usize, Error> {
     let config = resolve_with(OTEL_EXPORTER_OTLP_HEADERS, value)?;
-    Ok(config.otlp.map_or(0, |otlp| otlp.headers.iter().count()))
+    Ok(config.otlp.map_or(0, |otlp| otlp.headers.len()))
 }
 
 /// Resolves a configuration whose `OTEL_RESOURCE_ATTRIBUTES` holds `value`; returns the number

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
+use crate::error::Error;
 use crate::export::metrics::MetricsPipeline;
 use crate::export::runtime::ExportRuntime;
 use crate::pipeline::Pipeline;
@@ -188,7 +188,7 @@ impl TracerGuard {
     /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
     /// guard.force_flush().unwrap();
     /// ```
-    pub fn force_flush(&self) -> OTelSdkResult {
+    pub fn force_flush(&self) -> Result<(), Error> {
         let Some(p) = &self.pipeline else {
             return Ok(());
         };
@@ -197,7 +197,7 @@ impl TracerGuard {
             .metrics
             .as_ref()
             .map_or(Ok(()), MetricsPipeline::force_flush);
-        traces.and(metrics)
+        traces.and(metrics).map_err(Error::Flush)
     }
 
     /// The meter provider of the GenAI metrics, when metrics are on: with `.global(false)`,
@@ -217,7 +217,7 @@ impl TracerGuard {
     /// Exports what is queued and stops, within the shutdown timeout. Spans that could not be
     /// exported by then are counted as dropped; [`stats`](Self::stats) stays readable. Metrics
     /// are exported once more in what is left of the same timeout.
-    /// A second call returns an error and changes nothing.
+    /// A second call returns [`Error::Shutdown`] and changes nothing.
     ///
     /// ```
     /// use iftracer::opentelemetry::trace::{Tracer, TracerProvider};
@@ -230,7 +230,7 @@ impl TracerGuard {
     /// assert_eq!(stats.spans_ended, stats.spans_exported + stats.spans_dropped + stats.spans_failed);
     /// assert!(guard.shutdown().is_err());
     /// ```
-    pub fn shutdown(&self) -> OTelSdkResult {
+    pub fn shutdown(&self) -> Result<(), Error> {
         let Some(p) = &self.pipeline else {
             return Ok(());
         };
@@ -243,7 +243,7 @@ impl TracerGuard {
         let metrics = p.metrics.as_ref().map_or(Ok(()), |metrics| {
             metrics.shutdown(p.shutdown_timeout.saturating_sub(started.elapsed()))
         });
-        traces.and(metrics)
+        traces.and(metrics).map_err(Error::Shutdown)
     }
 }
 

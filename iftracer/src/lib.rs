@@ -40,6 +40,7 @@ mod builder;
 mod config;
 mod error;
 mod export;
+mod failure;
 mod guard;
 mod instrument;
 #[cfg(feature = "_wire")]
@@ -71,6 +72,7 @@ pub use config::sampler::Sampler;
 pub use config::{Compression, ExportMode, Protocol};
 pub use error::{Error, Setting};
 pub use export::console::ConsoleExporter;
+pub use failure::{EXCEPTION_EVENT, Failure};
 pub use guard::TracerGuard;
 pub use pipeline::{Pipeline, is_enabled};
 pub use stats::{Stats, last_export_error, stats};

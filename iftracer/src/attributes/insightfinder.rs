@@ -22,7 +22,7 @@ pub const USERNAME: &str = "x-username";
 pub const SESSION_ID: &str = "x-session-id";
 /// The error message of a failed call.
 pub const ERROR: &str = "error";
-/// The error's type (shared with the OpenTelemetry general conventions).
-pub const ERROR_TYPE: &str = "error.type";
+/// The error's type: OpenTelemetry's general `error.type`.
+pub use super::general::ERROR_TYPE;
 /// The span kind as text (`client`, `server`, `internal`, …).
 pub const SPAN_KIND: &str = "span.kind";

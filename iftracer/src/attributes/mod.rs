@@ -1,4 +1,5 @@
-//! Attribute names, one module per vocabulary. iftracer keeps its own copies: the upstream Rust
+//! Attribute names, one module per vocabulary, and [`general`] for OpenTelemetry's general
+//! conventions they share. iftracer keeps its own copies: the upstream Rust
 //! GenAI constants are deprecated (they moved to the GenAI semantic-conventions repository).
 //!
 //! ```
@@ -7,6 +8,7 @@
 //! ```
 
 pub mod gen_ai;
+pub mod general;
 pub mod iftracer;
 pub mod insightfinder;
 pub mod openinference;

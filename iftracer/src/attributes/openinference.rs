@@ -20,5 +20,5 @@ pub const INPUT_VALUE: &str = "input.value";
 pub const OUTPUT_VALUE: &str = "output.value";
 /// The session id.
 pub const SESSION_ID: &str = "session.id";
-/// The user id.
-pub const USER_ID: &str = "user.id";
+/// The user id: OpenTelemetry's general `user.id`.
+pub use super::general::USER_ID;

@@ -1,8 +1,9 @@
-//! Export headers (gRPC metadata or HTTP headers): validation and a `Debug` that hides secrets.
+//! Export headers (gRPC metadata or HTTP headers): validated once, when set, into the typed map
+//! both transports send as is, with a `Debug` that hides secrets.
 
 use std::fmt;
 
-use http::{HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::{Error, Setting};
 
@@ -22,30 +23,31 @@ pub(crate) fn is_secret(name: &str) -> bool {
     SECRET_MARKERS.iter().any(|marker| name.contains(marker))
 }
 
-/// Validated headers: lower-case unique names in insertion order.
+/// Validated headers: lower-case unique names, each value valid as an HTTP header and as ASCII
+/// gRPC metadata, credentials marked sensitive.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub(crate) struct Headers(Vec<(String, String)>);
+pub(crate) struct Headers(HeaderMap);
 
 impl Headers {
     /// Validates and sets `name`, replacing an earlier value of the same name.
     pub(crate) fn set(&mut self, name: &str, value: &str, setting: Setting) -> Result<(), Error> {
-        let name = validate(name, value, setting)?;
-        match self.0.iter_mut().find(|(existing, _)| *existing == name) {
-            Some(slot) => slot.1 = value.to_owned(),
-            None => self.0.push((name, value.to_owned())),
-        }
+        let (name, value) = validate(name, value, setting)?;
+        self.0.insert(name, value);
         Ok(())
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(existing, _)| existing == name)
-            .map(|(_, value)| value.as_str())
+        // Every value was checked to be visible ASCII when it was set.
+        self.0.get(name).and_then(|value| value.to_str().ok())
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The headers to send (HTTP), or to turn into gRPC metadata.
+    pub(crate) fn header_map(&self) -> &HeaderMap {
+        &self.0
     }
 }
 
@@ -53,8 +55,11 @@ impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
             .entries(self.0.iter().map(|(name, value)| {
-                let shown: &str = if is_secret(name) { "<redacted>" } else { value };
-                (name, shown)
+                let shown = match value.to_str() {
+                    Ok(text) if !value.is_sensitive() => text,
+                    _ => "<redacted>",
+                };
+                (name.as_str(), shown)
             }))
             .finish()
     }
@@ -71,8 +76,8 @@ fn shown_name(name: &str) -> String {
     }
 }
 
-/// Returns the lower-cased name when both name and value can travel as gRPC metadata and HTTP.
-fn validate(name: &str, value: &str, setting: Setting) -> Result<String, Error> {
+/// The lower-cased name and the value, when both can travel as gRPC metadata and HTTP.
+fn validate(name: &str, value: &str, setting: Setting) -> Result<(HeaderName, HeaderValue), Error> {
     let invalid = |reason: &str| Error::InvalidHeader {
         setting,
         name: shown_name(name),
@@ -82,20 +87,24 @@ fn validate(name: &str, value: &str, setting: Setting) -> Result<String, Error> 
     if lower.is_empty() {
         return Err(invalid("the name is empty"));
     }
-    if HeaderName::from_bytes(lower.as_bytes()).is_err() {
+    let Ok(header_name) = HeaderName::from_bytes(lower.as_bytes()) else {
         return Err(invalid("the name has characters a header cannot carry"));
-    }
+    };
     // `-bin` names are binary gRPC metadata, which takes base64 values, not text.
     if lower.ends_with("-bin") {
         return Err(invalid("`-bin` names are binary gRPC metadata"));
     }
-    let value_ok = HeaderValue::from_str(value).is_ok() && value.is_ascii();
-    if !value_ok {
-        return Err(invalid(
-            "the value has characters a header cannot carry (line breaks, control or non-ASCII characters)",
-        ));
-    }
-    Ok(lower)
+    let header_value = match HeaderValue::from_str(value) {
+        Ok(header_value) if value.is_ascii() => header_value,
+        _ => {
+            return Err(invalid(
+                "the value has characters a header cannot carry (line breaks, control or non-ASCII characters)",
+            ));
+        }
+    };
+    let mut header_value = header_value;
+    header_value.set_sensitive(is_secret(&lower));
+    Ok((header_name, header_value))
 }
 
 #[cfg(test)]
@@ -110,7 +119,7 @@ mod tests {
         headers.set("IfUser", "alice", FROM).unwrap();
         headers.set("ifuser", "bob", FROM).unwrap();
         assert_eq!(headers.get("ifuser"), Some("bob"));
-        assert_eq!(headers.iter().count(), 1);
+        assert_eq!(headers.len(), 1);
     }
 
     #[test]
@@ -126,6 +135,13 @@ mod tests {
             assert!(!shown.contains(secret), "{secret} leaked in {shown}");
         }
         assert_eq!(shown.matches("<redacted>").count(), 3);
+        let sensitive: Vec<&str> = headers
+            .header_map()
+            .iter()
+            .filter(|(_, value)| value.is_sensitive())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        assert_eq!(sensitive, ["iflicensekey", "authorization", "x-api-token"]);
     }
 
     #[test]

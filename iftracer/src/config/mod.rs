@@ -41,6 +41,7 @@ use crate::vocabulary::Vocabularies;
 /// # drop(guard);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Protocol {
     /// OTLP/gRPC (tonic); credentials travel as gRPC metadata. The default, as InsightFinder's
     /// trace server speaks gRPC.
@@ -87,6 +88,7 @@ impl Protocol {
 /// # drop(guard);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Compression {
     /// Uncompressed requests (the default, as the specification says).
     #[default]
@@ -119,6 +121,7 @@ impl Compression {
 /// # drop(guard);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ExportMode {
     /// Queue spans and export them in batches from a background thread (the default).
     #[default]

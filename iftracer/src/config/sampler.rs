@@ -17,6 +17,7 @@ use crate::error::{Error, Setting};
 /// # drop(guard);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
 pub enum Sampler {
     /// Every trace (`always_on`).
     AlwaysOn,

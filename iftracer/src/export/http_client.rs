@@ -9,11 +9,10 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
+use http::{HeaderMap, HeaderName, Request, Response};
 use opentelemetry_http::{HttpClient, HttpError};
 
-use crate::config::headers::{Headers, is_secret};
-use crate::error::Error;
+use crate::config::headers::Headers;
 use crate::export::retry::{self, Verdict};
 
 pub(crate) struct OtlpHttpClient {
@@ -24,28 +23,12 @@ pub(crate) struct OtlpHttpClient {
 }
 
 impl OtlpHttpClient {
-    pub(crate) fn new(
-        client: reqwest::Client,
-        headers: &Headers,
-        retry_budget: Duration,
-    ) -> Result<Self, Error> {
-        let mut map = HeaderMap::new();
-        for (name, value) in headers.iter() {
-            let name = HeaderName::from_bytes(name.as_bytes());
-            let value = HeaderValue::from_str(value);
-            let (Ok(name), Ok(mut value)) = (name, value) else {
-                return Err(Error::Exporter(
-                    "a header cannot be sent over HTTP".to_owned(),
-                ));
-            };
-            value.set_sensitive(is_secret(name.as_str()));
-            map.insert(name, value);
-        }
-        Ok(OtlpHttpClient {
+    pub(crate) fn new(client: reqwest::Client, headers: &Headers, retry_budget: Duration) -> Self {
+        OtlpHttpClient {
             client,
-            headers: map,
+            headers: headers.header_map().clone(),
             retry_budget,
-        })
+        }
     }
 
     async fn send_once(&self, request: &Request<Bytes>) -> Result<Response<Bytes>, HttpError> {

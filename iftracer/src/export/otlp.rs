@@ -49,7 +49,7 @@ fn grpc(
         .with_tonic()
         .with_endpoint(config.endpoint.grpc_url())
         .with_timeout(timeout)
-        .with_interceptor(grpc_interceptor(config)?)
+        .with_interceptor(grpc_interceptor(config))
         .with_retry_policy(crate::export::retry::grpc_policy());
     if config.compression == Compression::Gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
@@ -69,31 +69,13 @@ fn grpc(
 #[cfg(feature = "grpc-tonic")]
 fn grpc_interceptor(
     config: &OtlpConfig,
-) -> Result<impl tonic::service::Interceptor + Clone + Send + Sync + 'static, Error> {
-    use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
-
-    let metadata = config
-        .headers
-        .iter()
-        .map(|(name, value)| {
-            let key = name.parse::<AsciiMetadataKey>();
-            let value = value.parse::<AsciiMetadataValue>();
-            match (key, value) {
-                (Ok(key), Ok(value)) => Ok((key, value)),
-                _ => Err(Error::Exporter(format!(
-                    "header `{name}` cannot be gRPC metadata"
-                ))),
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(move |mut request: tonic::Request<()>| {
-        // The library's metadata comes from the process environment: drop it.
-        *request.metadata_mut() = tonic::metadata::MetadataMap::new();
-        for (key, value) in &metadata {
-            request.metadata_mut().insert(key.clone(), value.clone());
-        }
+) -> impl tonic::service::Interceptor + Clone + Send + Sync + 'static {
+    let metadata = tonic::metadata::MetadataMap::from_headers(config.headers.header_map().clone());
+    move |mut request: tonic::Request<()>| {
+        // Replaces the library's metadata, which comes from the process environment.
+        *request.metadata_mut() = metadata.clone();
         Ok(request)
-    })
+    }
 }
 
 #[cfg(all(feature = "grpc-tonic", feature = "tls"))]
@@ -139,7 +121,11 @@ fn http_client(
     let client = client
         .build()
         .map_err(|err| Error::Exporter(format!("cannot build the HTTP client: {err}")))?;
-    crate::export::http_client::OtlpHttpClient::new(client, &config.headers, timeout)
+    Ok(crate::export::http_client::OtlpHttpClient::new(
+        client,
+        &config.headers,
+        timeout,
+    ))
 }
 
 /// The OTLP metrics exporter: the traces' headers, compression, TLS and timeout, sent to
@@ -171,7 +157,7 @@ pub(crate) fn build_metrics(
                 .with_endpoint(destination.endpoint.grpc_url())
                 .with_timeout(timeout)
                 .with_temporality(metrics.temporality)
-                .with_interceptor(grpc_interceptor(&destination)?)
+                .with_interceptor(grpc_interceptor(&destination))
                 .with_retry_policy(crate::export::retry::grpc_policy());
             if let Some(compression) = compression {
                 builder = builder.with_compression(compression);

@@ -9,7 +9,7 @@ use opentelemetry::trace::{SpanContext, SpanKind, Status};
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator, SpanData, SpanEvents, SpanLinks};
 
-use crate::attributes::insightfinder;
+use crate::attributes::{general, insightfinder};
 
 /// Attributes the gateway reads as text; any other type would be ignored by it.
 const STRING_KEYS: [&str; 4] = [
@@ -34,7 +34,7 @@ const COPIED: [&str; 4] = [
     insightfinder::USERNAME,
     insightfinder::SESSION_ID,
     insightfinder::ERROR,
-    insightfinder::ERROR_TYPE,
+    general::ERROR_TYPE,
 ];
 
 /// Turns non-string values of the keys the gateway reads as text into text.

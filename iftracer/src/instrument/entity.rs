@@ -4,11 +4,12 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry::trace::{SpanBuilder, Status, TraceContextExt, Tracer};
+use opentelemetry::trace::{SpanBuilder, TraceContextExt, Tracer};
 use opentelemetry::{Context, ContextGuard, KeyValue};
 
 use crate::associations::AssociationsExt;
-use crate::attributes::{gen_ai, iftracer, insightfinder};
+use crate::attributes::{gen_ai, iftracer};
+use crate::failure::{Failure, short_type_name};
 use crate::metrics;
 use crate::pipeline;
 use crate::vocabulary::Vocabularies;
@@ -180,7 +181,8 @@ impl Entity {
         {
             let span = cx.span();
             if std::thread::panicking() {
-                Recorder::record_error_on(&cx, vocabularies, "panic", "the function panicked");
+                Failure::new("panic", "the function panicked")
+                    .record_with_attributes(&span, vocabularies);
             } else if cancelled {
                 span.set_attribute(KeyValue::new(iftracer::CANCELLED, true));
             }
@@ -249,32 +251,9 @@ impl Recorder {
     /// Records an `Err`: status Error, an `exception` event, `error` and `error.type`.
     pub fn record_error(&self, message: String, type_name: &'static str) {
         if let Some(cx) = &self.cx {
-            Recorder::record_error_on(
-                cx,
-                self.recording.vocabularies,
-                short_type_name(type_name),
-                &message,
-            );
+            Failure::new(short_type_name(type_name), message)
+                .record_with_attributes(&cx.span(), self.recording.vocabularies);
         }
-    }
-
-    fn record_error_on(cx: &Context, vocabularies: Vocabularies, error_type: &str, message: &str) {
-        let span = cx.span();
-        span.add_event(
-            "exception",
-            vec![
-                KeyValue::new("exception.type", error_type.to_owned()),
-                KeyValue::new("exception.message", message.to_owned()),
-            ],
-        );
-        span.set_status(Status::error(message.to_owned()));
-        if vocabularies.contains(Vocabularies::INSIGHTFINDER) {
-            span.set_attribute(KeyValue::new(insightfinder::ERROR, message.to_owned()));
-        }
-        span.set_attribute(KeyValue::new(
-            insightfinder::ERROR_TYPE,
-            error_type.to_owned(),
-        ));
     }
 }
 
@@ -290,12 +269,6 @@ impl EntityGuard {
     pub fn recorder(&self) -> Recorder {
         self.entity.recorder()
     }
-}
-
-/// The type's name without its module path or generics: `MyError` for `app::errors::MyError`.
-fn short_type_name(full: &'static str) -> &'static str {
-    let base = full.split('<').next().unwrap_or(full);
-    base.rsplit("::").next().unwrap_or(base)
 }
 
 /// The name of `T`, for `error.type`.
@@ -364,18 +337,5 @@ fn start_span(
         Kind::Workflow => cx.with_workflow_name(name),
         Kind::Task | Kind::Tool => cx.with_entity_path(entity_name),
         Kind::Agent => cx,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::short_type_name;
-
-    #[test]
-    fn type_names_are_shortened() {
-        assert_eq!(short_type_name("app::errors::MyError"), "MyError");
-        assert_eq!(short_type_name("alloc::string::String"), "String");
-        assert_eq!(short_type_name("app::Wrapper<app::Inner>"), "Wrapper");
-        assert_eq!(short_type_name("i32"), "i32");
     }
 }

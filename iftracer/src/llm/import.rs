@@ -33,7 +33,7 @@ use opentelemetry::{KeyValue, Value};
 use serde_json::Value as Json;
 
 use super::readable_text;
-use crate::attributes::{gen_ai, insightfinder, openinference};
+use crate::attributes::{gen_ai, general, insightfinder, openinference};
 
 /// Names of the GenAI conventions before 1.28, and Traceloop's, which instrumentation still
 /// emits.
@@ -74,7 +74,7 @@ fn is_candidate(key: &str) -> bool {
             openinference::INPUT_VALUE
                 | openinference::OUTPUT_VALUE
                 | openinference::SESSION_ID
-                | openinference::USER_ID
+                | general::USER_ID
         )
 }
 
@@ -103,7 +103,7 @@ pub(crate) fn fill(attributes: &mut Vec<KeyValue>, capture_content: bool) {
     if span.missing(insightfinder::USERNAME) {
         add_text(
             insightfinder::USERNAME,
-            span.first_text(&[openinference::USER_ID]),
+            span.first_text(&[general::USER_ID]),
         );
     }
     if span.is_model_call() {

@@ -33,6 +33,7 @@ pub use template::PromptTemplate;
 /// assert_eq!(iftracer::llm::Role::Assistant.as_str(), "assistant");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Role {
     /// Instructions to the model.
     System,
@@ -534,7 +535,7 @@ impl LlmCall {
         }
         record::record(self, vocabularies, |kv| span.set_attribute(kv));
         if let Some((error_type, message)) = &self.error {
-            record::record_error_status(span, error_type, message);
+            crate::Failure::new(error_type.clone(), message.clone()).record(span);
         }
     }
 

@@ -1,10 +1,9 @@
 //! Turns an [`LlmCall`] into attributes of each active vocabulary.
 
-use opentelemetry::trace::{SpanRef, Status};
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 
 use super::{LlmCall, Role};
-use crate::attributes::{gen_ai, insightfinder, openinference};
+use crate::attributes::{gen_ai, general, insightfinder, openinference};
 use crate::vocabulary::Vocabularies;
 
 /// Emits every attribute the call knows, in each vocabulary of `vocabularies`.
@@ -159,7 +158,7 @@ pub(super) fn record(call: &LlmCall, vocabularies: Vocabularies, mut emit: impl 
     if vocabularies.contains(Vocabularies::GENAI)
         || vocabularies.contains(Vocabularies::OPENINFERENCE)
     {
-        emit_opt(&mut emit, openinference::USER_ID, call.user.clone());
+        emit_opt(&mut emit, general::USER_ID, call.user.clone());
     }
     // Transport attributes of the general conventions, whatever the vocabulary.
     emit_opt(
@@ -173,7 +172,7 @@ pub(super) fn record(call: &LlmCall, vocabularies: Vocabularies, mut emit: impl 
         && (vocabularies.contains(Vocabularies::INSIGHTFINDER)
             || vocabularies.contains(Vocabularies::GENAI))
     {
-        emit(KeyValue::new(insightfinder::ERROR_TYPE, error_type.clone()));
+        emit(KeyValue::new(general::ERROR_TYPE, error_type.clone()));
     }
 }
 
@@ -231,16 +230,4 @@ fn emit_opt<V: Into<Value>>(emit: &mut impl FnMut(KeyValue), key: &'static str, 
     if let Some(value) = value {
         emit(KeyValue::new(key, value));
     }
-}
-
-/// Marks the span failed with an exception event, as the Python SDKs record errors.
-pub(super) fn record_error_status(span: &SpanRef<'_>, error_type: &str, message: &str) {
-    span.add_event(
-        "exception",
-        vec![
-            KeyValue::new("exception.type", error_type.to_owned()),
-            KeyValue::new("exception.message", message.to_owned()),
-        ],
-    );
-    span.set_status(Status::error(message.to_owned()));
 }

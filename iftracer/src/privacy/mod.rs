@@ -10,6 +10,9 @@ mod truncate;
 
 pub(crate) use hash::IdHasher;
 pub use redact::{Detector, Redactor};
+/// The regular expressions [`Redactor::new`] takes for custom rules (the `regex` crate's), so an
+/// application needs no `regex` dependency of a matching version.
+pub use regex::Regex;
 
 use std::borrow::Cow;
 
