@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use opentelemetry::trace::SpanKind;
 
-use super::env::{Env, parse_bool};
+use super::env::Env;
+use super::resolve::builder;
 use super::{BatchSettings, HoldSettings, LlmSpans, Settings};
 use crate::error::{Error, Setting};
 use crate::vocabulary::Vocabularies;
@@ -28,14 +29,18 @@ pub(crate) fn resolve_llm_spans(
     vocabularies: Vocabularies,
 ) -> Result<LlmSpans, Error> {
     let insightfinder = vocabularies.contains(Vocabularies::INSIGHTFINDER);
-    let kind = match &settings.llm_span_kind {
-        Some(kind) => check_kind(kind.clone(), Setting::Builder(".llm_span_kind()"))?,
-        None => match env.string(IFTRACER_LLM_SPAN_KIND)? {
-            Some(value) => parse_kind(&value, Setting::Env(IFTRACER_LLM_SPAN_KIND))?,
-            None if insightfinder => SpanKind::Internal,
-            None => SpanKind::Client,
-        },
-    };
+    let kind = builder(settings.llm_span_kind.clone(), ".llm_span_kind()")
+        .check(check_kind)?
+        .or_env(IFTRACER_LLM_SPAN_KIND, |var| {
+            env.string(var)?
+                .map(|value| parse_kind(&value, Setting::Env(var)))
+                .transpose()
+        })?
+        .or(if insightfinder {
+            SpanKind::Internal
+        } else {
+            SpanKind::Client
+        });
     Ok(LlmSpans {
         kind,
         pair_spans: insightfinder,
@@ -71,49 +76,21 @@ pub(crate) fn resolve_hold(
     insightfinder: bool,
     batch: &BatchSettings,
 ) -> Result<Option<HoldSettings>, Error> {
-    let enabled = match settings.hold_traces {
-        Some(hold) => hold,
-        None => match env.string(IFTRACER_HOLD_TRACES)? {
-            Some(value) => parse_bool(&value, Setting::Env(IFTRACER_HOLD_TRACES))?,
-            None => insightfinder,
-        },
-    };
-    let (max_age, setting) = match settings.max_trace_hold {
-        Some(age) => (age, Setting::Builder(".max_trace_hold()")),
-        None => match env.millis(IFTRACER_MAX_TRACE_HOLD)? {
-            Some(age) => (age, Setting::Env(IFTRACER_MAX_TRACE_HOLD)),
-            None => (
-                DEFAULT_MAX_TRACE_HOLD,
-                Setting::Builder(".max_trace_hold()"),
-            ),
-        },
-    };
-    if max_age.is_zero() {
-        return Err(Error::InvalidNumber {
-            setting,
-            value: "0".to_owned(),
-            expected: "a duration above zero",
-        });
-    }
+    let enabled = builder(settings.hold_traces, ".hold_traces()")
+        .or_env(IFTRACER_HOLD_TRACES, |var| env.bool(var))?
+        .or(insightfinder);
+    let max_age = builder(settings.max_trace_hold, ".max_trace_hold()")
+        .or_env(IFTRACER_MAX_TRACE_HOLD, |var| env.millis(var))?
+        .nonzero("a duration above zero")?
+        .or(DEFAULT_MAX_TRACE_HOLD);
     const POSITIVE: &str = "a whole number above 0";
-    let (max_spans, setting) = match settings.max_held_spans {
-        Some(n) => (n, Setting::Builder(".max_held_spans()")),
-        None => match env.number::<usize>(IFTRACER_MAX_HELD_SPANS, POSITIVE)? {
-            Some(n) => (n, Setting::Env(IFTRACER_MAX_HELD_SPANS)),
-            // Half the queue, so a held trace never fills the queue on its own.
-            None => (
-                (batch.max_queue_size / 2).max(1),
-                Setting::Builder(".max_held_spans()"),
-            ),
-        },
-    };
-    if max_spans == 0 {
-        return Err(Error::InvalidNumber {
-            setting,
-            value: "0".to_owned(),
-            expected: POSITIVE,
-        });
-    }
+    let max_spans = builder(settings.max_held_spans, ".max_held_spans()")
+        .or_env(IFTRACER_MAX_HELD_SPANS, |var| {
+            env.number::<usize>(var, POSITIVE)
+        })?
+        .nonzero(POSITIVE)?
+        // Half the queue, so a held trace never fills the queue on its own.
+        .or_else(|| (batch.max_queue_size / 2).max(1));
     Ok(enabled.then_some(HoldSettings {
         max_age,
         // Held spans are queued spans: they count against the queue bound.

@@ -9,6 +9,7 @@ pub(crate) mod headers;
 pub(crate) mod kv_list;
 pub(crate) mod metrics;
 pub(crate) mod privacy;
+pub(crate) mod resolve;
 pub(crate) mod resource;
 pub(crate) mod sampler;
 pub(crate) mod secret;
@@ -22,6 +23,7 @@ use opentelemetry::KeyValue;
 use self::endpoint::Endpoint;
 use self::env::*;
 use self::headers::Headers;
+use self::resolve::{builder, env_only, zero};
 use self::resource::ResourceSettings;
 use self::sampler::Sampler;
 use self::secret::Secret;
@@ -263,13 +265,12 @@ impl fmt::Debug for CaCertificate {
 /// Whether tracing is on: builder, then `IFTRACER_TRACING_ENABLED`, then `OTEL_SDK_DISABLED`,
 /// then on.
 pub(crate) fn resolve_enabled(settings: &Settings, env: &Env<'_>) -> Result<bool, Error> {
-    if let Some(enabled) = settings.enabled {
-        return Ok(enabled);
-    }
-    if let Some(enabled) = env.bool(IFTRACER_TRACING_ENABLED)? {
-        return Ok(enabled);
-    }
-    Ok(!spec_default(env.bool(OTEL_SDK_DISABLED))?.unwrap_or(false))
+    Ok(builder(settings.enabled, ".enabled()")
+        .or_env(IFTRACER_TRACING_ENABLED, |var| env.bool(var))?
+        .or_lenient_env(OTEL_SDK_DISABLED, |var| {
+            Ok(env.bool(var)?.map(|disabled| !disabled))
+        })?
+        .or(true))
 }
 
 /// Resolves everything but the on/off switch. `custom_exporter` skips the OTLP destination,
@@ -279,37 +280,23 @@ pub(crate) fn resolve(
     env: &Env<'_>,
     custom_exporter: bool,
 ) -> Result<Config, Error> {
-    let (timeout_env, timeout_var) = first_lenient(
-        &[
-            OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
-            OTEL_EXPORTER_OTLP_TIMEOUT,
-        ],
-        |var| {
-            let value = env.millis(var)?;
-            if value.is_some_and(|v| v.is_zero()) {
-                return Err(zero(Setting::Env(var), "a duration above zero"));
-            }
-            Ok(value)
-        },
-    )?;
-    let export_timeout = positive_duration(
-        settings.export_timeout,
-        ".export_timeout()",
-        timeout_env,
-        timeout_var,
-        DEFAULT_EXPORT_TIMEOUT,
-    )?;
-    let shutdown_timeout = positive_duration(
-        settings.shutdown_timeout,
-        ".shutdown_timeout()",
-        None,
-        "",
-        DEFAULT_SHUTDOWN_TIMEOUT,
-    )?;
-    let sampler = match settings.sampler {
-        Some(sampler) => sampler.validate(Setting::Builder(".sampler()"))?,
-        None => spec_default(Sampler::from_env(env))?.unwrap_or_default(),
+    const ABOVE_ZERO: &str = "a duration above zero";
+    let timeout_from_env = |var: &'static str| match env.millis(var)? {
+        Some(timeout) if timeout.is_zero() => Err(zero(Setting::Env(var), ABOVE_ZERO)),
+        other => Ok(other),
     };
+    let export_timeout = builder(settings.export_timeout, ".export_timeout()")
+        .nonzero(ABOVE_ZERO)?
+        .or_lenient_env(OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, timeout_from_env)?
+        .or_lenient_env(OTEL_EXPORTER_OTLP_TIMEOUT, timeout_from_env)?
+        .or(DEFAULT_EXPORT_TIMEOUT);
+    let shutdown_timeout = builder(settings.shutdown_timeout, ".shutdown_timeout()")
+        .nonzero(ABOVE_ZERO)?
+        .or(DEFAULT_SHUTDOWN_TIMEOUT);
+    let sampler = builder(settings.sampler, ".sampler()")
+        .check(Sampler::validate)?
+        .or_lenient_env(OTEL_TRACES_SAMPLER, |_| Sampler::from_env(env))?
+        .or_default();
     let otlp = if custom_exporter {
         None
     } else {
@@ -320,6 +307,7 @@ pub(crate) fn resolve(
     let insightfinder = otlp.as_ref().is_some_and(|otlp| otlp.insightfinder);
     let metrics = metrics::resolve(settings, env, otlp.as_ref())?;
     let console = console::resolve(settings.console_format, env)?;
+    let limit = |var| limit_in(env, var);
     Ok(Config {
         resource: resource::resolve(&settings.resource, env)?,
         otlp,
@@ -327,10 +315,12 @@ pub(crate) fn resolve(
         batch,
         export_timeout,
         max_attributes_per_span: resolve_attribute_limit(settings, env)?,
-        max_events_per_span: env_limit(env, OTEL_SPAN_EVENT_COUNT_LIMIT)?
-            .unwrap_or(DEFAULT_MAX_EVENTS_PER_SPAN),
-        max_links_per_span: env_limit(env, OTEL_SPAN_LINK_COUNT_LIMIT)?
-            .unwrap_or(DEFAULT_MAX_LINKS_PER_SPAN),
+        max_events_per_span: env_only()
+            .or_lenient_env(OTEL_SPAN_EVENT_COUNT_LIMIT, limit)?
+            .or(DEFAULT_MAX_EVENTS_PER_SPAN),
+        max_links_per_span: env_only()
+            .or_lenient_env(OTEL_SPAN_LINK_COUNT_LIMIT, limit)?
+            .or(DEFAULT_MAX_LINKS_PER_SPAN),
         sampler,
         shutdown_timeout,
         vocabularies,
@@ -344,33 +334,20 @@ pub(crate) fn resolve(
 
 fn resolve_batch(settings: &Settings, env: &Env<'_>) -> Result<BatchSettings, Error> {
     const POSITIVE: &str = "a whole number above 0";
-    let count = |explicit: Option<usize>, method, var, default| -> Result<usize, Error> {
-        match explicit {
-            Some(0) => Err(zero(Setting::Builder(method), POSITIVE)),
-            Some(v) => Ok(v),
-            None => Ok(spec_default(positive_number(env, var, POSITIVE))?.unwrap_or(default)),
-        }
-    };
-    let max_queue_size = count(
-        settings.max_queue_size,
-        ".max_queue_size()",
-        OTEL_BSP_MAX_QUEUE_SIZE,
-        DEFAULT_MAX_QUEUE_SIZE,
-    )?;
-    let max_export_batch_size = count(
-        settings.max_export_batch_size,
-        ".max_export_batch_size()",
-        OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
-        DEFAULT_MAX_EXPORT_BATCH_SIZE,
-    )?
-    // As the SDK does: a batch larger than the queue could never fill.
-    .min(max_queue_size);
-    let scheduled_delay = match settings.scheduled_delay {
-        Some(delay) => delay,
-        None => {
-            spec_default(env.millis(OTEL_BSP_SCHEDULE_DELAY))?.unwrap_or(DEFAULT_SCHEDULED_DELAY)
-        }
-    };
+    let count = |var| positive_number(env, var, POSITIVE);
+    let max_queue_size = builder(settings.max_queue_size, ".max_queue_size()")
+        .nonzero(POSITIVE)?
+        .or_lenient_env(OTEL_BSP_MAX_QUEUE_SIZE, count)?
+        .or(DEFAULT_MAX_QUEUE_SIZE);
+    let max_export_batch_size = builder(settings.max_export_batch_size, ".max_export_batch_size()")
+        .nonzero(POSITIVE)?
+        .or_lenient_env(OTEL_BSP_MAX_EXPORT_BATCH_SIZE, count)?
+        .or(DEFAULT_MAX_EXPORT_BATCH_SIZE)
+        // As the SDK does: a batch larger than the queue could never fill.
+        .min(max_queue_size);
+    let scheduled_delay = builder(settings.scheduled_delay, ".scheduled_delay()")
+        .or_lenient_env(OTEL_BSP_SCHEDULE_DELAY, |var| env.millis(var))?
+        .or(DEFAULT_SCHEDULED_DELAY);
     Ok(BatchSettings {
         max_queue_size,
         max_export_batch_size,
@@ -381,18 +358,19 @@ fn resolve_batch(settings: &Settings, env: &Env<'_>) -> Result<BatchSettings, Er
 const LIMIT: &str = "a whole number above 0 (at most 4294967295)";
 
 fn resolve_attribute_limit(settings: &Settings, env: &Env<'_>) -> Result<u32, Error> {
-    match settings.max_attributes_per_span {
-        Some(0) => Err(zero(Setting::Builder(".max_attributes_per_span()"), LIMIT)),
-        Some(value) => Ok(value),
-        None => Ok(env_limit(env, OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT)?
-            .unwrap_or(DEFAULT_MAX_ATTRIBUTES_PER_SPAN)),
-    }
+    Ok(builder(
+        settings.max_attributes_per_span,
+        ".max_attributes_per_span()",
+    )
+    .nonzero(LIMIT)?
+    .or_lenient_env(OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, |var| limit_in(env, var))?
+    .or(DEFAULT_MAX_ATTRIBUTES_PER_SPAN))
 }
 
 /// A span count limit from `var`: set explicitly on the SDK, which would otherwise read the
 /// process environment itself.
-fn env_limit(env: &Env<'_>, var: &'static str) -> Result<Option<u32>, Error> {
-    spec_default(positive_number(env, var, LIMIT))
+fn limit_in(env: &Env<'_>, var: &'static str) -> Result<Option<u32>, Error> {
+    positive_number(env, var, LIMIT)
 }
 
 fn positive_number<T: std::str::FromStr + PartialEq + Default>(
@@ -406,106 +384,55 @@ fn positive_number<T: std::str::FromStr + PartialEq + Default>(
     }
 }
 
-fn zero(setting: Setting, expected: &'static str) -> Error {
-    Error::InvalidNumber {
-        setting,
-        value: "0".to_owned(),
-        expected,
-    }
-}
-
-/// The first of `vars` that is set and valid under [`spec_default`], with its name.
-fn first_lenient<T>(
-    vars: &[&'static str],
-    read: impl Fn(&'static str) -> Result<Option<T>, Error>,
-) -> Result<(Option<T>, &'static str), Error> {
-    for var in vars {
-        if let Some(value) = spec_default(read(var))? {
-            return Ok((Some(value), var));
-        }
-    }
-    Ok((None, vars[vars.len() - 1]))
-}
-
-fn positive_duration(
-    explicit: Option<Duration>,
-    method: &'static str,
-    from_env: Option<Duration>,
-    var: &'static str,
-    default: Duration,
-) -> Result<Duration, Error> {
-    let (value, setting) = match (explicit, from_env) {
-        (Some(v), _) => (v, Setting::Builder(method)),
-        (None, Some(v)) => (v, Setting::Env(var)),
-        (None, None) => return Ok(default),
-    };
-    if value.is_zero() {
-        return Err(Error::InvalidNumber {
-            setting,
-            value: "0".to_owned(),
-            expected: "a duration above zero",
-        });
-    }
-    Ok(value)
-}
-
 fn resolve_otlp(settings: &Settings, env: &Env<'_>) -> Result<Option<OtlpConfig>, Error> {
-    // The InsightFinder variable wins over the generic ones: setting it says where to send.
-    let endpoint = match &settings.endpoint {
+    let explicit = match &settings.endpoint {
         Some(value) => Some(Endpoint::parse(
             value,
             Setting::Builder(".endpoint()"),
             false,
         )?),
-        None => match env.first(&[
-            INSIGHTFINDER_ENDPOINT,
-            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
-            OTEL_EXPORTER_OTLP_ENDPOINT,
-        ])? {
-            Some((value, var)) => Some(Endpoint::parse(
-                &value,
-                Setting::Env(var),
-                var == OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
-            )?),
-            None => None,
-        },
+        None => None,
     };
+    let endpoint_in = |var: &'static str| {
+        env.string(var)?
+            .map(|value| {
+                // A signal-specific endpoint is used exactly as given.
+                Endpoint::parse(
+                    &value,
+                    Setting::Env(var),
+                    var == OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+                )
+            })
+            .transpose()
+    };
+    // The InsightFinder variable wins over the generic ones: setting it says where to send.
+    let endpoint = builder(explicit, ".endpoint()")
+        .or_env(INSIGHTFINDER_ENDPOINT, endpoint_in)?
+        .or_env(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, endpoint_in)?
+        .or_env(OTEL_EXPORTER_OTLP_ENDPOINT, endpoint_in)?
+        .value();
     let Some(endpoint) = endpoint else {
         return Ok(None);
     };
-    let protocol = match settings.protocol {
-        Some(protocol) => protocol,
-        None => first_lenient(
-            &[
-                OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
-                OTEL_EXPORTER_OTLP_PROTOCOL,
-            ],
-            |var| {
-                env.string(var)?
-                    .map(|value| Protocol::parse(&value, Setting::Env(var)))
-                    .transpose()
-            },
-        )?
-        .0
-        .unwrap_or_default(),
-    }
-    .check_compiled_in()?;
-    let compression = match settings.compression {
-        Some(compression) => compression,
-        None => first_lenient(
-            &[
-                OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
-                OTEL_EXPORTER_OTLP_COMPRESSION,
-            ],
-            |var| {
-                env.string(var)?
-                    .map(|value| Compression::parse(&value, Setting::Env(var)))
-                    .transpose()
-            },
-        )?
-        .0
-        .unwrap_or_default(),
+    let protocol_in = |var: &'static str| {
+        env.string(var)?
+            .map(|value| Protocol::parse(&value, Setting::Env(var)))
+            .transpose()
     };
+    let protocol = builder(settings.protocol, ".protocol()")
+        .or_lenient_env(OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, protocol_in)?
+        .or_lenient_env(OTEL_EXPORTER_OTLP_PROTOCOL, protocol_in)?
+        .or_default()
+        .check_compiled_in()?;
+    let compression_in = |var: &'static str| {
+        env.string(var)?
+            .map(|value| Compression::parse(&value, Setting::Env(var)))
+            .transpose()
+    };
+    let compression = builder(settings.compression, ".compression()")
+        .or_lenient_env(OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, compression_in)?
+        .or_lenient_env(OTEL_EXPORTER_OTLP_COMPRESSION, compression_in)?
+        .or_default();
     if endpoint.uses_tls() && !cfg!(feature = "tls") {
         return Err(Error::TlsNotEnabled {
             endpoint: endpoint.grpc_url(),

@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use crate::config::env::Env;
+use crate::config::resolve::builder;
 use crate::error::{Error, Setting};
 use crate::privacy::{DEFAULT_MAX_VALUE_LENGTH, Detector, IdHasher, Privacy, Redactor};
 use crate::vocabulary::Vocabularies;
@@ -20,45 +21,31 @@ pub(crate) fn resolve_vocabularies(
     settings: &Settings,
     env: &Env<'_>,
 ) -> Result<Vocabularies, Error> {
-    match settings.vocabularies {
-        Some(v) => Ok(v),
-        None => match env.string(IFTRACER_VOCABULARIES)? {
-            Some(list) => Vocabularies::parse(&list, Setting::Env(IFTRACER_VOCABULARIES)),
-            None => Ok(Vocabularies::default()),
-        },
-    }
+    Ok(builder(settings.vocabularies, ".vocabularies()")
+        .or_env(IFTRACER_VOCABULARIES, |var| {
+            env.string(var)?
+                .map(|list| Vocabularies::parse(&list, Setting::Env(var)))
+                .transpose()
+        })?
+        .or_default())
 }
 
 pub(crate) fn resolve_privacy(settings: &Settings, env: &Env<'_>) -> Result<Privacy, Error> {
-    let max_value_length = match settings.max_value_length {
-        Some(0) => {
-            return Err(Error::InvalidNumber {
-                setting: Setting::Builder(".max_value_length()"),
-                value: "0".to_owned(),
-                expected: "a whole number of bytes above 0",
-            });
-        }
-        Some(n) => n,
-        None => match env
-            .number::<usize>(IFTRACER_MAX_VALUE_LENGTH, "a whole number of bytes above 0")?
-        {
-            Some(0) => {
-                return Err(Error::InvalidNumber {
-                    setting: Setting::Env(IFTRACER_MAX_VALUE_LENGTH),
-                    value: "0".to_owned(),
-                    expected: "a whole number of bytes above 0",
-                });
-            }
-            Some(n) => n,
-            None => DEFAULT_MAX_VALUE_LENGTH,
-        },
-    };
-    let id_hasher = match &settings.id_hash_salt {
-        Some(salt) => Some(IdHasher::new(salt.expose())),
-        None => env
-            .string(IFTRACER_ID_HASH_SALT)?
-            .map(|salt| IdHasher::new(&salt)),
-    };
+    const BYTES: &str = "a whole number of bytes above 0";
+    let max_value_length = builder(settings.max_value_length, ".max_value_length()")
+        .or_env(IFTRACER_MAX_VALUE_LENGTH, |var| {
+            env.number::<usize>(var, BYTES)
+        })?
+        .nonzero(BYTES)?
+        .or(DEFAULT_MAX_VALUE_LENGTH);
+    let salt = settings
+        .id_hash_salt
+        .as_ref()
+        .map(|salt| salt.expose().to_owned());
+    let id_hasher = builder(salt, ".hash_ids()")
+        .or_env(IFTRACER_ID_HASH_SALT, |var| env.string(var))?
+        .value()
+        .map(|salt| IdHasher::new(&salt));
     Ok(Privacy {
         capture_content: resolve_capture_content(settings, env)?,
         max_value_length,
@@ -69,33 +56,30 @@ pub(crate) fn resolve_privacy(settings: &Settings, env: &Env<'_>) -> Result<Priv
 
 /// Builder, then `IFTRACER_TRACE_CONTENT`, then the GenAI variable, then on (as iftracer-sdk).
 fn resolve_capture_content(settings: &Settings, env: &Env<'_>) -> Result<bool, Error> {
-    if let Some(capture) = settings.capture_content {
-        return Ok(capture);
-    }
-    if let Some(capture) = env.bool(IFTRACER_TRACE_CONTENT)? {
-        return Ok(capture);
-    }
-    let var = OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT;
-    let capture = env.string(var).and_then(|mode| {
-        mode.map(|mode| match mode.to_ascii_uppercase().as_str() {
-            // opentelemetry-util-genai's modes, besides true/false.
-            "NO_CONTENT" => Ok(false),
-            "SPAN_ONLY" | "EVENT_ONLY" | "SPAN_AND_EVENT" => Ok(true),
-            _ => crate::config::env::parse_bool(&mode, Setting::Env(var)),
-        })
-        .transpose()
-    });
-    Ok(crate::config::env::spec_default(capture)?.unwrap_or(true))
+    Ok(builder(settings.capture_content, ".capture_content()")
+        .or_env(IFTRACER_TRACE_CONTENT, |var| env.bool(var))?
+        .or_lenient_env(OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, |var| {
+            let Some(mode) = env.string(var)? else {
+                return Ok(None);
+            };
+            match mode.to_ascii_uppercase().as_str() {
+                // opentelemetry-util-genai's modes, besides true/false.
+                "NO_CONTENT" => Ok(Some(false)),
+                "SPAN_ONLY" | "EVENT_ONLY" | "SPAN_AND_EVENT" => Ok(Some(true)),
+                _ => crate::config::env::parse_bool(&mode, Setting::Env(var)).map(Some),
+            }
+        })?
+        .or(true))
 }
 
 fn resolve_redactor(settings: &Settings, env: &Env<'_>) -> Result<Redactor, Error> {
-    let detectors = match &settings.redact {
-        Some(detectors) => detectors.clone(),
-        None => match env.string(IFTRACER_REDACT)? {
-            Some(list) => parse_detectors(&list)?,
-            None => Vec::new(),
-        },
-    };
+    let detectors = builder(settings.redact.clone(), ".redact()")
+        .or_env(IFTRACER_REDACT, |var| {
+            env.string(var)?
+                .map(|list| parse_detectors(&list))
+                .transpose()
+        })?
+        .or_default();
     let mut patterns: Vec<(String, String, Setting)> = Vec::new();
     if let Some(json) = env.string(IFTRACER_REDACT_PATTERNS)? {
         let setting = Setting::Env(IFTRACER_REDACT_PATTERNS);
