@@ -22,6 +22,7 @@ fn spans_reach_a_provider_the_app_installed() {
         .with_simple_exporter(exporter.clone())
         .build();
     global::set_tracer_provider(provider.clone());
+    iftracer::refresh_global_tracer();
 
     assert_eq!(outer(), 21);
 

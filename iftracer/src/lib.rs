@@ -74,7 +74,7 @@ pub use error::{Error, Setting};
 pub use export::console::ConsoleExporter;
 pub use failure::{EXCEPTION_EVENT, Failure};
 pub use guard::TracerGuard;
-pub use pipeline::{Pipeline, is_enabled};
+pub use pipeline::{Pipeline, is_enabled, refresh_global_tracer};
 pub use stats::{Stats, last_export_error, stats};
 #[cfg(feature = "tracing")]
 pub use tracing_bridge::TracingLayer;

@@ -325,11 +325,9 @@ fn start_span(
             let span = pipeline.sdk_tracer().build_with_context(builder, &parent);
             parent.with_span(span)
         }
-        // Before `init`: OpenTelemetry's global provider, looked up now, so a provider the
-        // application installs itself is used from then on.
+        // Before `init`: OpenTelemetry's global provider.
         None => {
-            let tracer = opentelemetry::global::tracer("iftracer");
-            let span = tracer.build_with_context(builder, &parent);
+            let span = pipeline::fallback_tracer().build_with_context(builder, &parent);
             parent.with_span(span)
         }
     };

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use opentelemetry::trace::{SpanBuilder, SpanKind, TraceContextExt, Tracer};
-use opentelemetry::{Context, KeyValue, global};
+use opentelemetry::{Context, KeyValue};
 
 use super::LlmCall;
 use crate::attributes::insightfinder;
@@ -73,10 +73,7 @@ impl LlmSpan {
                     .build_with_context(builder, &Context::current()),
             ),
             // Before `init` (or with tracing off): OpenTelemetry's global provider.
-            None => {
-                let tracer = global::tracer("iftracer");
-                Context::current_with_span(builder.start(&tracer))
-            }
+            None => Context::current_with_span(builder.start(&*pipeline::fallback_tracer())),
         };
         LlmSpan {
             cx,

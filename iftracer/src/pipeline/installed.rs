@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
 
 use opentelemetry::Context;
+use opentelemetry::global::{self as otel_global, BoxedTracer};
 
 use super::{Pipeline, Recording};
 
@@ -23,6 +24,8 @@ static ATTACHED: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     static CACHED: RefCell<Option<(u64, Rc<Option<Pipeline>>)>> = const { RefCell::new(None) };
+    /// OpenTelemetry's global tracer, for instrumentation before `init`.
+    static FALLBACK: RefCell<Option<(u64, Rc<BoxedTracer>)>> = const { RefCell::new(None) };
 }
 
 /// The defaults recording paths use when no pipeline is in effect.
@@ -45,6 +48,29 @@ pub(crate) fn install_disabled() {
     *GLOBAL.write().unwrap_or_else(PoisonError::into_inner) = None;
     ENABLED.store(false, Ordering::Relaxed);
     GENERATION.fetch_add(1, Ordering::Release);
+}
+
+/// Makes every thread look the global pipeline and OpenTelemetry's global tracer up again.
+pub(crate) fn refresh() {
+    GENERATION.fetch_add(1, Ordering::Release);
+}
+
+/// OpenTelemetry's global tracer (scope `iftracer`), what instrumentation uses before `init`:
+/// looked up once per thread and again after [`refresh`] or an install, not on every call (a
+/// lock and an allocation). The borrow is released before use, so span creation may re-enter.
+pub(crate) fn fallback_tracer() -> Rc<BoxedTracer> {
+    let generation = GENERATION.load(Ordering::Acquire);
+    FALLBACK.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        match &*cached {
+            Some((seen, tracer)) if *seen == generation => Rc::clone(tracer),
+            _ => {
+                let tracer = Rc::new(otel_global::tracer("iftracer"));
+                *cached = Some((generation, Rc::clone(&tracer)));
+                tracer
+            }
+        }
+    })
 }
 
 /// The global pipeline, whatever is attached.

@@ -19,7 +19,7 @@ use opentelemetry::trace::{SpanKind, TracerProvider as _};
 use opentelemetry::{Context, ContextGuard, InstrumentationScope};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
-pub(crate) use installed::{Current, current, global, install, install_disabled};
+pub(crate) use installed::{Current, current, fallback_tracer, global, install, install_disabled};
 
 use crate::metrics::Recorder;
 use crate::privacy::Privacy;
@@ -116,6 +116,21 @@ impl fmt::Debug for Pipeline {
 #[inline]
 pub fn is_enabled() -> bool {
     installed::enabled()
+}
+
+/// Makes instrumentation look OpenTelemetry's global tracer up again: call it after replacing
+/// the global tracer provider yourself (without iftracer's `init`) once instrumented code
+/// already ran, since that lookup is cached per thread.
+///
+/// ```
+/// use iftracer::opentelemetry::global;
+/// use iftracer::opentelemetry_sdk::trace::SdkTracerProvider;
+///
+/// global::set_tracer_provider(SdkTracerProvider::builder().build());
+/// iftracer::refresh_global_tracer();
+/// ```
+pub fn refresh_global_tracer() {
+    installed::refresh();
 }
 
 /// Instrumentation scope of the spans iftracer itself opens.
