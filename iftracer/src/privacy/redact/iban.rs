@@ -93,26 +93,65 @@ pub(super) fn find(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {
         loop {
-            // An IBAN's first digits are its check digits, right after two capitals.
-            let digit = at + super::numbers::next_digit(&b[at..])?;
-            // Only the first digit of a run can follow the country code.
-            at = digit + b[digit..].iter().take_while(|c| c.is_ascii_digit()).count();
-            if digit < 2
-                || !b[digit - 2].is_ascii_uppercase()
-                || !b[digit - 1].is_ascii_uppercase()
-                || text[..digit - 2]
-                    .chars()
-                    .next_back()
-                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            // Two capitals (the country) before a digit (the first check digit).
+            let start = at + next_code(&b[at..], false)?;
+            at = start + 1;
+            if text[..start]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
             {
                 continue;
             }
-            if let Some(end) = iban_at(b, digit - 2) {
+            if let Some(end) = iban_at(b, start) {
                 at = end;
-                return Some((digit - 2, end));
+                return Some((start, end));
             }
         }
     })
+}
+
+/// The index of the first two ASCII capitals in `b` followed by a digit (IBANs' `DE89`, NINOs'
+/// `AB12`), or with `blank`, also by a blank and a digit (NINOs' `AB 12`). Digits are frequent in
+/// JSON and logs, two capitals in a row are not, so this skips 15 positions at a time while
+/// there are none.
+pub(super) fn next_code(b: &[u8], blank: bool) -> Option<usize> {
+    let code = |i: usize| {
+        b[i].is_ascii_uppercase()
+            && b[i + 1].is_ascii_uppercase()
+            && (b[i + 2].is_ascii_digit()
+                || (blank && b[i + 2] == b' ' && b.get(i + 3).is_some_and(u8::is_ascii_digit)))
+    };
+    let mut offset = 0;
+    loop {
+        while let Some(window) = b.get(offset..offset + 16) {
+            let capitals = capitals(u128::from_le_bytes(window.try_into().ok()?));
+            // Byte `i + 1`'s flag moved onto byte `i`'s: positions 0 to 14 start a pair.
+            if capitals & (capitals >> 8) != 0 {
+                break;
+            }
+            offset += 15;
+        }
+        let end = (offset + 15).min(b.len().saturating_sub(2));
+        if let Some(i) = (offset..end).find(|&i| code(i)) {
+            return Some(i);
+        }
+        if end < offset + 15 {
+            return None;
+        }
+        offset += 15;
+    }
+}
+
+/// The top bit of each byte of `w` that is an ASCII capital (SWAR: 16 bytes in a few integer
+/// operations, no carries between bytes).
+fn capitals(w: u128) -> u128 {
+    const ONES: u128 = u128::from_ne_bytes([1; 16]);
+    const TOP: u128 = ONES * 0x80;
+    let low = w & !TOP; // at most 0x7f per byte, so the sums below stay in their byte
+    let at_least_a = low + ONES * (0x80 - u128::from(b'A'));
+    let past_z = low + ONES * (0x80 - u128::from(b'Z') - 1);
+    at_least_a & !past_z & !w & TOP
 }
 
 /// The end of the IBAN starting at `start`, if one does.
