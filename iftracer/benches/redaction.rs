@@ -78,8 +78,7 @@ fn json(i: usize, kb: usize, sensitive: bool) -> String {
             PROSE[i % PROSE.len()].trim_end(),
             PROSE[(i + 1) % PROSE.len()]
                 .trim_end()
-                .replace('“', "\\\"")
-                .replace('”', "\\\""),
+                .replace(['“', '”'], "\\\""),
         ),
         2 => format!(
             r#"{{"id":"chatcmpl-9f86d081884c7d65","created":1732361783,"choices":[{{"index":0,"finish_reason":"tool_calls"}}],"usage":{{"prompt_tokens":{},"completion_tokens":87,"total_tokens":{}}}}}"#,
@@ -138,9 +137,12 @@ fn logs(i: usize, kb: usize, sensitive: bool) -> String {
     }
 }
 
+/// A generator of one kind of input: piece `i`, in KB `kb`, with or without secrets.
+type Piece = fn(usize, usize, bool) -> String;
+
 /// About `len` bytes of `piece(i, kb, sensitive)` for i = 0, 1, …, where `kb` is the KB the
 /// piece starts in.
-fn text(len: usize, sensitive: bool, piece: fn(usize, usize, bool) -> String) -> String {
+fn text(len: usize, sensitive: bool, piece: Piece) -> String {
     let mut text = String::with_capacity(len + 1024);
     let mut i = 0;
     while text.len() < len {
@@ -157,8 +159,7 @@ fn text(len: usize, sensitive: bool, piece: fn(usize, usize, bool) -> String) ->
 }
 
 fn redaction(c: &mut Criterion) {
-    let kinds: [(&str, fn(usize, usize, bool) -> String); 3] =
-        [("prose", prose), ("json", json), ("logs", logs)];
+    let kinds: [(&str, Piece); 3] = [("prose", prose), ("json", json), ("logs", logs)];
     for (set, detectors) in [
         ("default", &Detector::DEFAULT[..]),
         ("all", &Detector::ALL[..]),
