@@ -165,11 +165,15 @@ fn number(b: &[u8], start: usize, end: usize) -> Option<(usize, usize, &'static 
 fn ssn_keyword_before(b: &[u8], start: usize) -> bool {
     // A placeholder an earlier SSN left is not the word (the verdict must not change on a
     // second run).
-    let before = String::from_utf8_lossy(&b[start.saturating_sub(32)..start]).to_ascii_lowercase();
-    let word = before
-        .match_indices("ssn")
-        .any(|(i, _)| !before[..i].ends_with(':') && !before[i + 3..].starts_with(']'));
-    word || before.contains("social security")
+    // Bytes, lower-cased on the stack: the words are ASCII, whatever surrounds them.
+    let raw = &b[start.saturating_sub(32)..start];
+    let mut buf = [0u8; 32];
+    let before = &mut buf[..raw.len()];
+    before.copy_from_slice(raw);
+    before.make_ascii_lowercase();
+    let word = memchr::memmem::find_iter(before, b"ssn")
+        .any(|i| (i == 0 || before[i - 1] != b':') && before.get(i + 3) != Some(&b']'));
+    word || memchr::memmem::find(before, b"social security").is_some()
 }
 
 /// A candidate starting with `+` or `(`: a phone number of 8 to 15 digits (E.164 allows 15),
