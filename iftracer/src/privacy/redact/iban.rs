@@ -113,45 +113,50 @@ pub(super) fn find(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 
 /// The index of the first two ASCII capitals in `b` followed by a digit (IBANs' `DE89`, NINOs'
 /// `AB12`), or with `blank`, also by a blank and a digit (NINOs' `AB 12`). Digits are frequent in
-/// JSON and logs, two capitals in a row are not, so this skips 15 positions at a time while
-/// there are none.
+/// JSON and logs, such codes are not: this looks at 16 bytes at a time as one integer (SWAR),
+/// testing 13 positions at once.
 pub(super) fn next_code(b: &[u8], blank: bool) -> Option<usize> {
+    // The top bit of each byte: of bytes 0 to 12 of a window, the positions tested in it.
+    const TESTED: u128 = (TOP << 24) >> 24;
+    let mut offset = 0;
+    while let Some(window) = b.get(offset..offset + 16) {
+        let w = u128::from_le_bytes(window.try_into().ok()?);
+        let capitals = within(w, b'A', b'Z');
+        // Shifting by 8 moves byte `i + 1`'s flag onto byte `i`'s.
+        let pairs = capitals & (capitals >> 8) & TESTED;
+        if pairs != 0 {
+            let digits = within(w, b'0', b'9');
+            let mut next = digits >> 16;
+            if blank {
+                next |= (within(w, b' ', b' ') >> 16) & (digits >> 24);
+            }
+            let codes = pairs & next;
+            if codes != 0 {
+                return Some(offset + codes.trailing_zeros() as usize / 8);
+            }
+        }
+        offset += 13;
+    }
     let code = |i: usize| {
         b[i].is_ascii_uppercase()
             && b[i + 1].is_ascii_uppercase()
             && (b[i + 2].is_ascii_digit()
                 || (blank && b[i + 2] == b' ' && b.get(i + 3).is_some_and(u8::is_ascii_digit)))
     };
-    let mut offset = 0;
-    loop {
-        while let Some(window) = b.get(offset..offset + 16) {
-            let capitals = capitals(u128::from_le_bytes(window.try_into().ok()?));
-            // Byte `i + 1`'s flag moved onto byte `i`'s: positions 0 to 14 start a pair.
-            if capitals & (capitals >> 8) != 0 {
-                break;
-            }
-            offset += 15;
-        }
-        let end = (offset + 15).min(b.len().saturating_sub(2));
-        if let Some(i) = (offset..end).find(|&i| code(i)) {
-            return Some(i);
-        }
-        if end < offset + 15 {
-            return None;
-        }
-        offset += 15;
-    }
+    (offset..b.len().saturating_sub(2)).find(|&i| code(i))
 }
 
-/// The top bit of each byte of `w` that is an ASCII capital (SWAR: 16 bytes in a few integer
-/// operations, no carries between bytes).
-fn capitals(w: u128) -> u128 {
-    const ONES: u128 = u128::from_ne_bytes([1; 16]);
-    const TOP: u128 = ONES * 0x80;
-    let low = w & !TOP; // at most 0x7f per byte, so the sums below stay in their byte
-    let at_least_a = low + ONES * (0x80 - u128::from(b'A'));
-    let past_z = low + ONES * (0x80 - u128::from(b'Z') - 1);
-    at_least_a & !past_z & !w & TOP
+/// Ones in every byte of a `u128`, and their top bits.
+const ONES: u128 = u128::from_ne_bytes([1; 16]);
+const TOP: u128 = ONES * 0x80;
+
+/// The top bit of each byte of `w` that is in `low..=high` (ASCII), in a few integer operations
+/// for all 16 bytes.
+fn within(w: u128, low: u8, high: u8) -> u128 {
+    let seven = w & !TOP; // at most 0x7f per byte, so the sums below stay in their byte
+    let at_least_low = seven + ONES * u128::from(0x80 - low);
+    let past_high = seven + ONES * u128::from(0x7f - high);
+    at_least_low & !past_high & !w & TOP
 }
 
 /// The end of the IBAN starting at `start`, if one does.
