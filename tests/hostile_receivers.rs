@@ -66,19 +66,114 @@ fn a_quota_refusal_over_grpc_is_not_mistaken_for_a_too_large_request() {
 
 #[test]
 fn a_batch_of_several_requests_takes_one_export_timeout_in_all() {
-    // 503 is retried until the deadline: each request of the batch could take a whole timeout.
-    let receiver = Receiver::http(Reply::Unavailable, None);
-    let guard = builder(&receiver, Protocol::HttpProtobuf)
-        .max_value_length(2 * 1024 * 1024)
+    for protocol in [Protocol::HttpProtobuf, Protocol::Grpc] {
+        // 503 / UNAVAILABLE is retried until the deadline: each request of the batch could take
+        // a whole timeout.
+        let receiver = match protocol {
+            Protocol::Grpc => Receiver::grpc(Reply::Unavailable, None),
+            _ => Receiver::http(Reply::Unavailable, None),
+        };
+        let guard = builder(&receiver, protocol)
+            .max_value_length(2 * 1024 * 1024)
+            .init()
+            .unwrap();
+        // 4 spans of 1.5 MiB: cut into requests of at most 3 MiB, so at least two requests.
+        let took = export(&guard, 4, 1536 * 1024);
+        assert!(
+            took < Duration::from_millis(1900),
+            "{protocol:?}: the batch took {took:?} for a 1 s export timeout"
+        );
+        assert!(receiver.requests() >= 2, "{protocol:?}");
+        let stats = guard.stats();
+        assert_eq!(
+            (stats.spans_failed, stats.spans_exported),
+            (4, 0),
+            "{protocol:?}"
+        );
+        guard.shutdown().unwrap();
+    }
+}
+
+/// A plain HTTP server on loopback that answers every request with status 200 and a body that
+/// never ends (`0a 00`, an empty partial-success field, over and over) until the client hangs
+/// up. Stopped on drop.
+struct EndlessBody {
+    address: std::net::SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EndlessBody {
+    fn start() -> EndlessBody {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let chunk = [0x0a, 0x00].repeat(8 * 1024);
+            for connection in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(mut connection) = connection else {
+                    continue;
+                };
+                // The request: read until its headers end (the small body follows them).
+                let mut request = Vec::new();
+                let mut buffer = [0; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match connection.read(&mut buffer) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\n\r\n";
+                if connection.write_all(head.as_bytes()).is_ok() {
+                    while !stopped.load(Ordering::SeqCst) && connection.write_all(&chunk).is_ok() {}
+                }
+            }
+        });
+        EndlessBody {
+            address,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for EndlessBody {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wakes the accept loop.
+        let _ = std::net::TcpStream::connect(self.address);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn an_endless_response_body_is_read_only_up_to_its_cap() {
+    let server = EndlessBody::start();
+    let guard = Iftracer::builder()
+        .ignore_env()
+        .global(false)
+        .endpoint(format!("http://{}", server.address))
+        .protocol(Protocol::HttpProtobuf)
+        .export_timeout(Duration::from_secs(1))
+        .scheduled_delay(Duration::from_millis(20))
         .init()
         .unwrap();
-    // 4 spans of 1.5 MiB: cut into requests of at most 3 MiB, so at least two requests.
-    let took = export(&guard, 4, 1536 * 1024);
-    assert!(
-        took < Duration::from_millis(1900),
-        "the batch took {took:?} for a 1 s export timeout"
-    );
+    // Read to its end, the answer would hold the export until its timeout and fail it.
+    let took = export(&guard, 1, 10);
     let stats = guard.stats();
-    assert_eq!((stats.spans_failed, stats.spans_exported), (4, 0));
+    assert_eq!(
+        (stats.spans_exported, stats.spans_failed),
+        (1, 0),
+        "took {took:?}"
+    );
+    assert!(took < Duration::from_millis(900), "{took:?}");
     guard.shutdown().unwrap();
 }

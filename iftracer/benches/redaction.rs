@@ -1,6 +1,11 @@
-//! Redaction throughput on realistic prompts, with the default detectors and with all of them:
-//! 1 KB and 100 KB of English prose with sensitive values of several kinds in every KB, and
-//! 1 KB and 100 KB with nothing to redact.
+//! Redaction throughput on realistic inputs, with the default detectors and with all of them,
+//! 1 KB and 100 KB of each kind, with nothing to redact (`_clean`) and with sensitive values of
+//! several kinds in every KB:
+//!
+//! - `prose`: English prose in the style of an agent's prompt;
+//! - `json`: chat requests and tool calls as JSON (quotes, `:` and `,` everywhere);
+//! - `logs`: log lines dense with candidate-looking tokens (timestamps, ids, hashes, versions,
+//!   prices, `key=value` pairs, ports).
 //!
 //! `cargo bench -p iftracer --bench redaction -- --warm-up-time 1 --measurement-time 3`
 
@@ -24,25 +29,125 @@ const PROSE: &[&str] = &[
     "The previous agent wrote: “Customer was upset but calm; we’re checking with finance.” ",
 ];
 
-/// A prompt of about `len` bytes; with `sensitive`, per KB (different ones each time) an
-/// e-mail address, a phone number, an SSN, a card, an API key, a `password=` pair and an IBAN.
-fn prompt(len: usize, sensitive: bool) -> String {
-    let mut text = String::with_capacity(len + 256);
+/// The sensitive values a KB with secrets holds (different ones in each KB): an e-mail address,
+/// a phone number, an SSN, a card, an API key, a password and an IBAN.
+struct Secrets {
+    email: String,
+    phone: String,
+    ssn: String,
+    card: &'static str,
+    key: String,
+    password: String,
+    iban: &'static str,
+}
+
+impl Secrets {
+    fn of_kb(kb: usize) -> Secrets {
+        Secrets {
+            email: format!("jane.doe{kb}@example.com"),
+            phone: format!("+1 555 {:03} {:04}", 100 + kb % 900, kb % 10_000),
+            ssn: format!("123-45-{:04}", 1000 + kb % 9000),
+            card: "4111 1111 1111 1111",
+            key: format!("sk-proj-abc123DEF456ghi789JKL{kb:04}"),
+            password: format!("Hunter{kb}!"),
+            iban: "DE89 3704 0044 0532 0130 00",
+        }
+    }
+}
+
+/// Prose; with `sensitive`, a sentence with the secrets after every tenth piece.
+fn prose(i: usize, kb: usize, sensitive: bool) -> String {
+    let mut piece = PROSE[i % PROSE.len()].to_owned();
+    if sensitive && i % PROSE.len() == 3 {
+        let s = Secrets::of_kb(kb);
+        piece.push_str(&format!(
+            "The customer can be reached at {} or on {}; SSN {}, card {}, key {}, db \
+             password={}, IBAN {}. ",
+            s.email, s.phone, s.ssn, s.card, s.key, s.password, s.iban,
+        ));
+    }
+    piece
+}
+
+/// A chat request, a completion or a tool call as JSON; with `sensitive`, a tool call whose input
+/// holds the secrets in every fourth piece.
+fn json(i: usize, kb: usize, sensitive: bool) -> String {
+    match i % 4 {
+        0 => format!(
+            r#"{{"model":"gpt-4o-2024-08-06","temperature":0.2,"max_tokens":512,"messages":[{{"role":"system","content":"{}"}},{{"role":"user","content":"{}"}}]}}"#,
+            PROSE[i % PROSE.len()].trim_end(),
+            PROSE[(i + 1) % PROSE.len()]
+                .trim_end()
+                .replace(['“', '”'], "\\\""),
+        ),
+        2 => format!(
+            r#"{{"id":"chatcmpl-9f86d081884c7d65","created":1732361783,"choices":[{{"index":0,"finish_reason":"tool_calls"}}],"usage":{{"prompt_tokens":{},"completion_tokens":87,"total_tokens":{}}}}}"#,
+            1000 + i,
+            1087 + i,
+        ),
+        3 => format!(
+            r#"{{"tool_call_id":"call_{i:08}","name":"lookup_order","arguments":"{{\"order_id\":\"ORD-2024-{:06}\",\"amount\":\"$1,234.56\",\"date\":\"2026-11-23T11:36:23Z\"}}"}}"#,
+            i % 1_000_000,
+        ),
+        _ if sensitive => {
+            let s = Secrets::of_kb(kb);
+            format!(
+                r#"{{"type":"tool_use","id":"toolu_{i:08}","name":"update_customer","input":{{"email":"{}","phone":"{}","ssn":"{}","card":"{}","key":"{}","password":"{}","iban":"{}"}}}}"#,
+                s.email, s.phone, s.ssn, s.card, s.key, s.password, s.iban,
+            )
+        }
+        _ => format!(
+            r#"{{"role":"tool","tool_call_id":"call_{i:08}","content":"{{\"status\":\"shipped\",\"carrier\":\"UPS\",\"eta\":\"2026-11-25\",\"weight_kg\":1.25}}"}}"#,
+        ),
+    }
+}
+
+/// Log lines: timestamps, trace ids, versions, prices, durations, ports and `key=value` pairs;
+/// with `sensitive`, a line with the secrets in every third.
+fn logs(i: usize, kb: usize, sensitive: bool) -> String {
+    match i % 3 {
+        1 if sensitive => {
+            let s = Secrets::of_kb(kb);
+            format!(
+                "2026-11-23T11:36:{:02}.123Z WARN signup email={} phone=\"{}\" ssn={} card=\"{}\" \
+                 openai_key={} password={} iban=\"{}\"\n",
+                i % 60,
+                s.email,
+                s.phone,
+                s.ssn,
+                s.card,
+                s.key,
+                s.password,
+                s.iban,
+            )
+        }
+        n => format!(
+            "2026-11-23T11:36:{:02}.{:03}Z INFO http{{method=GET path=/v1/orders/ORD-2024-{:06} \
+             status=200}} trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7 \
+             latency_ms={}.{} total=$1,234.56 build=v2.14.{} pid=48213 listening on 0.0.0.0:8080 \
+             ratio 16:9 id 550e8400-e29b-41d4-a716-44665544{:04}\n",
+            i % 60,
+            i % 1000,
+            i % 1_000_000,
+            n * 3,
+            i % 10,
+            100 + n,
+            i % 10_000,
+        ),
+    }
+}
+
+/// A generator of one kind of input: piece `i`, in KB `kb`, with or without secrets.
+type Piece = fn(usize, usize, bool) -> String;
+
+/// About `len` bytes of `piece(i, kb, sensitive)` for i = 0, 1, …, where `kb` is the KB the
+/// piece starts in.
+fn text(len: usize, sensitive: bool, piece: Piece) -> String {
+    let mut text = String::with_capacity(len + 1024);
     let mut i = 0;
     while text.len() < len {
-        text.push_str(PROSE[i % PROSE.len()]);
-        if sensitive && i % PROSE.len() == 3 {
-            let kb = text.len() / 1024;
-            text.push_str(&format!(
-                "The customer can be reached at jane.doe{kb}@example.com or on \
-                 +1 555 {:03} {:04}; SSN 123-45-{:04}, card 4111 1111 1111 1111, key \
-                 sk-proj-abc123DEF456ghi789JKL{kb:04}, db password=Hunter{kb}!, IBAN \
-                 DE89 3704 0044 0532 0130 00. ",
-                100 + kb % 900,
-                kb % 10_000,
-                1000 + kb % 9000,
-            ));
-        }
+        let kb = text.len() / 1024;
+        text.push_str(&piece(i, kb, sensitive));
         i += 1;
     }
     let mut end = len;
@@ -54,47 +159,48 @@ fn prompt(len: usize, sensitive: bool) -> String {
 }
 
 fn redaction(c: &mut Criterion) {
-    let cases = [
-        ("1KB", prompt(1024, true)),
-        ("100KB", prompt(100 * 1024, true)),
-        ("1KB_clean", prompt(1024, false)),
-        ("100KB_clean", prompt(100 * 1024, false)),
-    ];
+    let kinds: [(&str, Piece); 3] = [("prose", prose), ("json", json), ("logs", logs)];
     for (set, detectors) in [
         ("default", &Detector::DEFAULT[..]),
         ("all", &Detector::ALL[..]),
     ] {
         let redactor = Redactor::new(detectors, Vec::new());
-        // The inputs hold what the names say.
-        let one = redactor.redact(&cases[0].1);
-        for kind in [
-            "EMAIL",
-            "PHONE",
-            "SSN",
-            "CARD",
-            "API_KEY",
-            "CREDENTIAL",
-            "IBAN",
-        ] {
-            assert!(
-                one.contains(&format!("[REDACTED:{kind}]")),
-                "{kind} in {one}"
-            );
-        }
-        assert!(
-            redactor
-                .redact(&cases[1].1)
-                .matches("[REDACTED:EMAIL]")
-                .count()
-                >= 80
-        );
-        assert_eq!(redactor.redact(&cases[2].1), cases[2].1);
-        assert_eq!(redactor.redact(&cases[3].1), cases[3].1);
-
         let mut group = c.benchmark_group(format!("redaction_{set}"));
-        for (name, text) in &cases {
-            group.throughput(Throughput::Bytes(text.len() as u64));
-            group.bench_function(*name, |b| b.iter(|| redactor.redact(black_box(text)).len()));
+        for (kind, piece) in kinds {
+            for size in [1, 100] {
+                let sensitive = text(size * 1024, true, piece);
+                let clean = text(size * 1024, false, piece);
+                // The inputs hold what their names say.
+                let redacted = redactor.redact(&sensitive);
+                for what in [
+                    "EMAIL",
+                    "PHONE",
+                    "SSN",
+                    "CARD",
+                    "API_KEY",
+                    "CREDENTIAL",
+                    "IBAN",
+                ] {
+                    let found = redacted.matches(&format!("[REDACTED:{what}]")).count();
+                    assert!(
+                        found >= (size * 4 / 5).max(1),
+                        "{kind} {size}KB: {found} {what} in {redacted}"
+                    );
+                }
+                // `all` takes the four-part `0.0.0.0` for an address, as it should.
+                if set == "default" || kind != "logs" {
+                    assert_eq!(redactor.redact(&clean), clean, "{kind} {size}KB clean");
+                }
+                for (name, input) in [
+                    (format!("{kind}_{size}KB"), &sensitive),
+                    (format!("{kind}_{size}KB_clean"), &clean),
+                ] {
+                    group.throughput(Throughput::Bytes(input.len() as u64));
+                    group.bench_function(name, |b| {
+                        b.iter(|| redactor.redact(black_box(input)).len())
+                    });
+                }
+            }
         }
         group.finish();
     }

@@ -130,6 +130,40 @@ mod tests {
         assert!((1000..1300).contains(&size), "{size}");
     }
 
+    /// An untrusted `tracestate` (up to 512 bytes after the W3C cut) travels with the span and
+    /// with each link, so the estimate counts it in both places.
+    #[test]
+    fn the_estimate_counts_trace_states() {
+        use opentelemetry::trace::{Link, SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+        let state =
+            TraceState::from_key_value((0..20).map(|i| (format!("vendor{i}"), "v".repeat(16))))
+                .unwrap();
+        let context = |state: TraceState| {
+            SpanContext::new(
+                TraceId::from(1),
+                SpanId::from(1),
+                TraceFlags::SAMPLED,
+                true,
+                state,
+            )
+        };
+        let plain = spans(&[10]).remove(0);
+        let mut stated = plain.clone();
+        stated.span_context = context(state.clone());
+        stated
+            .links
+            .links
+            .push(Link::new(context(state.clone()), vec![], 0));
+        let mut linked = plain.clone();
+        linked
+            .links
+            .links
+            .push(Link::new(context(TraceState::default()), vec![], 0));
+        let len = state.header().len();
+        assert!(len > 400, "{len}");
+        assert_eq!(estimate_span(&stated), estimate_span(&linked) + 2 * len);
+    }
+
     #[test]
     fn a_small_batch_stays_one_request() {
         let requests = into_requests(spans(&[10, 10, 10]), MAX_REQUEST_BYTES);

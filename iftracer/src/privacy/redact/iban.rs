@@ -93,26 +93,70 @@ pub(super) fn find(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {
         loop {
-            // An IBAN's first digits are its check digits, right after two capitals.
-            let digit = at + super::numbers::next_digit(&b[at..])?;
-            // Only the first digit of a run can follow the country code.
-            at = digit + b[digit..].iter().take_while(|c| c.is_ascii_digit()).count();
-            if digit < 2
-                || !b[digit - 2].is_ascii_uppercase()
-                || !b[digit - 1].is_ascii_uppercase()
-                || text[..digit - 2]
-                    .chars()
-                    .next_back()
-                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            // Two capitals (the country) before a digit (the first check digit).
+            let start = at + next_code(&b[at..], false)?;
+            at = start + 1;
+            if text[..start]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
             {
                 continue;
             }
-            if let Some(end) = iban_at(b, digit - 2) {
+            if let Some(end) = iban_at(b, start) {
                 at = end;
-                return Some((digit - 2, end));
+                return Some((start, end));
             }
         }
     })
+}
+
+/// The index of the first two ASCII capitals in `b` followed by a digit (IBANs' `DE89`, NINOs'
+/// `AB12`), or with `blank`, also by a blank and a digit (NINOs' `AB 12`). Digits are frequent in
+/// JSON and logs, such codes are not: this looks at 16 bytes at a time as one integer (SWAR),
+/// testing 13 positions at once.
+pub(super) fn next_code(b: &[u8], blank: bool) -> Option<usize> {
+    // The top bit of each byte: of bytes 0 to 12 of a window, the positions tested in it.
+    const TESTED: u128 = (TOP << 24) >> 24;
+    let mut offset = 0;
+    while let Some(window) = b.get(offset..offset + 16) {
+        let w = u128::from_le_bytes(window.try_into().ok()?);
+        let capitals = within(w, b'A', b'Z');
+        // Shifting by 8 moves byte `i + 1`'s flag onto byte `i`'s.
+        let pairs = capitals & (capitals >> 8) & TESTED;
+        if pairs != 0 {
+            let digits = within(w, b'0', b'9');
+            let mut next = digits >> 16;
+            if blank {
+                next |= (within(w, b' ', b' ') >> 16) & (digits >> 24);
+            }
+            let codes = pairs & next;
+            if codes != 0 {
+                return Some(offset + codes.trailing_zeros() as usize / 8);
+            }
+        }
+        offset += 13;
+    }
+    let code = |i: usize| {
+        b[i].is_ascii_uppercase()
+            && b[i + 1].is_ascii_uppercase()
+            && (b[i + 2].is_ascii_digit()
+                || (blank && b[i + 2] == b' ' && b.get(i + 3).is_some_and(u8::is_ascii_digit)))
+    };
+    (offset..b.len().saturating_sub(2)).find(|&i| code(i))
+}
+
+/// Ones in every byte of a `u128`, and their top bits.
+const ONES: u128 = u128::from_ne_bytes([1; 16]);
+const TOP: u128 = ONES * 0x80;
+
+/// The top bit of each byte of `w` that is in `low..=high` (ASCII), in a few integer operations
+/// for all 16 bytes.
+fn within(w: u128, low: u8, high: u8) -> u128 {
+    let seven = w & !TOP; // at most 0x7f per byte, so the sums below stay in their byte
+    let at_least_low = seven + ONES * u128::from(0x80 - low);
+    let past_high = seven + ONES * u128::from(0x7f - high);
+    at_least_low & !past_high & !w & TOP
 }
 
 /// The end of the IBAN starting at `start`, if one does.

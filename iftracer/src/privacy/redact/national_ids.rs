@@ -11,13 +11,9 @@ pub(super) fn find_nino(text: &str) -> impl Iterator<Item = (usize, usize)> + '_
     let mut at = 0;
     std::iter::from_fn(move || {
         loop {
-            let digit = at + super::numbers::next_digit(&b[at..])?;
-            // Only the first digit of a run can follow the prefix letters.
-            at = digit + b[digit..].iter().take_while(|c| c.is_ascii_digit()).count();
-            let blank = usize::from(digit >= 1 && b[digit - 1] == b' ');
-            let Some(start) = digit.checked_sub(2 + blank) else {
-                continue;
-            };
+            // The prefix letters, before a digit or a blank and a digit.
+            let start = at + super::iban::next_code(&b[at..], true)?;
+            at = start + 1;
             if let Some(end) = nino_at(text, start) {
                 at = end;
                 return Some((start, end));

@@ -74,33 +74,34 @@ impl Iterator for NumberRuns<'_> {
 
     fn next(&mut self) -> Option<Range<usize>> {
         let b = self.text;
+        let is = |at: usize, class: u8| {
+            b.get(at)
+                .is_some_and(|&c| CLASS[usize::from(c)] & class != 0)
+        };
         loop {
             let first = self.at + next_digit(&b[self.at..])?;
             let (mut end, mut digits) = (first, 0);
             loop {
-                while end < b.len() && b[end].is_ascii_digit() {
+                while is(end, DIGIT) {
                     end += 1;
                     digits += 1;
                 }
-                let gap = b[end..]
-                    .iter()
-                    .take(3)
-                    .take_while(|c| {
-                        matches!(
-                            c,
-                            b' ' | b'.' | b'-' | b'(' | b')' | b'+' | b'/' | b'_' | b','
-                        )
-                    })
-                    .count();
-                match b.get(end + gap) {
-                    Some(c) if (1..=2).contains(&gap) && c.is_ascii_digit() => end += gap,
-                    _ => break,
+                // One or two separators, then a digit.
+                if !is(end, GAP) {
+                    break;
+                }
+                if is(end + 1, DIGIT) {
+                    end += 1;
+                } else if is(end + 1, GAP) && is(end + 2, DIGIT) {
+                    end += 2;
+                } else {
+                    break;
                 }
             }
             // Past the word the run ends in, if any, so that `\b` at the window's end reads as
             // it does in the whole text. Digits glued to letters cannot start a candidate.
             let mut stop = end;
-            while stop < b.len() && (b[stop].is_ascii_alphanumeric() || b[stop] == b'_') {
+            while is(stop, WORD) {
                 stop += 1;
             }
             self.at = stop;
@@ -111,6 +112,35 @@ impl Iterator for NumberRuns<'_> {
         }
     }
 }
+
+/// Byte classes of `NumberRuns`, looked up in `CLASS`.
+const DIGIT: u8 = 1;
+/// A separator a number may hold (at most two in a row).
+const GAP: u8 = 2;
+/// ASCII letters, digits and `_`, as `\b` reads them.
+const WORD: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c.is_ascii_digit() {
+            table[i] |= DIGIT;
+        }
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            table[i] |= WORD;
+        }
+        if matches!(
+            c,
+            b' ' | b'.' | b'-' | b'(' | b')' | b'+' | b'/' | b'_' | b','
+        ) {
+            table[i] |= GAP;
+        }
+        i += 1;
+    }
+    table
+};
 
 /// The index of the first ASCII digit in `b`. Looks at 16 bytes at a time, a loop the compiler
 /// vectorises: most of a prompt is letters.
@@ -165,11 +195,15 @@ fn number(b: &[u8], start: usize, end: usize) -> Option<(usize, usize, &'static 
 fn ssn_keyword_before(b: &[u8], start: usize) -> bool {
     // A placeholder an earlier SSN left is not the word (the verdict must not change on a
     // second run).
-    let before = String::from_utf8_lossy(&b[start.saturating_sub(32)..start]).to_ascii_lowercase();
-    let word = before
-        .match_indices("ssn")
-        .any(|(i, _)| !before[..i].ends_with(':') && !before[i + 3..].starts_with(']'));
-    word || before.contains("social security")
+    // Bytes, lower-cased on the stack: the words are ASCII, whatever surrounds them.
+    let raw = &b[start.saturating_sub(32)..start];
+    let mut buf = [0u8; 32];
+    let before = &mut buf[..raw.len()];
+    before.copy_from_slice(raw);
+    before.make_ascii_lowercase();
+    let word = memchr::memmem::find_iter(before, b"ssn")
+        .any(|i| (i == 0 || before[i - 1] != b':') && before.get(i + 3) != Some(&b']'));
+    word || memchr::memmem::find(before, b"social security").is_some()
 }
 
 /// A candidate starting with `+` or `(`: a phone number of 8 to 15 digits (E.164 allows 15),
