@@ -1,5 +1,5 @@
 //! Real OTLP receivers for the integration tests, run inside the test process on loopback:
-//! gRPC through the official `TraceService` server from `opentelemetry-proto`, HTTP through
+//! gRPC through tonic's server with `opentelemetry-proto`'s messages (see `grpc_trace`), HTTP through
 //! hyper decoding `ExportTraceServiceRequest` with prost, either one optionally over TLS with a
 //! certificate authority the test generates. Each receiver stops when dropped.
 //! [`litellm`]: a LiteLLM proxy (OpenAI- and Anthropic-compatible, mocked models) on loopback.
@@ -7,6 +7,7 @@
 #![allow(dead_code)] // Each test binary uses a different part.
 
 pub mod gateway;
+mod grpc_trace;
 pub mod litellm;
 pub mod metrics;
 
@@ -23,9 +24,6 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
-    TraceService, TraceServiceServer,
-};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -424,12 +422,8 @@ async fn serve_grpc(
             .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
             .unwrap();
     }
-    // tonic's own 4 MiB limit would answer before `Reply::TooLarge` could.
-    let service = TraceServiceServer::new(GrpcCollector { state })
-        .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
-        .max_decoding_message_size(256 * 1024 * 1024);
     server
-        .add_service(service)
+        .add_service(grpc_trace::TraceServer::new(state))
         .add_service(metrics::accept_and_ignore())
         .serve_with_incoming_shutdown(
             // As collectors do (grpc-go sets TCP_NODELAY): with Nagle's algorithm on, the small
@@ -485,63 +479,6 @@ async fn serve_http(
                 }
             }
         });
-    }
-}
-
-struct GrpcCollector {
-    state: Arc<State>,
-}
-
-#[tonic::async_trait]
-impl TraceService for GrpcCollector {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportTraceServiceRequest>,
-    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        let headers = request
-            .metadata()
-            .clone()
-            .into_headers()
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
-            .collect();
-        let request = request.into_inner();
-        self.state.wait_latency().await;
-        let size = request.encoded_len();
-        let reply = self.state.answer(size);
-        self.state.record(
-            Received {
-                headers,
-                path: "/opentelemetry.proto.collector.trace.v1.TraceService/Export".to_owned(),
-                request,
-                at: Instant::now(),
-                size,
-                accepted: reply == Reply::Accept,
-            },
-            reply,
-        );
-        match reply {
-            Reply::Accept => Ok(tonic::Response::new(ExportTraceServiceResponse {
-                partial_success: None,
-            })),
-            Reply::RefuseCredentials => Err(tonic::Status::unauthenticated("invalid license key")),
-            Reply::Unavailable | Reply::HttpStatus(_) => {
-                Err(tonic::Status::unavailable("collector restarting"))
-            }
-            Reply::Throttle { seconds } => {
-                use tonic_types::{ErrorDetails, StatusExt};
-                Err(tonic::Status::with_error_details(
-                    tonic::Code::ResourceExhausted,
-                    "slow down",
-                    ErrorDetails::with_retry_info(Some(Duration::from_secs(seconds))),
-                ))
-            }
-            Reply::TooLarge { limit } => Err(tonic::Status::resource_exhausted(format!(
-                "grpc: received message larger than max ({size} vs. {limit})"
-            ))),
-            Reply::Exhausted => Err(tonic::Status::resource_exhausted("quota exceeded")),
-            Reply::GrpcCode(code) => Err(tonic::Status::new(code, "answered as set up")),
-        }
     }
 }
 

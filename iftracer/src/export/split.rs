@@ -7,7 +7,7 @@
 //! every field's worst-case protobuf framing), and costs one pass over the attribute lengths.
 
 use opentelemetry::Value;
-use opentelemetry::trace::Event;
+use opentelemetry::trace::{Event, TraceState};
 use opentelemetry_sdk::trace::SpanData;
 
 /// Estimated request size above which a batch is split: 3 MiB, leaving a quarter of the common
@@ -27,14 +27,14 @@ pub(crate) fn estimate_span(span: &SpanData) -> usize {
     const FIXED: usize = 96;
     FIXED
         + span.name.len()
-        + span.span_context.trace_state().header().len()
+        + trace_state_size(span.span_context.trace_state())
         + attributes_size(&span.attributes)
         + span.events.iter().map(event_size).sum::<usize>()
         + span
             .links
             .iter()
             .map(|link| {
-                48 + link.span_context.trace_state().header().len()
+                48 + trace_state_size(link.span_context.trace_state())
                     + attributes_size(&link.attributes)
             })
             .sum::<usize>()
@@ -46,6 +46,15 @@ pub(crate) fn estimate_span(span: &SpanData) -> usize {
 
 pub(crate) fn estimate_batch(batch: &[SpanData]) -> usize {
     batch.iter().map(estimate_span).sum()
+}
+
+/// The header's length; most spans have no trace state, and building the header allocates.
+fn trace_state_size(state: &TraceState) -> usize {
+    if *state == TraceState::NONE {
+        0
+    } else {
+        state.header().len()
+    }
 }
 
 fn event_size(event: &Event) -> usize {
