@@ -722,9 +722,15 @@ impl IftracerBuilder {
         let config = config::resolve(&self.settings, &env, self.exporter.is_some())?;
         let runtime = Arc::new(ExportRuntime::start()?);
         let counters = Arc::new(Counters::default());
-        let provider =
-            pipeline::build_provider(&config, self.exporter, self.processors, &runtime, &counters)?;
         let metrics = pipeline::build_metrics(&config, &runtime)?;
+        let provider = pipeline::build_provider(
+            &config,
+            self.exporter,
+            self.processors,
+            &runtime,
+            &counters,
+            metrics.as_ref(),
+        )?;
         #[cfg(feature = "tracing")]
         let installed_tracing_subscriber = global
             && self.tracing_subscriber.unwrap_or(true)
@@ -747,8 +753,8 @@ impl IftracerBuilder {
             switch::set_content_enabled(config.privacy.capture_content);
             switch::set_max_value_length(config.privacy.max_value_length);
             switch::set_enabled(true);
-            if let Some(metrics) = &metrics {
-                opentelemetry::global::set_meter_provider(metrics.provider().clone());
+            if let Some(provider) = metrics.as_ref().and_then(|m| m.provider()) {
+                opentelemetry::global::set_meter_provider(provider.clone());
             }
             crate::metrics::install(metrics.as_ref().map(|m| Arc::clone(m.recorder())));
         }

@@ -27,8 +27,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-pub(crate) use self::buffer::Recorder;
-use self::buffer::{LlmFields, LlmNumbers};
+pub(crate) use self::buffer::{LlmFields, LlmNumbers, Recorder};
+pub(crate) use self::instruments::LLM_CALLS;
 pub use self::instruments::{
     ENTITY_DURATION, OPERATION_DURATION, TIME_TO_FIRST_CHUNK, TOKEN_USAGE,
 };
