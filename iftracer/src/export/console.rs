@@ -118,11 +118,8 @@ impl ConsoleExporter {
     /// use iftracer::{ConsoleExporter, ConsoleFormat};
     /// use iftracer::opentelemetry::trace::{Tracer, TracerProvider};
     ///
-    /// let log = std::fs::File::create(std::env::temp_dir().join("spans.jsonl")).unwrap();
-    /// let exporter = ConsoleExporter::with_writer(log)
-    ///     .format(ConsoleFormat::Json)
-    ///     .color(false)
-    ///     .width(100);
+    /// // e.g. a log file; here standard error.
+    /// let exporter = ConsoleExporter::with_writer(std::io::stderr()).format(ConsoleFormat::Json);
     /// let provider = iftracer::opentelemetry_sdk::trace::SdkTracerProvider::builder()
     ///     .with_simple_exporter(exporter)
     ///     .build();
@@ -136,14 +133,27 @@ impl ConsoleExporter {
     }
 
     /// Colours names, durations and errors with ANSI escape codes (off by default here; never
-    /// in `json`). See [`format`](Self::format) for an example.
+    /// in `json`).
+    ///
+    /// ```
+    /// use iftracer::{ConsoleExporter, ConsoleFormat};
+    ///
+    /// let exporter = ConsoleExporter::with_writer(std::io::stderr())
+    ///     .format(ConsoleFormat::Full)
+    ///     .color(true);
+    /// # drop(exporter);
+    /// ```
     pub fn color(mut self, on: bool) -> Self {
         self.settings.color = on && self.settings.format != ConsoleFormat::Json;
         self
     }
 
-    /// The longest line `compact` and `full` print, in characters (120 by default here; at
-    /// least 1). See [`format`](Self::format) for an example.
+    /// The longest line `compact` prints, in characters (120 by default here; at least 1).
+    ///
+    /// ```
+    /// let exporter = iftracer::ConsoleExporter::with_writer(std::io::stderr()).width(80);
+    /// # drop(exporter);
+    /// ```
     pub fn width(mut self, columns: usize) -> Self {
         self.settings.width = columns.max(1);
         self
