@@ -63,7 +63,8 @@ fn quickstart_prints_the_trace_tree_without_a_collector() {
             "                response A short answer to: Why trace LLM calls?",
             "",
             "model    calls   tokens in  tokens out  errors       p50       p95",
-            "gpt-4o       2          24          18       0         D         D",
+            // Recorded with `record_on_current` and no `.duration()`: no durations to rank.
+            "gpt-4o       2          24          18       0         -         -",
         ],
         "{stdout}"
     );
@@ -263,7 +264,8 @@ fn manual_otel_prints_a_workflow_with_two_llm_spans() {
             "                response (simulated) answer to: Which alerts fired?",
             "",
             "model    calls   tokens in  tokens out  errors       p50       p95",
-            "gpt-4o       2          36          18       0         D         D",
+            // Recorded with `record_on_current` and no `.duration()`: no durations to rank.
+            "gpt-4o       2          36          18       0         -         -",
         ],
         "{stdout}"
     );
@@ -575,4 +577,82 @@ fn prompt_template_records_the_template_on_each_llm_call_beneath_it() {
             );
         }
     }
+}
+
+/// On a terminal, lines fit the terminal's width as the terminal reports it (here a
+/// pseudo-terminal 50 columns wide), unless `COLUMNS` overrides it.
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_lines_fit_its_width() {
+    let widest = |text: &str| text.lines().map(|l| l.chars().count()).max().unwrap();
+    let text = on_a_terminal(50, None);
+    assert!(text.contains("research.workflow"), "{text}");
+    assert!(text.contains('…'), "long lines are cut\n{text}");
+    assert!(widest(&text) <= 50, "{text}");
+    // The summary's 66 columns fit in 70.
+    let text = on_a_terminal(50, Some("70"));
+    assert!((51..=70).contains(&widest(&text)), "{text}");
+}
+
+/// The quickstart's output on a pseudo-terminal `width` columns wide, escape codes and
+/// carriage returns removed.
+#[cfg(target_os = "linux")]
+fn on_a_terminal(width: u16, columns: Option<&str>) -> String {
+    use std::io::Read as _;
+    use std::os::fd::{FromRawFd as _, OwnedFd};
+    use std::process::Stdio;
+
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: width,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: `openpty` only writes the two descriptors, which are owned below.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both are open descriptors that nothing else owns.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut command = example("quickstart");
+    command.env_remove("COLUMNS");
+    if let Some(columns) = columns {
+        command.env("COLUMNS", columns);
+    }
+    command.stdout(Stdio::from(slave)).stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    // The command holds the terminal's other end until dropped; reading ends once none does.
+    drop(command);
+    let mut out = Vec::new();
+    let mut master = std::fs::File::from(master);
+    let mut chunk = [0u8; 4096];
+    loop {
+        match master.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&chunk[..n]),
+            // Linux reports EIO once the child's side is closed.
+            Err(_) => break,
+        }
+    }
+    assert!(child.wait().unwrap().success());
+    let text = String::from_utf8(out).unwrap().replace('\r', "");
+    let mut plain = String::new();
+    let mut escape = false;
+    for c in text.chars() {
+        match (escape, c) {
+            (_, '\x1b') => escape = true,
+            (true, 'm') => escape = false,
+            (true, _) => {}
+            (false, c) => plain.push(c),
+        }
+    }
+    plain
 }

@@ -331,8 +331,18 @@ fn metrics_are_on_for_otlp_endpoints_and_off_for_insightfinder_unless_asked() {
     off.shutdown().unwrap();
     assert_eq!(receiver.exports().len(), before);
 
+    // Without an endpoint `.metrics(true)` feeds the console's summary; with the
+    // application's own exporter there is nowhere to put them.
+    let console = Iftracer::builder()
+        .ignore_env()
+        .metrics(true)
+        .init()
+        .unwrap();
+    assert!(console.meter_provider().is_none(), "nothing is exported");
+    drop(console);
     let error = Iftracer::builder()
         .ignore_env()
+        .exporter(iftracer::opentelemetry_sdk::trace::InMemorySpanExporter::default())
         .metrics(true)
         .init()
         .unwrap_err()
@@ -341,6 +351,95 @@ fn metrics_are_on_for_otlp_endpoints_and_off_for_insightfinder_unless_asked() {
         error.contains("`.metrics()`") && error.contains("no OTLP endpoint"),
         "{error}"
     );
+}
+
+/// Set in the copy of this binary that [`the_console_summary_counts_every_call_sampled_or_not`]
+/// runs, whose standard output is the console.
+const SUMMARY_CHILD: &str = "IFTRACER_TEST_SUMMARY_CHILD";
+
+#[test]
+fn the_console_summary_counts_every_call_sampled_or_not() {
+    if std::env::var_os(SUMMARY_CHILD).is_some() {
+        return calls_that_no_span_shows();
+    }
+    let _serial = serial();
+    let output = support::clean_command(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "the_console_summary_counts_every_call_sampled_or_not",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(SUMMARY_CHILD, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !stdout.contains("trace "),
+        "no span is sampled, none printed\n{stdout}"
+    );
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("model "))
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .take_while(|row| row.len() == 7)
+        .collect();
+    // 20 timed calls of 100 ms, 2 of 1 s, one failed LlmSpan (measured, well under 1 s), one
+    // without a duration: 24 calls, 24 × (100 in, 10 out) tokens.
+    assert_eq!(rows.len(), 1, "{stdout}");
+    assert_eq!(
+        rows[0][..5],
+        ["gpt-4o", "24", "2400", "240", "1"],
+        "{stdout}"
+    );
+    // Nearest rank over the 23 durations: the 12th is 100 ms, the 22nd 1 s; the exponential
+    // histogram's estimate is within 4.4 % at this spread (the LlmSpan took microseconds).
+    let seconds = |text: &str| match text.strip_suffix("ms") {
+        Some(ms) => ms.parse::<f64>().unwrap() / 1e3,
+        None => text.strip_suffix('s').unwrap().parse().unwrap(),
+    };
+    let (p50, p95) = (seconds(rows[0][5]), seconds(rows[0][6]));
+    assert!((p50 - 0.1).abs() <= 0.1 * 0.044, "p50 {p50}\n{stdout}");
+    assert!((p95 - 1.0).abs() <= 0.044, "p95 {p95}\n{stdout}");
+}
+
+/// The child's calls: every one on an unsampled span or on none.
+fn calls_that_no_span_shows() {
+    let guard = Iftracer::builder()
+        .ignore_env()
+        .sampler(Sampler::AlwaysOff)
+        .init()
+        .unwrap();
+    let call = |millis| {
+        LlmCall::chat("gpt-4o")
+            .provider("openai")
+            .usage(100, 10)
+            .duration(Duration::from_millis(millis))
+    };
+    for _ in 0..20 {
+        call(100).record_on_current();
+    }
+    for _ in 0..2 {
+        call(1000).record_on_current();
+    }
+    let span = LlmCall::chat("gpt-4o").provider("openai").start_span();
+    span.record(
+        &LlmCall::default()
+            .usage(100, 10)
+            .error("timeout", "no answer"),
+    );
+    drop(span);
+    LlmCall::chat("gpt-4o")
+        .provider("openai")
+        .usage(100, 10)
+        .record_on_current();
+    guard.shutdown().unwrap();
 }
 
 #[test]

@@ -5,6 +5,8 @@
 //!   difference is what recording adds on the application's thread.
 //! - `collection`: handing those measurements to the SDK histograms, which the reader's thread
 //!   does at each collection (or a caller, when 4,096 measurements wait).
+//! - `…_terminal`: the same without an endpoint, where the metrics feed the console's summary
+//!   (an exponential duration histogram and a call counter, kept in the process).
 //!
 //! `cargo bench -p iftracer --bench metrics -- --warm-up-time 1 --measurement-time 3`
 
@@ -24,6 +26,16 @@ fn call() -> LlmCall {
         .server("api.openai.com", 443)
         .usage(812, 164)
         .duration(Duration::from_millis(930))
+}
+
+/// Terminal mode: no endpoint, the metrics kept in the process for the console's summary
+/// (`json`, so no table is printed at shutdown).
+fn init_terminal() -> iftracer::TracerGuard {
+    iftracer::Iftracer::builder()
+        .ignore_env()
+        .console_format(iftracer::ConsoleFormat::Json)
+        .init()
+        .expect("init")
 }
 
 fn init(metrics: bool) -> iftracer::TracerGuard {
@@ -64,26 +76,37 @@ fn record(c: &mut Criterion) {
         group.bench_function(name, |b| b.iter_custom(|iters| time_calls(&call, iters)));
         drop(guard);
     }
+    let guard = init_terminal();
+    group.bench_function("caller_terminal", |b| {
+        b.iter_custom(|iters| time_calls(&call, iters))
+    });
+    group.bench_function("collection_per_call_terminal", |b| {
+        b.iter_custom(|iters| time_collections(&call, iters))
+    });
+    drop(guard);
     let guard = init(true);
     group.bench_function("collection_per_call", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(CHUNK);
-                for _ in 0..n {
-                    black_box(&call).record_on_current();
-                }
-                let start = Instant::now();
-                iftracer::__bench::drain_metrics();
-                total += start.elapsed();
-                left -= n;
-            }
-            total
-        })
+        b.iter_custom(|iters| time_collections(&call, iters))
     });
     drop(guard);
     group.finish();
+}
+
+/// Times handing `iters` recordings to the SDK, in chunks recorded untimed.
+fn time_collections(call: &LlmCall, iters: u64) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(CHUNK);
+        for _ in 0..n {
+            black_box(call).record_on_current();
+        }
+        let start = Instant::now();
+        iftracer::__bench::drain_metrics();
+        total += start.elapsed();
+        left -= n;
+    }
+    total
 }
 
 criterion_group!(benches, record);

@@ -722,6 +722,7 @@ impl IftracerBuilder {
         let config = config::resolve(&self.settings, &env, self.exporter.is_some())?;
         let runtime = Arc::new(ExportRuntime::start()?);
         let counters = Arc::new(Counters::default());
+        let metrics = export::build_metrics(&config, &runtime)?;
         let recording = Arc::new(Recording {
             vocabularies: config.vocabularies,
             privacy: config.privacy.clone(),
@@ -734,8 +735,8 @@ impl IftracerBuilder {
             &runtime,
             &counters,
             &recording,
+            metrics.as_ref(),
         )?;
-        let metrics = export::build_metrics(&config, &runtime)?;
         let pipeline = Pipeline::new(
             provider.clone(),
             recording,
@@ -757,8 +758,8 @@ impl IftracerBuilder {
                 Box::new(crate::propagation::BoundedTraceContextPropagator::new()),
                 Box::new(BaggagePropagator::new()),
             ]));
-            if let Some(metrics) = &metrics {
-                opentelemetry::global::set_meter_provider(metrics.provider().clone());
+            if let Some(provider) = metrics.as_ref().and_then(|m| m.provider()) {
+                opentelemetry::global::set_meter_provider(provider.clone());
             }
             pipeline::install(pipeline.clone());
         }

@@ -205,13 +205,13 @@ impl TracerGuard {
     ///
     /// ```
     /// let guard = iftracer::Iftracer::builder().ignore_env().global(false).init().unwrap();
-    /// assert!(guard.meter_provider().is_none()); // no OTLP endpoint, so no metrics
+    /// assert!(guard.meter_provider().is_none()); // no OTLP endpoint, so none exported
     /// ```
     pub fn meter_provider(&self) -> Option<&opentelemetry_sdk::metrics::SdkMeterProvider> {
         self.pipeline
             .as_ref()
             .and_then(|p| p.metrics.as_ref())
-            .map(MetricsPipeline::provider)
+            .and_then(MetricsPipeline::provider)
     }
 
     /// Exports what is queued and stops, within the shutdown timeout. Spans that could not be

@@ -9,6 +9,7 @@ use crate::error::{Error, Setting};
 pub(crate) const IFTRACER_CONSOLE: &str = "IFTRACER_CONSOLE";
 pub(crate) const IFTRACER_CONSOLE_COLOR: &str = "IFTRACER_CONSOLE_COLOR";
 pub(crate) const NO_COLOR: &str = "NO_COLOR";
+pub(crate) const COLUMNS: &str = "COLUMNS";
 
 /// What the console exporter prints for each span (used when no endpoint is configured).
 ///
@@ -68,6 +69,19 @@ impl Default for ConsoleSettings {
 /// Line width when stdout is not a terminal (or its width is unknown).
 pub(crate) const DEFAULT_WIDTH: usize = 120;
 
+/// The longest line on a terminal: `COLUMNS` when set (an override, e.g. for a terminal that
+/// misreports its size), else what the terminal says (asked of stdout, with an ioctl), else
+/// [`DEFAULT_WIDTH`]. Not on a terminal (a pipe, a file): [`DEFAULT_WIDTH`], whatever is set.
+fn width(tty: bool, columns: Option<usize>, terminal: impl FnOnce() -> Option<usize>) -> usize {
+    if !tty {
+        return DEFAULT_WIDTH;
+    }
+    columns
+        .filter(|w| *w > 0)
+        .or_else(|| terminal().filter(|w| *w > 0))
+        .unwrap_or(DEFAULT_WIDTH)
+}
+
 pub(crate) fn resolve(builder: Option<ConsoleFormat>, env: &Env) -> Result<ConsoleSettings, Error> {
     let format = match builder {
         Some(format) => format,
@@ -91,16 +105,14 @@ pub(crate) fn resolve(builder: Option<ConsoleFormat>, env: &Env) -> Result<Conso
         }
         None => tty && env.string(NO_COLOR)?.is_none(),
     };
-    // `COLUMNS` is what shells export for the terminal's width; without it a terminal gets 120 too.
-    let width = if tty {
-        env.number::<usize>("COLUMNS", "a whole number of columns")
+    let width = width(
+        tty,
+        // Not iftracer's variable: a malformed value is ignored, not an error.
+        env.number::<usize>(COLUMNS, "a whole number of columns")
             .ok()
-            .flatten()
-            .filter(|w| *w >= 40)
-            .unwrap_or(DEFAULT_WIDTH)
-    } else {
-        DEFAULT_WIDTH
-    };
+            .flatten(),
+        || terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0)),
+    );
     Ok(ConsoleSettings {
         format,
         color: color && format != ConsoleFormat::Json,
@@ -138,6 +150,38 @@ mod tests {
             error.to_string(),
             "invalid value \"fancy\" for environment variable `IFTRACER_CONSOLE`: expected `compact`, `full` or `json`"
         );
+    }
+
+    #[test]
+    fn width_is_the_terminals_unless_columns_overrides_it_and_120_off_a_terminal() {
+        let asked = std::cell::Cell::new(false);
+        let terminal = |w: Option<usize>| {
+            let asked = &asked;
+            move || {
+                asked.set(true);
+                w
+            }
+        };
+        assert_eq!(width(true, None, terminal(Some(87))), 87);
+        assert_eq!(
+            width(true, Some(60), terminal(Some(87))),
+            60,
+            "COLUMNS wins"
+        );
+        assert_eq!(
+            width(true, Some(0), terminal(Some(87))),
+            87,
+            "0 is no width"
+        );
+        assert_eq!(
+            width(true, None, terminal(None)),
+            DEFAULT_WIDTH,
+            "size unknown"
+        );
+        assert_eq!(width(true, None, terminal(Some(0))), DEFAULT_WIDTH);
+        asked.set(false);
+        assert_eq!(width(false, Some(60), terminal(Some(87))), DEFAULT_WIDTH);
+        assert!(!asked.get(), "a pipe or a file is never asked for a size");
     }
 
     #[test]

@@ -40,14 +40,25 @@ impl MetricsConfig {
     }
 }
 
+/// Where GenAI metrics go when they are on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum MetricsDestination {
+    /// Exported over OTLP.
+    Otlp(MetricsConfig),
+    /// Kept in the process for the console's summary at shutdown (terminal mode).
+    Summary,
+}
+
 /// On by default when traces go to an OTLP endpoint, except InsightFinder's trace gateway,
 /// which serves traces only (its public source has no metrics service): there, metrics are on
-/// when asked for or when `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` names a destination.
+/// when asked for or when `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` names a destination. Also on by
+/// default when traces go to the console (`console`), which summarises them at shutdown.
 pub(crate) fn resolve(
     settings: &Settings,
     env: &Env<'_>,
     traces: Option<&OtlpConfig>,
-) -> Result<Option<MetricsConfig>, Error> {
+    console: bool,
+) -> Result<Option<MetricsDestination>, Error> {
     let metrics_url = match env.string(OTEL_EXPORTER_OTLP_METRICS_ENDPOINT)? {
         Some(value) => Some(Endpoint::parse(
             &value,
@@ -64,12 +75,15 @@ pub(crate) fn resolve(
     };
     let on = match explicit {
         Some((on, _)) => on,
-        None => traces.is_some_and(|otlp| !otlp.insightfinder || metrics_url.is_some()),
+        None => console || traces.is_some_and(|otlp| !otlp.insightfinder || metrics_url.is_some()),
     };
     if !on {
         return Ok(None);
     }
     let Some(traces) = traces else {
+        if console {
+            return Ok(Some(MetricsDestination::Summary));
+        }
         // Metrics share the traces' headers and TLS settings, so they need an OTLP destination.
         let setting = explicit.map_or(Setting::Builder(".metrics()"), |(_, setting)| setting);
         return Err(Error::MetricsWithoutEndpoint { setting });
@@ -125,13 +139,13 @@ pub(crate) fn resolve(
             endpoint: endpoint.grpc_url(),
         });
     }
-    Ok(Some(MetricsConfig {
+    Ok(Some(MetricsDestination::Otlp(MetricsConfig {
         endpoint,
         exact_url,
         protocol,
         interval,
         temporality,
-    }))
+    })))
 }
 
 fn parse_temporality(value: &str) -> Result<Temporality, Error> {

@@ -203,8 +203,8 @@ pub(crate) struct Config {
     pub(crate) llm_spans: LlmSpans,
     /// `Some`: spans of a trace are held until its local root ends (InsightFinder destinations).
     pub(crate) hold: Option<HoldSettings>,
-    /// `Some`: GenAI metrics are recorded and exported over OTLP.
-    pub(crate) metrics: Option<metrics::MetricsConfig>,
+    /// `Some`: GenAI metrics are recorded, and exported over OTLP or summarised by the console.
+    pub(crate) metrics: Option<metrics::MetricsDestination>,
     /// How the console exporter prints, when it is the destination.
     pub(crate) console: console::ConsoleSettings,
 }
@@ -305,8 +305,15 @@ pub(crate) fn resolve(
     let batch = resolve_batch(settings, env)?;
     let vocabularies = privacy::resolve_vocabularies(settings, env)?;
     let insightfinder = otlp.as_ref().is_some_and(|otlp| otlp.insightfinder);
-    let metrics = metrics::resolve(settings, env, otlp.as_ref())?;
-    let console = console::resolve(settings.console_format, env)?;
+    // The console's settings are checked only when it prints: a malformed `IFTRACER_CONSOLE`
+    // must not stop an application whose spans go to an endpoint or its own exporter.
+    let console_used = otlp.is_none() && !custom_exporter;
+    let metrics = metrics::resolve(settings, env, otlp.as_ref(), console_used)?;
+    let console = if console_used {
+        console::resolve(settings.console_format, env)?
+    } else {
+        console::ConsoleSettings::default()
+    };
     let limit = |var| limit_in(env, var);
     Ok(Config {
         resource: resource::resolve(&settings.resource, env)?,

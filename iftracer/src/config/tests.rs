@@ -962,3 +962,63 @@ fn otel_sdk_disabled_turns_tracing_off_below_iftracers_switch() {
         ("IFTRACER_TRACING_ENABLED", "true")
     ]));
 }
+
+#[test]
+fn console_settings_are_checked_only_when_the_console_prints() {
+    let bad = [
+        ("IFTRACER_CONSOLE", "fancy"),
+        ("IFTRACER_CONSOLE_COLOR", "rainbow"),
+    ];
+    assert!(
+        err(&Settings::default(), &bad[..1]).contains("`IFTRACER_CONSOLE`"),
+        "the console prints: a typed error"
+    );
+    assert!(err(&Settings::default(), &bad[1..]).contains("`IFTRACER_CONSOLE_COLOR`"));
+    let mut with_endpoint = bad.to_vec();
+    with_endpoint.push(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317"));
+    let config = resolve_with(&Settings::default(), &with_endpoint).unwrap();
+    assert!(config.otlp.is_some());
+    let lookup = lookup(&bad);
+    let custom = resolve(&Settings::default(), &Env::new(&*lookup), true);
+    assert!(custom.is_ok(), "a custom exporter: the console is not used");
+}
+
+#[test]
+fn metrics_feed_the_console_summary_without_an_endpoint() {
+    use super::metrics::MetricsDestination;
+    let config = resolve_with(&Settings::default(), &[]).unwrap();
+    assert_eq!(config.metrics, Some(MetricsDestination::Summary));
+    let off = Settings {
+        metrics: Some(false),
+        ..Settings::default()
+    };
+    assert_eq!(resolve_with(&off, &[]).unwrap().metrics, None);
+    let env_off = [("IFTRACER_METRICS_ENABLED", "false")];
+    assert_eq!(
+        resolve_with(&Settings::default(), &env_off)
+            .unwrap()
+            .metrics,
+        None
+    );
+    let on = Settings {
+        metrics: Some(true),
+        ..Settings::default()
+    };
+    assert_eq!(
+        resolve_with(&on, &[]).unwrap().metrics,
+        Some(MetricsDestination::Summary)
+    );
+    // A custom exporter has neither an endpoint nor the console: nowhere to put metrics.
+    let lookup = lookup(&[]);
+    let error = resolve(&on, &Env::new(&*lookup), true).unwrap_err();
+    assert!(error.to_string().contains("no OTLP endpoint"), "{error}");
+    assert_eq!(
+        resolve(&Settings::default(), &Env::new(&*lookup), true)
+            .unwrap()
+            .metrics,
+        None
+    );
+    let endpoint = [("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317")];
+    let config = resolve_with(&Settings::default(), &endpoint).unwrap();
+    assert!(matches!(config.metrics, Some(MetricsDestination::Otlp(_))));
+}

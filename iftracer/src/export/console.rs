@@ -11,7 +11,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
-use super::console_summary::Summary;
+use super::console_summary::SummaryReader;
 use super::console_view::{self, Place};
 use crate::config::console::ConsoleFormat;
 use crate::config::console::ConsoleSettings;
@@ -20,7 +20,11 @@ use crate::config::console::ConsoleSettings;
 ///
 /// The format is chosen by [`crate::ConsoleFormat`] (`compact` by default: one line per span with
 /// its duration, status and key facts, plus prompt/response previews). Spans whose parent never
-/// ends in this process are printed, marked, after a bounded wait and at shutdown.
+/// ends in this process are printed, marked, after a bounded wait and at shutdown. Built here,
+/// it prints compact, uncoloured lines of at most 120 columns unless told otherwise
+/// ([`format`](Self::format), [`color`](Self::color), [`width`](Self::width)); the one `init`
+/// builds without an endpoint follows `.console_format()` and the environment, and prints the
+/// LLM summary at shutdown.
 ///
 /// ```
 /// use iftracer::ConsoleExporter;
@@ -36,8 +40,9 @@ pub struct ConsoleExporter {
     pending: Mutex<Pending>,
     settings: ConsoleSettings,
     resource: Vec<KeyValue>,
-    /// LLM calls per model, printed at shutdown (not in `json`, which is for machines).
-    summary: Mutex<Summary>,
+    /// The GenAI metrics whose per-model table is printed at shutdown (not in `json`, which is
+    /// for machines); set by `init` in terminal mode.
+    summary: Option<SummaryReader>,
 }
 
 /// Spans waiting for their parent to end, per trace, with when the trace started waiting.
@@ -107,6 +112,59 @@ impl ConsoleExporter {
         Self::with_settings(writer, ConsoleSettings::default())
     }
 
+    /// Prints in this format instead of `compact`.
+    ///
+    /// ```
+    /// use iftracer::{ConsoleExporter, ConsoleFormat};
+    /// use iftracer::opentelemetry::trace::{Tracer, TracerProvider};
+    ///
+    /// // e.g. a log file; here standard error.
+    /// let exporter = ConsoleExporter::with_writer(std::io::stderr()).format(ConsoleFormat::Json);
+    /// let provider = iftracer::opentelemetry_sdk::trace::SdkTracerProvider::builder()
+    ///     .with_simple_exporter(exporter)
+    ///     .build();
+    /// provider.tracer("demo").in_span("hello", |_| {});
+    /// ```
+    pub fn format(mut self, format: ConsoleFormat) -> Self {
+        self.settings.format = format;
+        // JSON lines stay free of escape codes, whatever the order of the calls.
+        self.settings.color &= format != ConsoleFormat::Json;
+        self
+    }
+
+    /// Colours names, durations and errors with ANSI escape codes (off by default here; never
+    /// in `json`).
+    ///
+    /// ```
+    /// use iftracer::{ConsoleExporter, ConsoleFormat};
+    ///
+    /// let exporter = ConsoleExporter::with_writer(std::io::stderr())
+    ///     .format(ConsoleFormat::Full)
+    ///     .color(true);
+    /// # drop(exporter);
+    /// ```
+    pub fn color(mut self, on: bool) -> Self {
+        self.settings.color = on && self.settings.format != ConsoleFormat::Json;
+        self
+    }
+
+    /// The longest line `compact` prints, in characters (120 by default here; at least 1).
+    ///
+    /// ```
+    /// let exporter = iftracer::ConsoleExporter::with_writer(std::io::stderr()).width(80);
+    /// # drop(exporter);
+    /// ```
+    pub fn width(mut self, columns: usize) -> Self {
+        self.settings.width = columns.max(1);
+        self
+    }
+
+    /// Prints the per-model LLM table from these metrics at shutdown.
+    pub(crate) fn summarising(mut self, summary: Option<SummaryReader>) -> Self {
+        self.summary = summary;
+        self
+    }
+
     pub(crate) fn with_settings(
         writer: impl Write + Send + 'static,
         settings: ConsoleSettings,
@@ -116,7 +174,7 @@ impl ConsoleExporter {
             pending: Mutex::new(Pending::default()),
             settings,
             resource: Vec::new(),
-            summary: Mutex::new(Summary::default()),
+            summary: None,
         }
     }
 
@@ -249,12 +307,6 @@ impl SpanExporter for ConsoleExporter {
     ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
         let mut text = String::new();
         {
-            if self.settings.format != ConsoleFormat::Json {
-                let mut summary = self.summary.lock().unwrap_or_else(PoisonError::into_inner);
-                for span in &batch {
-                    summary.add(span);
-                }
-            }
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             for span in batch {
                 let trace_id = span.span_context.trace_id();
@@ -292,10 +344,11 @@ impl SpanExporter for ConsoleExporter {
     fn shutdown_with_timeout(&self, _timeout: std::time::Duration) -> OTelSdkResult {
         self.print_leftovers();
         let mut text = String::new();
-        self.summary
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .render(&mut text);
+        if self.settings.format != ConsoleFormat::Json
+            && let Some(summary) = self.summary.as_ref().and_then(SummaryReader::summary)
+        {
+            summary.render(&mut text);
+        }
         if !text.is_empty() {
             // Long model names must not break the width promise either.
             let cut: String = text
@@ -341,6 +394,8 @@ fn collect(span: &SpanData, children: &HashMap<SpanId, Vec<&SpanData>>, into: &m
 mod tests {
     use super::*;
     use crate::config::console::ConsoleFormat;
+    use crate::export::metrics::MetricsPipeline;
+    use crate::metrics::{LlmFields, LlmNumbers};
     use opentelemetry::trace::{Span as _, TraceContextExt, Tracer, TracerProvider};
     use opentelemetry::trace::{SpanKind, Status};
     use opentelemetry_sdk::trace::SdkTracerProvider;
@@ -475,10 +530,71 @@ mod tests {
         assert!(text.contains("\x1b[1mresearch.workflow\x1b[0m"), "{text}");
     }
 
+    /// An in-process metrics pipeline, as `init` builds in terminal mode, and an exporter
+    /// that summarises it.
+    fn summarised(buffer: &Buffer, format: ConsoleFormat) -> (MetricsPipeline, ConsoleExporter) {
+        let pipeline = MetricsPipeline::in_process(Resource::builder_empty().build());
+        let exporter =
+            exporter(buffer, format, false, 120).summarising(pipeline.summary_reader().cloned());
+        (pipeline, exporter)
+    }
+
+    fn llm_call(
+        pipeline: &MetricsPipeline,
+        (provider, model): (&str, &str),
+        error: Option<&str>,
+        numbers: LlmNumbers,
+    ) {
+        let fields = LlmFields {
+            operation: "chat",
+            provider: Some(provider),
+            request_model: Some(model),
+            response_model: None,
+            server_address: None,
+            error_type: error,
+        };
+        pipeline.recorder().llm_call(&fields, numbers);
+    }
+
+    fn timed(seconds: f64) -> LlmNumbers {
+        LlmNumbers {
+            duration: Some(seconds),
+            ..LlmNumbers::default()
+        }
+    }
+
+    /// The summary's rows after the header, split into columns.
+    fn summary_rows(text: &str) -> Vec<Vec<String>> {
+        text.lines()
+            .skip_while(|l| !(l.starts_with("model ") && l.ends_with(" p95")))
+            .skip(1)
+            .map(|l| l.split_whitespace().map(str::to_owned).collect())
+            .collect()
+    }
+
+    fn millis(text: &str) -> f64 {
+        text.strip_suffix("ms").unwrap().parse().unwrap()
+    }
+
+    /// A provider around `exporter`, for it to shut down when dropped.
+    fn exporter_provider(exporter: ConsoleExporter) -> SdkTracerProvider {
+        SdkTracerProvider::builder()
+            .with_simple_exporter(exporter)
+            .build()
+    }
+
     #[test]
-    fn shutdown_prints_a_summary_per_model_when_llm_calls_were_seen() {
+    fn shutdown_prints_a_summary_per_model_from_the_metrics() {
         let buffer = Buffer::default();
-        sample_trace(exporter(&buffer, ConsoleFormat::Compact, false, 120));
+        let (pipeline, exporter) = summarised(&buffer, ConsoleFormat::Compact);
+        let numbers = LlmNumbers {
+            input_tokens: Some(12),
+            output_tokens: Some(9),
+            duration: Some(0.25),
+            first_chunk: Some(0.1),
+        };
+        llm_call(&pipeline, ("openai", "gpt-4o"), None, numbers);
+        sample_trace(exporter);
         let text = buffer.text();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[8], "", "{text}");
@@ -486,102 +602,159 @@ mod tests {
             lines[9], "model    calls   tokens in  tokens out  errors       p50       p95",
             "{text}"
         );
-        assert!(
-            lines[10].starts_with("gpt-4o       1          12           9       0  "),
+        // One call: its duration exactly (the bucket's middle, kept within min and max).
+        assert_eq!(
+            lines[10], "gpt-4o       1          12           9       0  250.00ms  250.00ms",
             "{text}"
         );
         assert_eq!(lines.len(), 11, "{text}");
 
         let json = Buffer::default();
-        sample_trace(exporter(&json, ConsoleFormat::Json, false, 120));
+        let (pipeline, exporter) = summarised(&json, ConsoleFormat::Json);
+        llm_call(&pipeline, ("openai", "gpt-4o"), None, numbers);
+        sample_trace(exporter);
         assert_eq!(json.text().lines().count(), 4, "no table in json");
+
+        let nothing = Buffer::default();
+        let (_pipeline, exporter) = summarised(&nothing, ConsoleFormat::Compact);
+        sample_trace(exporter);
+        assert_eq!(nothing.text().lines().count(), 8, "no LLM call, no table");
     }
 
     #[test]
-    fn hops_through_a_remote_parent_in_this_process_print_as_one_tree() {
-        use opentelemetry::trace::{SpanContext, TraceFlags, TraceState};
+    fn summary_counts_calls_without_duration_or_tokens_and_errors() {
         let buffer = Buffer::default();
-        let provider = SdkTracerProvider::builder()
-            .with_simple_exporter(ConsoleExporter::with_writer(buffer.clone()))
-            .build();
-        let tracer = provider.tracer("t");
-        let root = opentelemetry::Context::current_with_span(tracer.start("ask_agent"));
-        let start = tracer.start_with_context("StartWorkflow", &root);
-        // The worker side sees the client span only through a header: a remote parent.
-        let remote = SpanContext::new(
-            root.span().span_context().trace_id(),
-            start.span_context().span_id(),
-            TraceFlags::SAMPLED,
-            true,
-            TraceState::default(),
+        let (pipeline, exporter) = summarised(&buffer, ConsoleFormat::Compact);
+        for millis in 1..=100 {
+            let error = (millis % 10 == 0).then_some("timeout");
+            llm_call(
+                &pipeline,
+                ("openai", "m"),
+                error,
+                timed(f64::from(millis) / 1e3),
+            );
+        }
+        // Recorded without a duration (`record_on_current` without `.duration()`): one with
+        // tokens, one with nothing at all, one failed; calls all the same.
+        let tokens = LlmNumbers {
+            input_tokens: Some(5),
+            output_tokens: Some(7),
+            ..LlmNumbers::default()
+        };
+        llm_call(&pipeline, ("openai", "m"), None, tokens);
+        llm_call(&pipeline, ("openai", "m"), None, LlmNumbers::default());
+        llm_call(
+            &pipeline,
+            ("openai", "m"),
+            Some("rate_limit"),
+            LlmNumbers::default(),
         );
-        drop(start);
-        let remote_cx = opentelemetry::Context::new().with_remote_span_context(remote);
-        let run = opentelemetry::Context::current_with_span(
-            tracer.start_with_context("RunWorkflow", &remote_cx),
+        llm_call(&pipeline, ("openai", "bare"), None, LlmNumbers::default());
+        drop(exporter_provider(exporter));
+        let rows = summary_rows(&buffer.text());
+        assert_eq!(rows[0][..5], ["bare", "1", "0", "0", "0"]);
+        assert_eq!(rows[0][5..], ["-", "-"], "no duration, no quantile");
+        assert_eq!(rows[1][..5], ["m", "103", "5", "7", "11"]);
+        // Nearest rank over 1..=100 ms is 50 and 95 ms; the histogram's bucket middle is within
+        // 2.2 % at this spread (16 buckets per doubling).
+        let (p50, p95) = (millis(&rows[1][5]), millis(&rows[1][6]));
+        assert!((p50 - 50.0).abs() <= 50.0 * 0.022, "p50 {p50}");
+        assert!((p95 - 95.0).abs() <= 95.0 * 0.022, "p95 {p95}");
+        assert_eq!(rows.len(), 2);
+    }
+
+    #[test]
+    fn quantiles_merge_series_of_one_model_at_different_scales() {
+        let buffer = Buffer::default();
+        let (pipeline, exporter) = summarised(&buffer, ConsoleFormat::Compact);
+        // Two series of one model (two providers): 90 fast calls in a narrow band (a fine
+        // scale) and 10 slow ones spread over three decades (a coarse scale).
+        for i in 0..90 {
+            llm_call(
+                &pipeline,
+                ("a", "m"),
+                None,
+                timed(0.010 + f64::from(i) * 1e-5),
+            );
+        }
+        for i in 0..10 {
+            llm_call(
+                &pipeline,
+                ("b", "m"),
+                None,
+                timed(10f64.powf(f64::from(i) / 3.0)),
+            );
+        }
+        drop(exporter_provider(exporter));
+        let rows = summary_rows(&buffer.text());
+        assert_eq!(rows[0][..2], ["m", "100"]);
+        // Rank 50 is the 50th fast call, 10.49 ms.
+        let p50 = millis(&rows[0][5]);
+        assert!((p50 - 10.49).abs() <= 10.49 * 0.044, "p50 {p50}");
+        // Rank 95 is the 5th slow call, 10^(4/3) s ≈ 21.5 s; the slow series' scale (8
+        // buckets per doubling over 10 doublings) keeps it within 4.4 %.
+        let p95: f64 = rows[0][6].strip_suffix('s').unwrap().parse().unwrap();
+        let truth = 10f64.powf(4.0 / 3.0);
+        assert!((p95 - truth).abs() <= truth * 0.044, "p95 {p95}");
+    }
+
+    #[test]
+    fn a_user_writer_gets_the_format_colour_and_width_asked_for() {
+        let full = Buffer::default();
+        sample_trace(
+            ConsoleExporter::with_writer(full.clone())
+                .format(ConsoleFormat::Full)
+                .color(true),
         );
-        tracer.start_with_context("chat model", &run).end();
-        drop(run);
-        assert_eq!(buffer.text(), "", "the hop waits for the local root");
-        drop(root);
+        let text = full.text();
+        assert!(text.contains("= \"workflow\""), "every attribute\n{text}");
+        assert!(text.contains("\x1b[1mresearch.workflow\x1b[0m"), "{text}");
+
+        let buffer = Buffer::default();
+        sample_trace(
+            ConsoleExporter::with_writer(buffer.clone())
+                .color(true)
+                .width(60),
+        );
         let text = buffer.text();
-        let shape: Vec<String> = text.lines().map(|l| l.chars().skip(10).collect()).collect();
-        assert_eq!(text.matches("trace ").count(), 1, "{text}");
-        assert_eq!(
-            shape[1..],
-            [
-                "ask_agent",
-                "└─ StartWorkflow",
-                "   └─ RunWorkflow",
-                "      └─ chat model"
-            ],
+        assert!(text.contains("\x1b[1;31m"), "coloured\n{text}");
+        let visible = |line: &str| {
+            let mut chars = 0;
+            let mut escape = false;
+            for c in line.chars() {
+                match (escape, c) {
+                    (_, '\x1b') => escape = true,
+                    (true, 'm') => escape = false,
+                    (true, _) => {}
+                    (false, _) => chars += 1,
+                }
+            }
+            chars
+        };
+        let widest = text.lines().map(visible).max().unwrap();
+        assert!(widest <= 60, "{widest}\n{text}");
+        assert!(text.contains('…'), "long lines were cut\n{text}");
+
+        // Colour asked before or after `json`: never escape codes in JSON lines.
+        let json = Buffer::default();
+        sample_trace(
+            ConsoleExporter::with_writer(json.clone())
+                .color(true)
+                .format(ConsoleFormat::Json),
+        );
+        let text = json.text();
+        assert!(!text.contains('\x1b'), "{text}");
+        assert!(
+            text.lines()
+                .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
             "{text}"
         );
-    }
-
-    #[test]
-    fn percentiles_are_nearest_rank() {
-        let mut summary = Summary::default();
-        let span = |millis: u64, error: bool| {
-            use opentelemetry::trace::{SpanContext, TraceFlags, TraceState};
-            use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
-            SpanData {
-                span_context: SpanContext::new(
-                    TraceId::from(1),
-                    SpanId::from(millis + 1),
-                    TraceFlags::SAMPLED,
-                    false,
-                    TraceState::default(),
-                ),
-                parent_span_id: SpanId::INVALID,
-                parent_span_is_remote: false,
-                span_kind: SpanKind::Internal,
-                name: "chat m".into(),
-                start_time: SystemTime::UNIX_EPOCH,
-                end_time: SystemTime::UNIX_EPOCH + Duration::from_millis(millis),
-                attributes: vec![
-                    KeyValue::new("gen_ai.request.model", "m"),
-                    KeyValue::new("gen_ai.usage.input_tokens", 1),
-                ],
-                dropped_attributes_count: 0,
-                events: SpanEvents::default(),
-                links: SpanLinks::default(),
-                status: if error {
-                    Status::error("x")
-                } else {
-                    Status::Unset
-                },
-                instrumentation_scope: opentelemetry::InstrumentationScope::builder("t").build(),
-            }
-        };
-        for millis in 1..=100 {
-            summary.add(&span(millis, millis % 10 == 0));
-        }
-        let mut text = String::new();
-        summary.render(&mut text);
-        assert_eq!(
-            text.lines().nth(1).unwrap(),
-            "m         100         100           0      10   50.00ms   95.00ms"
+        let defaults = Buffer::default();
+        sample_trace(ConsoleExporter::with_writer(defaults.clone()));
+        let text = defaults.text();
+        assert!(
+            text.starts_with("trace ") && !text.contains('\x1b') && !text.contains(" = "),
+            "compact, uncoloured by default\n{text}"
         );
     }
 

@@ -1,5 +1,6 @@
 //! The metrics pipeline: a meter provider whose periodic reader exports over OTLP, with every
-//! export driven by iftracer's export thread and bounded in time.
+//! export driven by iftracer's export thread and bounded in time; or, in terminal mode, one
+//! whose in-process reader the console collects for its summary at shutdown.
 //!
 //! The SDK's `PeriodicReader` runs exports on its own thread with a plain executor, while the
 //! OTLP exporters need a tokio runtime (tonic's channel, reqwest). [`OnExportThread`] enters
@@ -20,6 +21,7 @@ use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 use tokio::runtime::Handle;
 
+use super::console_summary::SummaryReader;
 use crate::metrics::Recorder;
 
 /// A running metrics pipeline, owned by the guard.
@@ -29,6 +31,8 @@ pub(crate) struct MetricsPipeline {
     recorder: Arc<Recorder>,
     /// When set, exports end by then (the shutdown's deadline).
     deadline: Arc<Mutex<Option<Instant>>>,
+    /// `Some`: nothing is exported; the console reads this at shutdown.
+    summary: Option<SummaryReader>,
 }
 
 impl MetricsPipeline {
@@ -53,19 +57,41 @@ impl MetricsPipeline {
             .with_resource(resource)
             .with_reader(reader)
             .build();
-        let scope = InstrumentationScope::builder("iftracer")
-            .with_version(env!("CARGO_PKG_VERSION"))
-            .build();
-        let recorder = Recorder::new(&provider.meter_with_scope(scope));
+        let recorder = Recorder::new(&provider.meter_with_scope(scope()), false);
         MetricsPipeline {
             provider,
             recorder,
             deadline,
+            summary: None,
         }
     }
 
-    pub(crate) fn provider(&self) -> &SdkMeterProvider {
-        &self.provider
+    /// Terminal mode: the same instruments, kept in the process for the console's summary.
+    pub(crate) fn in_process(resource: Resource) -> Self {
+        let reader = SummaryReader::new();
+        let provider = SdkMeterProvider::builder()
+            .with_resource(resource)
+            .with_reader(reader.clone())
+            .with_view(SummaryReader::view)
+            .build();
+        let recorder = Recorder::new(&provider.meter_with_scope(scope()), true);
+        MetricsPipeline {
+            provider,
+            recorder,
+            deadline: Arc::new(Mutex::new(None)),
+            summary: Some(reader),
+        }
+    }
+
+    /// The provider whose metrics are exported; `None` in terminal mode, whose provider only
+    /// feeds the console's summary.
+    pub(crate) fn provider(&self) -> Option<&SdkMeterProvider> {
+        self.summary.is_none().then_some(&self.provider)
+    }
+
+    /// What the console reads its summary from, in terminal mode.
+    pub(crate) fn summary_reader(&self) -> Option<&SummaryReader> {
+        self.summary.as_ref()
     }
 
     pub(crate) fn recorder(&self) -> &Arc<Recorder> {
@@ -82,6 +108,12 @@ impl MetricsPipeline {
             Some(Instant::now() + limit);
         self.provider.shutdown_with_timeout(limit)
     }
+}
+
+fn scope() -> InstrumentationScope {
+    InstrumentationScope::builder("iftracer")
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .build()
 }
 
 /// Runs an OTLP metrics exporter's futures in iftracer's runtime, each bounded in time.

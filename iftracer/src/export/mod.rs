@@ -38,6 +38,7 @@ use self::in_flight::{FlushInFlight, MAX_IN_FLIGHT, Slots};
 use self::managed::ManagedExporter;
 use self::processor::IftracerProcessor;
 use self::runtime::ExportRuntime;
+use crate::config::metrics::MetricsDestination;
 use crate::config::{Config, ExportMode};
 use crate::error::Error;
 use crate::pipeline::Recording;
@@ -130,24 +131,32 @@ fn resource(config: &Config) -> Resource {
         .build()
 }
 
-/// Builds the metrics pipeline when metrics are on (they need the traces' OTLP settings).
+/// Builds the metrics pipeline when metrics are on: exported over the traces' OTLP settings, or
+/// kept in the process for the console's summary.
 pub(crate) fn build_metrics(
     config: &Config,
     runtime: &Arc<ExportRuntime>,
 ) -> Result<Option<metrics::MetricsPipeline>, Error> {
-    #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
-    if let (Some(settings), Some(traces)) = (&config.metrics, &config.otlp) {
-        let exporter = otlp::build_metrics(traces, settings, config.export_timeout, runtime)?;
-        return Ok(Some(metrics::MetricsPipeline::new(
-            exporter,
-            settings.interval,
-            config.export_timeout,
-            resource(config),
-            runtime.handle().clone(),
-        )));
+    match (&config.metrics, &config.otlp) {
+        (Some(MetricsDestination::Summary), _) => {
+            Ok(Some(metrics::MetricsPipeline::in_process(resource(config))))
+        }
+        #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
+        (Some(MetricsDestination::Otlp(settings)), Some(traces)) => {
+            let exporter = otlp::build_metrics(traces, settings, config.export_timeout, runtime)?;
+            Ok(Some(metrics::MetricsPipeline::new(
+                exporter,
+                settings.interval,
+                config.export_timeout,
+                resource(config),
+                runtime.handle().clone(),
+            )))
+        }
+        _ => {
+            let _ = runtime;
+            Ok(None)
+        }
     }
-    let _ = (config, runtime);
-    Ok(None)
 }
 
 /// Builds the tracer provider: the one accounted destination plus the user's processors.
@@ -158,6 +167,7 @@ pub(crate) fn build_provider(
     runtime: &Arc<ExportRuntime>,
     counters: &Arc<Counters>,
     recording: &Arc<Recording>,
+    metrics: Option<&metrics::MetricsPipeline>,
 ) -> Result<SdkTracerProvider, Error> {
     let parts = Parts {
         config,
@@ -180,7 +190,8 @@ pub(crate) fn build_provider(
             });
         }
         (None, None) => parts.processor_for(
-            ConsoleExporter::with_settings(std::io::stdout(), config.console),
+            ConsoleExporter::with_settings(std::io::stdout(), config.console)
+                .summarising(metrics.and_then(|m| m.summary_reader()).cloned()),
             1,
         ),
     };

@@ -220,9 +220,10 @@ impl std::fmt::Debug for Recorder {
 impl Recorder {
     /// Builds the instruments on `meter`, and the observable instrument whose callback hands
     /// the waiting measurements to them at every collection.
-    pub(crate) fn new(meter: &Meter) -> Arc<Self> {
+    /// `count_calls`: also count LLM calls, for the console's summary.
+    pub(crate) fn new(meter: &Meter, count_calls: bool) -> Arc<Self> {
         let recorder = Arc::new(Recorder {
-            instruments: Instruments::new(meter),
+            instruments: Instruments::new(meter, count_calls),
             state: Mutex::new(State::default()),
         });
         // Weak: the callback lives in the meter provider, which the instruments point to.
@@ -297,6 +298,9 @@ impl Recorder {
                         instruments
                             .operation_duration
                             .record(seconds, &key.duration);
+                    }
+                    if let Some(calls) = &instruments.calls {
+                        calls.add(1, &key.duration);
                     }
                 }
                 Measurement::Entity { key, seconds } => {

@@ -1,7 +1,7 @@
 //! The instruments, their names, units and bucket boundaries, as the OpenTelemetry GenAI
 //! conventions define them.
 
-use opentelemetry::metrics::{Histogram, Meter};
+use opentelemetry::metrics::{Counter, Histogram, Meter};
 
 /// Input and output tokens of one LLM call (`{token}`, by `gen_ai.token.type`).
 pub const TOKEN_USAGE: &str = "gen_ai.client.token.usage";
@@ -13,6 +13,11 @@ pub const TIME_TO_FIRST_CHUNK: &str = "gen_ai.client.operation.time_to_first_chu
 /// conventions have no histogram for workflows, and mixing agents and tools into
 /// `gen_ai.client.operation.duration` would blur the per-model view of LLM calls.
 pub const ENTITY_DURATION: &str = "iftracer.entity.duration";
+
+/// LLM calls, with the duration's attributes (`error.type` on a failed call). Recorded only
+/// for the console's summary, never exported: it counts the calls that carry neither tokens
+/// nor a duration, which no convention instrument sees.
+pub(crate) const LLM_CALLS: &str = "iftracer.client.operation.calls";
 
 /// The conventions' advice for `gen_ai.client.token.usage`: powers of 4 up to 4^13.
 pub(crate) const TOKEN_BOUNDARIES: [f64; 14] = [
@@ -35,10 +40,13 @@ pub(crate) struct Instruments {
     pub(crate) operation_duration: Histogram<f64>,
     pub(crate) time_to_first_chunk: Histogram<f64>,
     pub(crate) entity_duration: Histogram<f64>,
+    /// Only for the console's summary.
+    pub(crate) calls: Option<Counter<u64>>,
 }
 
 impl Instruments {
-    pub(crate) fn new(meter: &Meter) -> Self {
+    /// `count_calls`: also count LLM calls, for the console's summary.
+    pub(crate) fn new(meter: &Meter, count_calls: bool) -> Self {
         Instruments {
             token_usage: meter
                 .u64_histogram(TOKEN_USAGE)
@@ -64,6 +72,13 @@ impl Instruments {
                 .with_description("Duration of an instrumented workflow, agent or tool call")
                 .with_boundaries(DURATION_BOUNDARIES.to_vec())
                 .build(),
+            calls: count_calls.then(|| {
+                meter
+                    .u64_counter(LLM_CALLS)
+                    .with_unit("{call}")
+                    .with_description("LLM calls recorded, with or without tokens and duration")
+                    .build()
+            }),
         }
     }
 }

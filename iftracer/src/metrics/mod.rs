@@ -25,8 +25,8 @@ mod instruments;
 
 use std::time::Duration;
 
-pub(crate) use self::buffer::Recorder;
-use self::buffer::{LlmFields, LlmNumbers};
+pub(crate) use self::buffer::{LlmFields, LlmNumbers, Recorder};
+pub(crate) use self::instruments::LLM_CALLS;
 pub use self::instruments::{
     ENTITY_DURATION, OPERATION_DURATION, TIME_TO_FIRST_CHUNK, TOKEN_USAGE,
 };
