@@ -4,13 +4,11 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::visit::Visit;
-use syn::{
-    Block, Expr, ExprAsync, FnArg, Ident, Item, ItemFn, Pat, Path, ReturnType, Stmt, Type,
-    parse_quote,
-};
+use syn::{Block, Expr, ExprAsync, Ident, Item, ItemFn, Path, Stmt, parse_quote};
 
 use crate::args::Args;
+use crate::params::Params;
+use crate::returns::{Returns, future_output};
 use crate::secret_names::is_secret;
 
 /// The four entity kinds.
@@ -80,6 +78,18 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         sig,
         block,
     } = function;
+    // A span cannot start during constant evaluation; `tracing`'s `#[instrument]` refuses
+    // `const fn` too.
+    if let Some(constness) = &sig.constness {
+        return Err(syn::Error::new_spanned(
+            constness,
+            format!(
+                "`#[{}]` cannot instrument a `const fn`: a span cannot start during constant \
+                 evaluation; remove `const` or the attribute",
+                kind.as_str()
+            ),
+        ));
+    }
     let krate: Path = args
         .krate
         .clone()
@@ -102,7 +112,7 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
     };
     let input = input_capture(&args, &sig, &krate)?;
     let returns = Returns::of(&sig.output);
-    let record = returns.record(&args, &krate);
+    let record = record_of(&returns, &args, &krate);
 
     let body = if sig.asyncness.is_some() {
         if let Some(stream) = &args.stream {
@@ -112,12 +122,13 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
             ));
         }
         let annotation = returns.annotation();
+        let hint = returns.async_hint();
         quote! {
             #start
             #input
             let __if_rec = __if_entity.recorder();
             __if_entity.instrument(async move {
-                let __if_ret #annotation = async move #block.await;
+                let __if_ret #annotation = async move { #hint #block }.await;
                 #record
                 __if_ret
             }).await
@@ -137,7 +148,7 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         // `fn … -> impl Future` ending in `async move {…}`, or `#[async_trait]`'s
         // `Box::pin(async move {…})`: instrument that future, recording its `Output`.
         let record = match future_output(&sig.output) {
-            Some(output) => Returns::of(&output).record(&args, &krate),
+            Some(output) => record_of(&Returns::of(&output), &args, &krate),
             None => TokenStream::new(),
         };
         let wrapped = quote! {
@@ -188,23 +199,28 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
     })
 }
 
-/// `set_input` over the named arguments that are neither skipped nor secret by name (unless in
-/// `capture(…)`); `self` is never captured.
+/// `set_input` over the names the parameters bind that are neither skipped nor secret by name
+/// (unless in `capture(…)`); `self` is never captured.
 fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result<TokenStream> {
-    let named: Vec<&Ident> = sig
-        .inputs
-        .iter()
-        .filter_map(|arg| match arg {
-            FnArg::Typed(typed) => match &*typed.pat {
-                Pat::Ident(pat) => Some(&pat.ident),
-                _ => None,
-            },
-            FnArg::Receiver(_) => None,
-        })
-        .collect();
+    let params = Params::of(sig);
     for (option, listed) in [("skip", &args.skip), ("capture", &args.capture)] {
         for name in listed {
-            if !named.contains(&name) {
+            if name == "self" {
+                // `skip(self)` is what `#[instrument]` users write on methods: accepted, and
+                // `self` is never captured anyway.
+                if option == "capture" {
+                    return Err(syn::Error::new_spanned(
+                        name,
+                        "`capture(self)`: the receiver is never captured",
+                    ));
+                }
+                if !params.has_self {
+                    return Err(syn::Error::new_spanned(
+                        name,
+                        "`skip(self)`: this function has no `self` parameter",
+                    ));
+                }
+            } else if !params.bindings.contains(name) {
                 return Err(syn::Error::new_spanned(
                     name,
                     format!("`{option}`: this function has no argument named `{name}`"),
@@ -212,14 +228,15 @@ fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result
             }
         }
     }
+    let named = params.bindings;
     if args.skip_all {
         return Ok(TokenStream::new());
     }
     // An argument whose name says secret stays out unless listed in `capture(…)`.
     let captured: Vec<&Ident> = named
-        .into_iter()
-        .filter(|n| !args.skip.iter().any(|s| s == *n))
-        .filter(|n| !is_secret(&n.to_string()) || args.capture.iter().any(|c| c == *n))
+        .iter()
+        .filter(|n| !args.skip.contains(n))
+        .filter(|n| !is_secret(&n.to_string()) || args.capture.contains(n))
         .collect();
     if captured.is_empty() {
         return Ok(TokenStream::new());
@@ -241,137 +258,50 @@ fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result
     })
 }
 
-/// What the function returns, as far as recording cares.
-struct Returns {
-    ty: Option<Type>,
-    is_result: bool,
-    has_impl: bool,
-}
-
-impl Returns {
-    fn of(output: &ReturnType) -> Returns {
-        match output {
-            ReturnType::Default => Returns {
-                ty: None,
-                is_result: false,
-                has_impl: false,
-            },
-            ReturnType::Type(_, ty) => {
-                let is_unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
-                Returns {
-                    ty: (!is_unit).then(|| (**ty).clone()),
-                    is_result: is_result(ty),
-                    has_impl: contains_impl(ty),
-                }
-            }
-        }
-    }
-
-    /// `: T` for the body's value, when `T` can be written there (not `impl Trait`).
-    fn annotation(&self) -> TokenStream {
-        match &self.ty {
-            Some(ty) if !self.has_impl => quote!(: #ty),
-            _ => TokenStream::new(),
-        }
-    }
-
-    fn closure_annotation(&self) -> TokenStream {
-        match &self.ty {
-            Some(ty) if !self.has_impl => quote!(-> #ty),
-            _ => TokenStream::new(),
-        }
-    }
-
-    /// Records the output (unless skipped or unit) and, for `Result`, the error.
-    fn record(&self, args: &Args, krate: &Path) -> TokenStream {
-        let imports = quote! {
-            #[allow(unused_imports)]
-            use #krate::__private::{
-                CaptureFallback as _, CaptureSerialize as _, ErrorDebug as _, ErrorDisplay as _,
-            };
+/// Records the output (unless skipped or unit) and, for `Result`, the error.
+fn record_of(returns: &Returns, args: &Args, krate: &Path) -> TokenStream {
+    let imports = quote! {
+        #[allow(unused_imports)]
+        use #krate::__private::{
+            CaptureFallback as _, CaptureSerialize as _, ErrorDebug as _, ErrorDisplay as _,
         };
-        let output = |value: TokenStream| {
-            if args.skip_output {
-                TokenStream::new()
-            } else {
-                quote! {
-                    if __if_rec.wants_content() {
-                        #[allow(clippy::needless_borrow)]
-                        let __if_output = (&#krate::__private::Capture(#value)).capture_json();
-                        __if_rec.set_output(__if_output);
-                    }
-                }
-            }
-        };
-        if self.is_result {
-            let ok = output(quote!(__if_ok));
-            quote! {
-                #imports
-                match &__if_ret {
-                    ::core::result::Result::Ok(__if_ok) => { #ok }
-                    ::core::result::Result::Err(__if_err) => {
-                        #[allow(clippy::needless_borrow)]
-                        let __if_message =
-                            (&#krate::__private::CaptureError(__if_err)).error_message();
-                        __if_rec.record_error(
-                            __if_message,
-                            #krate::__private::type_name_of(__if_err),
-                        );
-                    }
-                }
-            }
-        } else if self.ty.is_some() && !args.skip_output {
-            let out = output(quote!(&__if_ret));
-            quote!(#imports #out)
-        } else {
-            TokenStream::new()
-        }
-    }
-}
-
-/// `T` of a return type `impl Future<Output = T>` or `Pin<Box<dyn Future<Output = T> + …>>`.
-fn future_output(output: &ReturnType) -> Option<ReturnType> {
-    struct FindOutput(Option<Type>);
-    impl<'ast> Visit<'ast> for FindOutput {
-        fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
-            if segment.ident == "Future"
-                && let syn::PathArguments::AngleBracketed(args) = &segment.arguments
-            {
-                for arg in &args.args {
-                    if let syn::GenericArgument::AssocType(assoc) = arg
-                        && assoc.ident == "Output"
-                        && self.0.is_none()
-                    {
-                        self.0 = Some(assoc.ty.clone());
-                    }
-                }
-            }
-            syn::visit::visit_path_segment(self, segment);
-        }
-    }
-    let ReturnType::Type(arrow, ty) = output else {
-        return None;
     };
-    let mut finder = FindOutput(None);
-    finder.visit_type(ty);
-    finder.0.map(|ty| ReturnType::Type(*arrow, Box::new(ty)))
-}
-
-/// `Result<…>`, `io::Result<…>`, `anyhow::Result<…>`: by the last path segment.
-fn is_result(ty: &Type) -> bool {
-    matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Result"))
-}
-
-fn contains_impl(ty: &Type) -> bool {
-    struct FindImpl(bool);
-    impl<'ast> Visit<'ast> for FindImpl {
-        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
-            self.0 = true;
+    let output = |value: TokenStream| {
+        if args.skip_output {
+            TokenStream::new()
+        } else {
+            quote! {
+                if __if_rec.wants_content() {
+                    #[allow(clippy::needless_borrow)]
+                    let __if_output = (&#krate::__private::Capture(#value)).capture_json();
+                    __if_rec.set_output(__if_output);
+                }
+            }
         }
+    };
+    if returns.is_result {
+        let ok = output(quote!(__if_ok));
+        quote! {
+            #imports
+            match &__if_ret {
+                ::core::result::Result::Ok(__if_ok) => { #ok }
+                ::core::result::Result::Err(__if_err) => {
+                    #[allow(clippy::needless_borrow)]
+                    let __if_message =
+                        (&#krate::__private::CaptureError(__if_err)).error_message();
+                    __if_rec.record_error(
+                        __if_message,
+                        #krate::__private::type_name_of(__if_err),
+                    );
+                }
+            }
+        }
+    } else if returns.ty.is_some() && !args.skip_output {
+        let out = output(quote!(&__if_ret));
+        quote!(#imports #out)
+    } else {
+        TokenStream::new()
     }
-    let mut finder = FindImpl(false);
-    finder.visit_type(ty);
-    finder.0
 }
 
 /// The statements before a trailing `async move {…}` or `Box::pin(async move {…})`, and that
