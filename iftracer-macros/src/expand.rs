@@ -112,7 +112,38 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
     };
     let input = input_capture(&args, &sig, &krate)?;
     let returns = Returns::of(&sig.output);
-    let record = record_of(&returns, &args, &krate);
+    // `fn … -> impl Future` ending in `async move {…}`, or `#[async_trait]`'s
+    // `Box::pin(async move {…})`: that future is instrumented and its `Output` recorded.
+    let future = match (&sig.asyncness, &args.stream) {
+        (None, None) => trailing_future(&block),
+        _ => None,
+    };
+    let record = match &future {
+        Some(_) => match future_output(&sig.output) {
+            Some(output) => record_of(&Returns::of(&output), &args, &krate),
+            None => record_of(&Returns::of(&syn::ReturnType::Default), &args, &krate),
+        },
+        None => record_of(&returns, &args, &krate),
+    };
+    // Decides once, at the start, whether anything is serialised for this call.
+    let content = if !input.is_empty() || record.content {
+        quote!(let __if_content = #krate::__private::Content::of(&__if_entity);)
+    } else {
+        TokenStream::new()
+    };
+    let start = quote! {
+        #start
+        #content
+        #input
+    };
+    let recorder = |of: TokenStream| {
+        if record.recorder {
+            quote!(let __if_rec = #of.recorder();)
+        } else {
+            TokenStream::new()
+        }
+    };
+    let Record { tokens: record, .. } = &record;
 
     let body = if sig.asyncness.is_some() {
         if let Some(stream) = &args.stream {
@@ -123,10 +154,10 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         }
         let annotation = returns.annotation();
         let hint = returns.async_hint();
+        let rec = recorder(quote!(__if_entity));
         quote! {
             #start
-            #input
-            let __if_rec = __if_entity.recorder();
+            #rec
             __if_entity.instrument(async move {
                 let __if_ret #annotation = async move { #hint #block }.await;
                 #record
@@ -136,7 +167,6 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
     } else if args.stream.is_some() {
         quote! {
             #start
-            #input
             let __if_stream = {
                 let __if_attached = __if_entity.attach();
                 #[allow(clippy::redundant_closure_call)]
@@ -144,16 +174,11 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
             };
             __if_entity.instrument_stream(__if_stream)
         }
-    } else if let Some((stmts, future)) = trailing_future(&block) {
-        // `fn … -> impl Future` ending in `async move {…}`, or `#[async_trait]`'s
-        // `Box::pin(async move {…})`: instrument that future, recording its `Output`.
-        let record = match future_output(&sig.output) {
-            Some(output) => record_of(&Returns::of(&output), &args, &krate),
-            None => TokenStream::new(),
-        };
+    } else if let Some((stmts, future)) = future {
+        let rec = recorder(quote!(__if_entity));
         let wrapped = quote! {
             {
-                let __if_rec = __if_entity.recorder();
+                #rec
                 __if_entity.instrument(async move {
                     let __if_ret = #future.await;
                     #record
@@ -164,7 +189,6 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         let last = replace_future(&block, wrapped);
         quote! {
             #start
-            #input
             #(#stmts)*
             #last
         }
@@ -173,17 +197,16 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         // exit, early returns and unwinding included.
         quote! {
             #start
-            #input
             let __if_guard = __if_entity.enter();
             #block
         }
     } else {
         let annotation = returns.closure_annotation();
+        let rec = recorder(quote!(__if_guard));
         quote! {
             #start
-            #input
             let __if_guard = __if_entity.enter();
-            let __if_rec = __if_guard.recorder();
+            #rec
             // A closure, so `return` and `?` in the body still reach the recording below.
             #[allow(clippy::redundant_closure_call)]
             let __if_ret = (move || #annotation #block)();
@@ -245,41 +268,56 @@ fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result
         .iter()
         .map(|n| n.to_string().trim_start_matches("r#").to_owned());
     Ok(quote! {
-        if __if_entity.wants_content() {
+        if __if_content.is_on() {
             #[allow(unused_imports)]
             use #krate::__private::{CaptureFallback as _, CaptureSerialize as _};
-            // The `&` picks `Serialize` capture when available (autoref specialisation).
-            #[allow(clippy::needless_borrow)]
-            let __if_input = [
-                #( (#names, (&#krate::__private::Capture(&#captured)).capture_json()) ),*
-            ];
-            __if_entity.set_input(&__if_input);
+            __if_content.set_input(|__if_object| {
+                #(
+                    // The `&` picks `Serialize` capture when available (autoref specialisation).
+                    #[allow(clippy::needless_borrow)]
+                    __if_object.field(#names, |__if_out| {
+                        (&#krate::__private::Capture(&#captured)).write_json(__if_out)
+                    });
+                )*
+            });
         }
     })
 }
 
+/// What is recorded after the body, and the handles that code uses.
+struct Record {
+    tokens: TokenStream,
+    /// Uses `__if_content` (the output is captured).
+    content: bool,
+    /// Uses `__if_rec` (a `Result`'s error is recorded).
+    recorder: bool,
+}
+
 /// Records the output (unless skipped or unit) and, for `Result`, the error.
-fn record_of(returns: &Returns, args: &Args, krate: &Path) -> TokenStream {
+fn record_of(returns: &Returns, args: &Args, krate: &Path) -> Record {
     let imports = quote! {
         #[allow(unused_imports)]
         use #krate::__private::{
             CaptureFallback as _, CaptureSerialize as _, ErrorDebug as _, ErrorDisplay as _,
         };
     };
+    let captures_output = !args.skip_output && returns.ty.is_some();
+    // Serialised only when the span records content, straight into the attribute's text.
     let output = |value: TokenStream| {
-        if args.skip_output {
-            TokenStream::new()
-        } else {
+        if captures_output {
             quote! {
-                if __if_rec.wants_content() {
+                if __if_content.is_on() {
                     #[allow(clippy::needless_borrow)]
-                    let __if_output = (&#krate::__private::Capture(#value)).capture_json();
-                    __if_rec.set_output(__if_output);
+                    __if_content.set_output(|__if_out| {
+                        (&#krate::__private::Capture(#value)).write_json(__if_out)
+                    });
                 }
             }
+        } else {
+            TokenStream::new()
         }
     };
-    if returns.is_result {
+    let tokens = if returns.is_result {
         let ok = output(quote!(__if_ok));
         quote! {
             #imports
@@ -296,11 +334,16 @@ fn record_of(returns: &Returns, args: &Args, krate: &Path) -> TokenStream {
                 }
             }
         }
-    } else if returns.ty.is_some() && !args.skip_output {
+    } else if captures_output {
         let out = output(quote!(&__if_ret));
         quote!(#imports #out)
     } else {
         TokenStream::new()
+    };
+    Record {
+        tokens,
+        content: captures_output,
+        recorder: returns.is_result,
     }
 }
 

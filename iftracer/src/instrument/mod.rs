@@ -9,7 +9,8 @@ mod stream;
 mod tracer;
 
 pub use capture::{
-    Capture, CaptureError, CaptureFallback, CaptureSerialize, ErrorDebug, ErrorDisplay,
+    Capture, CaptureError, CaptureFallback, CaptureSerialize, Content, ErrorDebug, ErrorDisplay,
+    JsonObject,
 };
 pub use entity::{Entity, EntityGuard, Kind, Recorder, type_name_of as entity_type_name};
 pub use future::Instrumented;
