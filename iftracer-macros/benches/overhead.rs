@@ -46,6 +46,13 @@ fn with_task(n: u64) -> u64 {
     work(n)
 }
 
+/// The same with its `u64` result captured as `iftracer.entity.output` (content capture is on
+/// by default): the cost of capturing a scalar result is the difference to `with_task`.
+#[iftracer::task(skip_all)]
+fn with_output(n: u64) -> u64 {
+    work(n)
+}
+
 /// What `#[task]` does, written by hand against the global provider (as `#[task]` must, so it
 /// works with an app's own OpenTelemetry setup): same name, attributes and context.
 fn hand_written(tracer: &global::BoxedTracer, n: u64) -> u64 {
@@ -100,6 +107,11 @@ async fn hand_written_async(tracer: &global::BoxedTracer, n: u64) -> u64 {
     result
 }
 
+#[iftracer::task(skip_all)]
+async fn with_output_async(n: u64) -> u64 {
+    work(n)
+}
+
 #[tracing::instrument(skip_all, fields(iftracer.span.kind = "task", iftracer.entity.name = "with_task"))]
 async fn with_instrument_async(n: u64) -> u64 {
     work(n)
@@ -119,6 +131,9 @@ fn benches(c: &mut Criterion) {
     let mut on = c.benchmark_group("tracing on");
     on.bench_function("sync/bare", |b| b.iter(|| bare(black_box(7))));
     on.bench_function("sync/#[task]", |b| b.iter(|| with_task(black_box(7))));
+    on.bench_function("sync/#[task], u64 output captured", |b| {
+        b.iter(|| with_output(black_box(7)))
+    });
     on.bench_function("sync/hand-written span", |b| {
         b.iter(|| hand_written(&tracer, black_box(7)))
     });
@@ -130,6 +145,9 @@ fn benches(c: &mut Criterion) {
     });
     on.bench_function("async/#[task]", |b| {
         b.iter(|| futures_executor::block_on(with_task_async(black_box(7))))
+    });
+    on.bench_function("async/#[task], u64 output captured", |b| {
+        b.iter(|| futures_executor::block_on(with_output_async(black_box(7))))
     });
     on.bench_function("async/hand-written span", |b| {
         b.iter(|| futures_executor::block_on(hand_written_async(&tracer, black_box(7))))

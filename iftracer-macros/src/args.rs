@@ -1,6 +1,7 @@
 //! Parsing the macro's options: `name = "…"`, `version = "…"`, `skip(a, b)`, `skip_all`,
 //! `capture(a, b)`, `skip_output`, `stream`, `crate = path`.
 
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, LitStr, Path, Token};
@@ -108,7 +109,8 @@ impl Parse for Args {
     }
 }
 
-/// The `(a, b)` after `skip` or `capture`: argument names, at least one.
+/// The `(a, b)` after `skip` or `capture`: argument names, at least one. `self` is a keyword,
+/// hence `parse_any`: `skip(self)` is what `#[instrument]` users write on methods.
 fn name_list(input: ParseStream<'_>, option: &Ident) -> syn::Result<Vec<Ident>> {
     if !input.peek(syn::token::Paren) {
         return Err(syn::Error::new_spanned(
@@ -118,7 +120,7 @@ fn name_list(input: ParseStream<'_>, option: &Ident) -> syn::Result<Vec<Ident>> 
     }
     let list;
     syn::parenthesized!(list in input);
-    let names: Punctuated<Ident, Token![,]> = list.parse_terminated(Ident::parse, Token![,])?;
+    let names: Punctuated<Ident, Token![,]> = list.parse_terminated(Ident::parse_any, Token![,])?;
     if names.is_empty() {
         return Err(syn::Error::new_spanned(
             option,

@@ -4,13 +4,11 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::visit::Visit;
-use syn::{
-    Block, Expr, ExprAsync, FnArg, Ident, Item, ItemFn, Pat, Path, ReturnType, Stmt, Type,
-    parse_quote,
-};
+use syn::{Block, Expr, ExprAsync, Ident, Item, ItemFn, Path, Stmt, parse_quote};
 
 use crate::args::Args;
+use crate::params::Params;
+use crate::returns::{Returns, future_output};
 use crate::secret_names::is_secret;
 
 /// The four entity kinds.
@@ -80,6 +78,18 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         sig,
         block,
     } = function;
+    // A span cannot start during constant evaluation; `tracing`'s `#[instrument]` refuses
+    // `const fn` too.
+    if let Some(constness) = &sig.constness {
+        return Err(syn::Error::new_spanned(
+            constness,
+            format!(
+                "`#[{}]` cannot instrument a `const fn`: a span cannot start during constant \
+                 evaluation; remove `const` or the attribute",
+                kind.as_str()
+            ),
+        ));
+    }
     let krate: Path = args
         .krate
         .clone()
@@ -102,7 +112,38 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
     };
     let input = input_capture(&args, &sig, &krate)?;
     let returns = Returns::of(&sig.output);
-    let record = returns.record(&args, &krate);
+    // `fn … -> impl Future` ending in `async move {…}`, or `#[async_trait]`'s
+    // `Box::pin(async move {…})`: that future is instrumented and its `Output` recorded.
+    let future = match (&sig.asyncness, &args.stream) {
+        (None, None) => trailing_future(&block),
+        _ => None,
+    };
+    let record = match &future {
+        Some(_) => match future_output(&sig.output) {
+            Some(output) => record_of(&Returns::of(&output), &args, &krate),
+            None => record_of(&Returns::of(&syn::ReturnType::Default), &args, &krate),
+        },
+        None => record_of(&returns, &args, &krate),
+    };
+    // Decides once, at the start, whether anything is serialised for this call.
+    let content = if !input.is_empty() || record.content {
+        quote!(let __if_content = #krate::__private::Content::of(&__if_entity);)
+    } else {
+        TokenStream::new()
+    };
+    let start = quote! {
+        #start
+        #content
+        #input
+    };
+    let recorder = |of: TokenStream| {
+        if record.recorder {
+            quote!(let __if_rec = #of.recorder();)
+        } else {
+            TokenStream::new()
+        }
+    };
+    let Record { tokens: record, .. } = &record;
 
     let body = if sig.asyncness.is_some() {
         if let Some(stream) = &args.stream {
@@ -112,12 +153,13 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
             ));
         }
         let annotation = returns.annotation();
+        let hint = returns.async_hint();
+        let rec = recorder(quote!(__if_entity));
         quote! {
             #start
-            #input
-            let __if_rec = __if_entity.recorder();
+            #rec
             __if_entity.instrument(async move {
-                let __if_ret #annotation = async move #block.await;
+                let __if_ret #annotation = async move { #hint #block }.await;
                 #record
                 __if_ret
             }).await
@@ -125,7 +167,6 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
     } else if args.stream.is_some() {
         quote! {
             #start
-            #input
             let __if_stream = {
                 let __if_attached = __if_entity.attach();
                 #[allow(clippy::redundant_closure_call)]
@@ -133,16 +174,11 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
             };
             __if_entity.instrument_stream(__if_stream)
         }
-    } else if let Some((stmts, future)) = trailing_future(&block) {
-        // `fn … -> impl Future` ending in `async move {…}`, or `#[async_trait]`'s
-        // `Box::pin(async move {…})`: instrument that future, recording its `Output`.
-        let record = match future_output(&sig.output) {
-            Some(output) => Returns::of(&output).record(&args, &krate),
-            None => TokenStream::new(),
-        };
+    } else if let Some((stmts, future)) = future {
+        let rec = recorder(quote!(__if_entity));
         let wrapped = quote! {
             {
-                let __if_rec = __if_entity.recorder();
+                #rec
                 __if_entity.instrument(async move {
                     let __if_ret = #future.await;
                     #record
@@ -153,7 +189,6 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         let last = replace_future(&block, wrapped);
         quote! {
             #start
-            #input
             #(#stmts)*
             #last
         }
@@ -162,17 +197,16 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         // exit, early returns and unwinding included.
         quote! {
             #start
-            #input
             let __if_guard = __if_entity.enter();
             #block
         }
     } else {
         let annotation = returns.closure_annotation();
+        let rec = recorder(quote!(__if_guard));
         quote! {
             #start
-            #input
             let __if_guard = __if_entity.enter();
-            let __if_rec = __if_guard.recorder();
+            #rec
             // A closure, so `return` and `?` in the body still reach the recording below.
             #[allow(clippy::redundant_closure_call)]
             let __if_ret = (move || #annotation #block)();
@@ -188,23 +222,28 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
     })
 }
 
-/// `set_input` over the named arguments that are neither skipped nor secret by name (unless in
-/// `capture(…)`); `self` is never captured.
+/// `set_input` over the names the parameters bind that are neither skipped nor secret by name
+/// (unless in `capture(…)`); `self` is never captured.
 fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result<TokenStream> {
-    let named: Vec<&Ident> = sig
-        .inputs
-        .iter()
-        .filter_map(|arg| match arg {
-            FnArg::Typed(typed) => match &*typed.pat {
-                Pat::Ident(pat) => Some(&pat.ident),
-                _ => None,
-            },
-            FnArg::Receiver(_) => None,
-        })
-        .collect();
+    let params = Params::of(sig);
     for (option, listed) in [("skip", &args.skip), ("capture", &args.capture)] {
         for name in listed {
-            if !named.contains(&name) {
+            if name == "self" {
+                // `skip(self)` is what `#[instrument]` users write on methods: accepted, and
+                // `self` is never captured anyway.
+                if option == "capture" {
+                    return Err(syn::Error::new_spanned(
+                        name,
+                        "`capture(self)`: the receiver is never captured",
+                    ));
+                }
+                if !params.has_self {
+                    return Err(syn::Error::new_spanned(
+                        name,
+                        "`skip(self)`: this function has no `self` parameter",
+                    ));
+                }
+            } else if !params.bindings.contains(name) {
                 return Err(syn::Error::new_spanned(
                     name,
                     format!("`{option}`: this function has no argument named `{name}`"),
@@ -212,14 +251,15 @@ fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result
             }
         }
     }
+    let named = params.bindings;
     if args.skip_all {
         return Ok(TokenStream::new());
     }
     // An argument whose name says secret stays out unless listed in `capture(…)`.
     let captured: Vec<&Ident> = named
-        .into_iter()
-        .filter(|n| !args.skip.iter().any(|s| s == *n))
-        .filter(|n| !is_secret(&n.to_string()) || args.capture.iter().any(|c| c == *n))
+        .iter()
+        .filter(|n| !args.skip.contains(n))
+        .filter(|n| !is_secret(&n.to_string()) || args.capture.contains(n))
         .collect();
     if captured.is_empty() {
         return Ok(TokenStream::new());
@@ -228,150 +268,83 @@ fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result
         .iter()
         .map(|n| n.to_string().trim_start_matches("r#").to_owned());
     Ok(quote! {
-        if __if_entity.wants_content() {
+        if __if_content.is_on() {
             #[allow(unused_imports)]
             use #krate::__private::{CaptureFallback as _, CaptureSerialize as _};
-            // The `&` picks `Serialize` capture when available (autoref specialisation).
-            #[allow(clippy::needless_borrow)]
-            let __if_input = [
-                #( (#names, (&#krate::__private::Capture(&#captured)).capture_json()) ),*
-            ];
-            __if_entity.set_input(&__if_input);
+            __if_content.set_input(|__if_object| {
+                #(
+                    // The `&` picks `Serialize` capture when available (autoref specialisation).
+                    #[allow(clippy::needless_borrow)]
+                    __if_object.field(#names, |__if_out| {
+                        (&#krate::__private::Capture(&#captured)).write_json(__if_out)
+                    });
+                )*
+            });
         }
     })
 }
 
-/// What the function returns, as far as recording cares.
-struct Returns {
-    ty: Option<Type>,
-    is_result: bool,
-    has_impl: bool,
+/// What is recorded after the body, and the handles that code uses.
+struct Record {
+    tokens: TokenStream,
+    /// Uses `__if_content` (the output is captured).
+    content: bool,
+    /// Uses `__if_rec` (a `Result`'s error is recorded).
+    recorder: bool,
 }
 
-impl Returns {
-    fn of(output: &ReturnType) -> Returns {
-        match output {
-            ReturnType::Default => Returns {
-                ty: None,
-                is_result: false,
-                has_impl: false,
-            },
-            ReturnType::Type(_, ty) => {
-                let is_unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
-                Returns {
-                    ty: (!is_unit).then(|| (**ty).clone()),
-                    is_result: is_result(ty),
-                    has_impl: contains_impl(ty),
-                }
-            }
-        }
-    }
-
-    /// `: T` for the body's value, when `T` can be written there (not `impl Trait`).
-    fn annotation(&self) -> TokenStream {
-        match &self.ty {
-            Some(ty) if !self.has_impl => quote!(: #ty),
-            _ => TokenStream::new(),
-        }
-    }
-
-    fn closure_annotation(&self) -> TokenStream {
-        match &self.ty {
-            Some(ty) if !self.has_impl => quote!(-> #ty),
-            _ => TokenStream::new(),
-        }
-    }
-
-    /// Records the output (unless skipped or unit) and, for `Result`, the error.
-    fn record(&self, args: &Args, krate: &Path) -> TokenStream {
-        let imports = quote! {
-            #[allow(unused_imports)]
-            use #krate::__private::{
-                CaptureFallback as _, CaptureSerialize as _, ErrorDebug as _, ErrorDisplay as _,
-            };
+/// Records the output (unless skipped or unit) and, for `Result`, the error.
+fn record_of(returns: &Returns, args: &Args, krate: &Path) -> Record {
+    let imports = quote! {
+        #[allow(unused_imports)]
+        use #krate::__private::{
+            CaptureFallback as _, CaptureSerialize as _, ErrorDebug as _, ErrorDisplay as _,
         };
-        let output = |value: TokenStream| {
-            if args.skip_output {
-                TokenStream::new()
-            } else {
-                quote! {
-                    if __if_rec.wants_content() {
-                        #[allow(clippy::needless_borrow)]
-                        let __if_output = (&#krate::__private::Capture(#value)).capture_json();
-                        __if_rec.set_output(__if_output);
-                    }
-                }
-            }
-        };
-        if self.is_result {
-            let ok = output(quote!(__if_ok));
+    };
+    let captures_output = !args.skip_output && returns.ty.is_some();
+    // Serialised only when the span records content, straight into the attribute's text.
+    let output = |value: TokenStream| {
+        if captures_output {
             quote! {
-                #imports
-                match &__if_ret {
-                    ::core::result::Result::Ok(__if_ok) => { #ok }
-                    ::core::result::Result::Err(__if_err) => {
-                        #[allow(clippy::needless_borrow)]
-                        let __if_message =
-                            (&#krate::__private::CaptureError(__if_err)).error_message();
-                        __if_rec.record_error(
-                            __if_message,
-                            #krate::__private::type_name_of(__if_err),
-                        );
-                    }
+                if __if_content.is_on() {
+                    #[allow(clippy::needless_borrow)]
+                    __if_content.set_output(|__if_out| {
+                        (&#krate::__private::Capture(#value)).write_json(__if_out)
+                    });
                 }
             }
-        } else if self.ty.is_some() && !args.skip_output {
-            let out = output(quote!(&__if_ret));
-            quote!(#imports #out)
         } else {
             TokenStream::new()
         }
-    }
-}
-
-/// `T` of a return type `impl Future<Output = T>` or `Pin<Box<dyn Future<Output = T> + …>>`.
-fn future_output(output: &ReturnType) -> Option<ReturnType> {
-    struct FindOutput(Option<Type>);
-    impl<'ast> Visit<'ast> for FindOutput {
-        fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
-            if segment.ident == "Future"
-                && let syn::PathArguments::AngleBracketed(args) = &segment.arguments
-            {
-                for arg in &args.args {
-                    if let syn::GenericArgument::AssocType(assoc) = arg
-                        && assoc.ident == "Output"
-                        && self.0.is_none()
-                    {
-                        self.0 = Some(assoc.ty.clone());
-                    }
+    };
+    let tokens = if returns.is_result {
+        let ok = output(quote!(__if_ok));
+        quote! {
+            #imports
+            match &__if_ret {
+                ::core::result::Result::Ok(__if_ok) => { #ok }
+                ::core::result::Result::Err(__if_err) => {
+                    #[allow(clippy::needless_borrow)]
+                    let __if_message =
+                        (&#krate::__private::CaptureError(__if_err)).error_message();
+                    __if_rec.record_error(
+                        __if_message,
+                        #krate::__private::type_name_of(__if_err),
+                    );
                 }
             }
-            syn::visit::visit_path_segment(self, segment);
         }
-    }
-    let ReturnType::Type(arrow, ty) = output else {
-        return None;
+    } else if captures_output {
+        let out = output(quote!(&__if_ret));
+        quote!(#imports #out)
+    } else {
+        TokenStream::new()
     };
-    let mut finder = FindOutput(None);
-    finder.visit_type(ty);
-    finder.0.map(|ty| ReturnType::Type(*arrow, Box::new(ty)))
-}
-
-/// `Result<…>`, `io::Result<…>`, `anyhow::Result<…>`: by the last path segment.
-fn is_result(ty: &Type) -> bool {
-    matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Result"))
-}
-
-fn contains_impl(ty: &Type) -> bool {
-    struct FindImpl(bool);
-    impl<'ast> Visit<'ast> for FindImpl {
-        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
-            self.0 = true;
-        }
+    Record {
+        tokens,
+        content: captures_output,
+        recorder: returns.is_result,
     }
-    let mut finder = FindImpl(false);
-    finder.visit_type(ty);
-    finder.0
 }
 
 /// The statements before a trailing `async move {…}` or `Box::pin(async move {…})`, and that

@@ -24,7 +24,7 @@
 //! |---|---|
 //! | `name = "…"` | the entity name (default: the function's name) |
 //! | `version = "…"` | `iftracer.entity.version` |
-//! | `skip(a, b)` | do not capture these arguments (they need no trait) |
+//! | `skip(a, b)` | do not capture these arguments (they need no trait); `skip(self)` is accepted |
 //! | `skip_all` | capture no argument |
 //! | `capture(token)` | capture these arguments although their names say secret |
 //! | `skip_output` | do not capture the return value |
@@ -63,6 +63,39 @@
 //! # assert_eq!(list_models(Some("p2")), ["p2"]);
 //! ```
 //!
+//! A destructured parameter is captured, skipped and checked for secret names by the names it
+//! binds, as `tracing`'s `#[instrument]` records it; the receiver (`self`) is never captured.
+//!
+//! ```
+//! struct Point {
+//!     x: i32,
+//!     y: i32,
+//! }
+//!
+//! struct Planner;
+//!
+//! impl Planner {
+//!     // Captured input: {"a": 1}.
+//!     #[iftracer::task(skip(self, b))]
+//!     fn add(&self, (a, b): (u32, u32)) -> u32 {
+//!         a + b
+//!     }
+//! }
+//!
+//! // Captured input: {"x": 3, "y": 4}.
+//! #[iftracer::tool]
+//! fn norm(Point { x, y }: Point) -> i32 {
+//!     x * x + y * y
+//! }
+//! # assert_eq!(Planner.add((1, 2)), 3);
+//! # assert_eq!(norm(Point { x: 3, y: 4 }), 25);
+//! ```
+//!
+//! The declared return type guides the body as it would without the attribute (`impl Trait` in
+//! it stands for `_` inside the expansion), so `?` and coercions such as `Box::new(e)` into
+//! `Box<dyn Error>` work unchanged. A `const fn` cannot be instrumented: a span cannot start
+//! during constant evaluation.
+//!
 //! A `Result` that is `Err` sets the status to Error with an `exception` event, `error` and
 //! `error.type`. A panic records the error, ends the span, and unwinds unchanged. An async
 //! function's future keeps `Send`, makes the span current on every poll, and, dropped before it
@@ -70,6 +103,8 @@
 
 mod args;
 mod expand;
+mod params;
+mod returns;
 mod secret_names;
 
 use expand::Kind;

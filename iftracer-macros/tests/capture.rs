@@ -177,3 +177,65 @@ async fn arguments_named_secret_never_reach_the_exporter_unless_listed() {
         ))
     );
 }
+
+/// Counts its serialisations.
+struct Counted;
+
+static SERIALISED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl serde::Serialize for Counted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SERIALISED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        serializer.serialize_u8(1)
+    }
+}
+
+#[task]
+fn counted(input: &Counted) -> Counted {
+    let _ = input;
+    Counted
+}
+
+#[iftracer::workflow]
+async fn counted_async(input: Counted) -> Result<Counted, std::io::Error> {
+    let _ = input;
+    Ok(Counted)
+}
+
+fn serialised() -> usize {
+    SERIALISED.swap(0, std::sync::atomic::Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn only_recording_spans_serialise_arguments_and_results() {
+    // Sampled out: the span records nothing, so nothing is serialised for it.
+    let harness = Harness::with(|b| b.sampler(iftracer::Sampler::AlwaysOff));
+    serialised();
+    counted(&Counted);
+    counted_async(Counted).await.unwrap();
+    assert_eq!(serialised(), 0);
+    assert!(harness.spans().is_empty());
+    drop(harness);
+
+    // Content capture off: nothing either.
+    let harness = Harness::with(|b| b.capture_content(false));
+    counted(&Counted);
+    counted_async(Counted).await.unwrap();
+    assert_eq!(serialised(), 0);
+    assert_eq!(harness.spans().len(), 2);
+    drop(harness);
+
+    // Recorded: each argument and each result once, written as the attribute's JSON text.
+    let harness = Harness::new();
+    counted(&Counted);
+    counted_async(Counted).await.unwrap();
+    assert_eq!(serialised(), 4);
+    for span in ["counted.task", "counted_async.workflow"] {
+        let span = harness.span(span);
+        assert_eq!(
+            attr(&span, "iftracer.entity.input").as_deref(),
+            Some(r#"{"input":1}"#)
+        );
+        assert_eq!(attr(&span, "iftracer.entity.output").as_deref(), Some("1"));
+    }
+}

@@ -639,6 +639,16 @@ impl IftracerBuilder {
     /// replaces a subscriber the application already set: add
     /// [`TracerGuard::tracing_layer`] to yours instead).
     ///
+    // The method exists with the `tracing` feature only; docs of other builds link the guard.
+    #[cfg_attr(
+        feature = "tracing",
+        doc = "[`TracerGuard::tracing_layer`]: crate::TracerGuard::tracing_layer"
+    )]
+    #[cfg_attr(
+        not(feature = "tracing"),
+        doc = "[`TracerGuard::tracing_layer`]: crate::TracerGuard"
+    )]
+    ///
     /// ```
     /// let b = iftracer::Iftracer::builder().tracing_subscriber(false);
     /// # drop(b);
@@ -657,6 +667,7 @@ impl IftracerBuilder {
     /// # drop(b);
     /// ```
     #[cfg(feature = "tracing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
     pub fn tracing_level(mut self, level: tracing::Level) -> Self {
         self.tracing_level = Some(level);
         self

@@ -132,6 +132,7 @@ impl TracerGuard {
     /// });
     /// ```
     #[cfg(feature = "tracing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
     pub fn tracing_layer<S>(&self) -> Option<crate::TracingLayer<S>>
     where
         S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,

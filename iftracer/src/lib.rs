@@ -27,6 +27,8 @@
 //! [`stats()`].
 
 #![warn(missing_docs)]
+// docs.rs (`--cfg docsrs`, nightly) marks what a feature adds.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Configuration is resolved and validated the same way whatever transports are compiled in, so
 // builds without some of them leave parts of it unused.
 #![cfg_attr(
@@ -56,8 +58,10 @@ mod tracing_bridge;
 mod vocabulary;
 
 #[cfg(feature = "async-openai")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
 pub use integrations::async_openai;
 #[cfg(feature = "reqwest-middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
 pub use integrations::reqwest_middleware;
 
 /// The `opentelemetry` API crate iftracer is built on, so users never have to match versions.
@@ -77,10 +81,12 @@ pub use guard::TracerGuard;
 pub use pipeline::{Pipeline, is_enabled, refresh_global_tracer};
 pub use stats::{Stats, last_export_error, stats};
 #[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
 pub use tracing_bridge::TracingLayer;
 pub use vocabulary::{Vocabularies, vocabularies};
 
 #[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use iftracer_macros::{agent, task, tool, workflow};
 
 /// Entry points for the fuzz targets in `fuzz/`. Not a public API: it changes without notice.

@@ -3,34 +3,161 @@
 //! by `Display`, else `Debug`. Both use autoref specialisation, resolved at compile time per
 //! call site: the by-value impl applies when its bound holds, the by-reference fallback
 //! otherwise.
+//!
+//! Values are serialised only for a span that records (sampled, tracing on) with content
+//! capture on, and straight to JSON text: no `serde_json::Value` in between, one allocation of
+//! the attribute's exact size.
 
+use std::cell::RefCell;
+use std::io::Write as _;
+
+use opentelemetry::trace::TraceContextExt;
+use opentelemetry::{Context, KeyValue};
 use serde::Serialize;
+
+use super::Entity;
+use crate::attributes::iftracer;
 
 /// Wraps a value for [`CaptureSerialize`] / [`CaptureFallback`].
 pub struct Capture<'a, T: ?Sized>(pub &'a T);
 
 /// Chosen when the value is `Serialize`.
 pub trait CaptureSerialize {
-    /// The value as JSON.
-    fn capture_json(&self) -> Option<serde_json::Value>;
+    /// Appends the value as JSON to `out`; `false` (and `out` to be rolled back) if it failed.
+    fn write_json(&self, out: &mut Vec<u8>) -> bool;
 }
 
 impl<T: Serialize + ?Sized> CaptureSerialize for Capture<'_, T> {
-    fn capture_json(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self.0).ok()
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) -> bool {
+        serde_json::to_writer(out, self.0).is_ok()
     }
 }
 
 /// Chosen otherwise: nothing is captured.
 pub trait CaptureFallback {
-    /// Always `None`.
-    fn capture_json(&self) -> Option<serde_json::Value>;
+    /// Always `false`: the value cannot be written.
+    fn write_json(&self, out: &mut Vec<u8>) -> bool;
 }
 
 impl<T: ?Sized> CaptureFallback for &Capture<'_, T> {
-    fn capture_json(&self) -> Option<serde_json::Value> {
-        None
+    #[inline]
+    fn write_json(&self, _: &mut Vec<u8>) -> bool {
+        false
     }
+}
+
+/// Where an entity's captured arguments and result go: its span, when that span records and
+/// content capture is on; otherwise nothing, and the generated code serialises nothing.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Content {
+    cx: Option<Context>,
+}
+
+impl Content {
+    /// The entity's span if it records content: tracing on, content captured, and sampled
+    /// (an unsampled span drops its attributes, so serialising for it would be wasted).
+    #[inline]
+    pub fn of(entity: &Entity) -> Content {
+        let cx = match entity.context() {
+            Some(cx) if entity.wants_content() && cx.span().is_recording() => Some(cx.clone()),
+            _ => None,
+        };
+        Content { cx }
+    }
+
+    /// Whether anything should be serialised.
+    #[inline]
+    pub fn is_on(&self) -> bool {
+        self.cx.is_some()
+    }
+
+    /// Records `iftracer.entity.input`: the JSON object `fields` writes.
+    pub fn set_input(&self, fields: impl FnOnce(&mut JsonObject<'_>)) {
+        let Some(cx) = &self.cx else { return };
+        let json = with_buffer(|buf| {
+            buf.push(b'{');
+            let mut object = JsonObject { buf, empty: true };
+            fields(&mut object);
+            buf.push(b'}');
+            exact_string(buf)
+        });
+        if let Some(json) = json {
+            cx.span()
+                .set_attribute(KeyValue::new(iftracer::ENTITY_INPUT, json));
+        }
+    }
+
+    /// Records `iftracer.entity.output` as what `write` writes, unless it writes nothing.
+    pub fn set_output(&self, write: impl FnOnce(&mut Vec<u8>) -> bool) {
+        let Some(cx) = &self.cx else { return };
+        let json = with_buffer(|buf| if write(buf) { exact_string(buf) } else { None });
+        if let Some(json) = json {
+            cx.span()
+                .set_attribute(KeyValue::new(iftracer::ENTITY_OUTPUT, json));
+        }
+    }
+}
+
+/// The arguments' JSON object while it is written.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct JsonObject<'a> {
+    buf: &'a mut Vec<u8>,
+    empty: bool,
+}
+
+impl JsonObject<'_> {
+    /// Adds `"name": value` if `write` writes the value; otherwise leaves the object as it was.
+    /// `name` is a Rust identifier (no quote, backslash or control character to escape).
+    pub fn field(&mut self, name: &str, write: impl FnOnce(&mut Vec<u8>) -> bool) {
+        let mark = self.buf.len();
+        if !self.empty {
+            self.buf.push(b',');
+        }
+        // Writing to a Vec cannot fail.
+        let _ = write!(self.buf, "\"{name}\":");
+        if write(self.buf) {
+            self.empty = false;
+        } else {
+            self.buf.truncate(mark);
+        }
+    }
+}
+
+thread_local! {
+    /// One reusable buffer per thread: JSON is written here, then copied once into a string of
+    /// its exact size (what the span attribute keeps).
+    static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A buffer larger than this is not kept for the next call.
+const KEPT_CAPACITY: usize = 16 * 1024;
+
+/// Runs `write` on the thread's buffer, emptied; on a fresh one if that is in use (a
+/// `Serialize` impl that calls an instrumented function) or gone (thread exit).
+fn with_buffer(write: impl FnOnce(&mut Vec<u8>) -> Option<String>) -> Option<String> {
+    let mut write = Some(write);
+    let kept = BUFFER.try_with(|cell| {
+        let mut buf = cell.try_borrow_mut().ok()?;
+        buf.clear();
+        let json = (write.take()?)(&mut buf);
+        if buf.capacity() > KEPT_CAPACITY {
+            *buf = Vec::new();
+        }
+        Some(json)
+    });
+    match (kept, write) {
+        (Ok(Some(json)), _) => json,
+        (_, Some(write)) => write(&mut Vec::new()),
+        (_, None) => None,
+    }
+}
+
+/// The buffer's JSON as a string of its exact size (serde_json writes UTF-8 only).
+fn exact_string(buf: &[u8]) -> Option<String> {
+    std::str::from_utf8(buf).ok().map(str::to_owned)
 }
 
 /// Wraps an error for [`ErrorDisplay`] / [`ErrorDebug`].
@@ -71,17 +198,61 @@ mod tests {
     #[derive(Debug)]
     struct OnlyDebug;
 
+    fn json(write: impl FnOnce(&mut Vec<u8>) -> bool) -> Option<String> {
+        let mut buf = Vec::new();
+        write(&mut buf).then(|| String::from_utf8(buf).unwrap())
+    }
+
     #[test]
-    fn serialize_values_are_captured_and_others_skipped() {
+    fn serialize_values_are_written_and_others_skipped() {
         assert_eq!(
-            (&Capture(&vec![1, 2])).capture_json(),
-            Some(serde_json::json!([1, 2]))
+            json(|out| (&Capture(&vec![1, 2])).write_json(out)).as_deref(),
+            Some("[1,2]")
         );
         assert_eq!(
-            (&Capture("text")).capture_json(),
-            Some(serde_json::json!("text"))
+            json(|out| (&Capture("te\"xt")).write_json(out)).as_deref(),
+            Some(r#""te\"xt""#)
         );
-        assert_eq!((&Capture(&Opaque)).capture_json(), None);
+        assert_eq!(json(|out| (&Capture(&Opaque)).write_json(out)), None);
+    }
+
+    #[test]
+    fn an_object_keeps_the_fields_that_could_be_written() {
+        let mut buf = b"{".to_vec();
+        let mut object = JsonObject {
+            buf: &mut buf,
+            empty: true,
+        };
+        object.field("opaque", |out| (&Capture(&Opaque)).write_json(out));
+        object.field("n", |out| (&Capture(&7u64)).write_json(out));
+        object.field("opaque", |out| (&Capture(&Opaque)).write_json(out));
+        object.field("failed", |out| {
+            // A map with non-string keys fails half-way: nothing of it stays.
+            let map = std::collections::BTreeMap::from([(vec![1], 2)]);
+            (&Capture(&map)).write_json(out)
+        });
+        object.field("text", |out| (&Capture("a")).write_json(out));
+        buf.push(b'}');
+        assert_eq!(String::from_utf8(buf).unwrap(), r#"{"n":7,"text":"a"}"#);
+    }
+
+    #[test]
+    fn the_buffer_is_reused_and_a_nested_use_gets_its_own() {
+        let outer = with_buffer(|buf| {
+            buf.extend_from_slice(b"outer:");
+            let inner = with_buffer(|nested| {
+                assert!(nested.is_empty());
+                nested.extend_from_slice(b"inner");
+                exact_string(nested)
+            });
+            buf.extend_from_slice(inner?.as_bytes());
+            exact_string(buf)
+        });
+        assert_eq!(outer.as_deref(), Some("outer:inner"));
+        assert_eq!(
+            with_buffer(|buf| Some(buf.len().to_string())).as_deref(),
+            Some("0")
+        );
     }
 
     #[test]

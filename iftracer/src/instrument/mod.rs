@@ -8,7 +8,8 @@ mod future;
 mod stream;
 
 pub use capture::{
-    Capture, CaptureError, CaptureFallback, CaptureSerialize, ErrorDebug, ErrorDisplay,
+    Capture, CaptureError, CaptureFallback, CaptureSerialize, Content, ErrorDebug, ErrorDisplay,
+    JsonObject,
 };
 pub use entity::{Entity, EntityGuard, Kind, Recorder, type_name_of as entity_type_name};
 pub use future::Instrumented;

@@ -1,0 +1,6 @@
+#[iftracer::task]
+const fn answer() -> u32 {
+    42
+}
+
+fn main() {}
