@@ -34,7 +34,9 @@ use opentelemetry_sdk::trace::{
 
 use self::console::ConsoleExporter;
 use self::hold::TraceHold;
-use self::in_flight::{FlushInFlight, MAX_IN_FLIGHT, Slots};
+#[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
+use self::in_flight::MAX_IN_FLIGHT;
+use self::in_flight::{FlushInFlight, Slots};
 use self::managed::ManagedExporter;
 use self::processor::IftracerProcessor;
 use self::runtime::ExportRuntime;

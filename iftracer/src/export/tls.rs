@@ -8,7 +8,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use rustls::{ClientConfig, RootCertStore};
 
-use crate::config::CaCertificate;
+use crate::config::otlp::CaCertificate;
 use crate::error::Error;
 
 ///
