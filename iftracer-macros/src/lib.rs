@@ -41,7 +41,8 @@
 //!
 //! When content capture is on, arguments that implement `serde::Serialize` are recorded by name
 //! as `iftracer.entity.input` (JSON) and a `Serialize` return value as `iftracer.entity.output`;
-//! other values are skipped without a compile error. Arguments whose names say secret
+//! other values are skipped without a compile error. Nothing is serialised for a span that is
+//! not recorded (sampled out) or with content capture off. Arguments whose names say secret
 //! (`password`, `secret`, `token`, `api_key`, `apikey`, `key`, `authorization`, `credential`,
 //! `cookie`, also as parts such as `db_password` or `auth_token`) are never captured unless
 //! listed in `capture(…)`; names that describe a secret (`token_count`, `key_name`) are not
