@@ -52,6 +52,9 @@
 //! through a payload codec by default; the Rust SDK applies a configured codec to headers too, so
 //! with a real codec both sides must agree on header encoding.
 
+// docs.rs (`--cfg docsrs`, nightly) marks what a feature adds.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod activity;
 pub mod client;
 mod dedup;
@@ -129,6 +132,7 @@ impl TracingInterceptor {
 /// run's history and check that replay detection alone emits nothing. Feature `testing`; not
 /// for applications.
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 #[doc(hidden)]
 pub fn __forget_emitted_spans_of_run(run_id: &str) {
     dedup::forget_run(run_id);

@@ -115,5 +115,4 @@ pub mod __bench {
 pub mod __private {
     pub use crate::instrument::entity_type_name as type_name_of;
     pub use crate::instrument::*;
-    pub use serde_json::Value;
 }

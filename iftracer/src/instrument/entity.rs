@@ -113,11 +113,6 @@ impl Entity {
         self.cx.is_some() && self.recording.capture_content
     }
 
-    /// Records the captured arguments as `iftracer.entity.input` (a JSON object by name).
-    pub fn set_input(&self, args: &[(&'static str, Option<serde_json::Value>)]) {
-        self.recorder().set_input(args);
-    }
-
     /// A handle that records on this span from inside the instrumented body.
     #[inline]
     pub fn recorder(&self) -> Recorder {
@@ -218,36 +213,6 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Whether results should be serialised.
-    #[inline]
-    pub fn wants_content(&self) -> bool {
-        self.cx.is_some() && self.recording.capture_content
-    }
-
-    /// Records the captured arguments as `iftracer.entity.input`.
-    pub fn set_input(&self, args: &[(&'static str, Option<serde_json::Value>)]) {
-        let Some(cx) = &self.cx else { return };
-        let map: serde_json::Map<String, serde_json::Value> = args
-            .iter()
-            .filter_map(|(name, value)| Some(((*name).to_owned(), value.clone()?)))
-            .collect();
-        if let Ok(json) = serde_json::to_string(&map) {
-            cx.span()
-                .set_attribute(KeyValue::new(iftracer::ENTITY_INPUT, json));
-        }
-    }
-
-    /// Records the return value (when it could be captured) as `iftracer.entity.output`.
-    pub fn set_output(&self, value: Option<serde_json::Value>) {
-        let (Some(cx), Some(value)) = (&self.cx, value) else {
-            return;
-        };
-        if let Ok(json) = serde_json::to_string(&value) {
-            cx.span()
-                .set_attribute(KeyValue::new(iftracer::ENTITY_OUTPUT, json));
-        }
-    }
-
     /// Records an `Err`: status Error, an `exception` event, `error` and `error.type`.
     pub fn record_error(&self, message: String, type_name: &'static str) {
         if let Some(cx) = &self.cx {
