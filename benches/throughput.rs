@@ -23,8 +23,7 @@
 //! - `flat-out`: the thread ends spans as fast as it can; the export rate is the ceiling, and
 //!   what the queue cannot hold is dropped (and counted).
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use iftracer_test_support as support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -5,7 +5,7 @@
 //!
 //! One test, because it changes the process environment.
 
-mod support;
+use iftracer_test_support as support;
 
 use std::ffi::OsString;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Each example runs: the quickstart prints its tree with no collector, and the OTLP examples
 //! deliver to real receivers when pointed at them through the environment.
 
-mod support;
+use iftracer_test_support as support;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -7,7 +7,7 @@
 //! `receiver_down_*` run a 1-second outage by default; `IFTRACER_OUTAGE_SECS=60` runs the long
 //! variant (see the README's "Throughput" section for its command and last figures).
 
-mod support;
+use iftracer_test_support as support;
 
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,7 @@
 //! spans written as OpenInference and deprecated-GenAI instrumentation write them, through the
 //! privacy controls.
 
-mod support;
+use iftracer_test_support as support;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};

@@ -1,7 +1,7 @@
 //! Receivers that throttle or fail never make the exporter multiply requests or stretch an
 //! export past its timeout (real sockets, in-process receivers).
 
-mod support;
+use iftracer_test_support as support;
 
 use std::time::{Duration, Instant};
 

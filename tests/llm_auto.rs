@@ -6,7 +6,7 @@
 //! exported to the SDK's in-memory exporter through a global pipeline (the LLM span uses the
 //! global tracer), so the tests take turns through one lock.
 
-mod support;
+use iftracer_test_support as support;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -5,7 +5,7 @@
 //! The pipelines here are installed globally (the LLM span and the vocabulary switch are
 //! process-wide), so the tests take turns through one lock.
 
-mod support;
+use iftracer_test_support as support;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};

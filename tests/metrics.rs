@@ -5,7 +5,7 @@
 //!
 //! The instruments are process-wide, so the tests of this binary run one at a time.
 
-mod support;
+use iftracer_test_support as support;
 
 use std::collections::HashMap;
 use std::ffi::OsString;

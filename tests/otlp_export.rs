@@ -1,7 +1,7 @@
 //! Spans reach real OTLP receivers (gRPC, HTTP, both over TLS) with the exact headers, and a
 //! refused credential is counted and reported, never a panic.
 
-mod support;
+use iftracer_test_support as support;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //!
 //! This binary has a single test because it changes the process environment.
 
-mod support;
+use iftracer_test_support as support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Shutdown flushes when the receiver is alive, returns within its timeout when the receiver is
 //! dead or hangs, and works in a plain `fn`, a current-thread and a multi-thread tokio runtime.
 
-mod support;
+use iftracer_test_support as support;
 
 use std::time::{Duration, Instant};
 

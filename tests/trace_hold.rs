@@ -2,7 +2,7 @@
 //! real gRPC receiver together, so the gateway (which processes a trace a fixed delay after its
 //! first span) sees whole traces; bounded in time, exported at shutdown, and off on request.
 
-mod support;
+use iftracer_test_support as support;
 
 use std::time::{Duration, Instant};
 

@@ -211,7 +211,7 @@ impl LiteLlm {
     fn start() -> Result<LiteLlm, String> {
         let venv = std::env::var_os("IFTRACER_TEST_VENV")
             .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"));
         let litellm = venv.join("bin").join("litellm");
         if !litellm.is_file() {
             return Err(format!(

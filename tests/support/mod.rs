@@ -4,8 +4,6 @@
 //! certificate authority the test generates. Each receiver stops when dropped.
 //! [`litellm`]: a LiteLLM proxy (OpenAI- and Anthropic-compatible, mocked models) on loopback.
 
-#![allow(dead_code)] // Each test binary uses a different part.
-
 pub mod gateway;
 mod grpc_trace;
 pub mod litellm;

@@ -11,8 +11,7 @@
 //! package's `temporal` feature; without the feature this binary reports the suite as skipped.
 
 #[cfg(feature = "temporal")]
-#[path = "../support/mod.rs"]
-mod support;
+use iftracer_test_support as support;
 
 #[cfg(feature = "temporal")]
 mod harness;
