@@ -4,7 +4,7 @@
 
 pub(super) const IBAN: &str = "[REDACTED:IBAN]";
 
-/// IBAN lengths by country (SWIFT's IBAN registry).
+/// IBAN lengths by country (SWIFT's IBAN registry), sorted by code for a binary search.
 const LENGTHS: &[(&[u8; 2], usize)] = &[
     (b"AD", 24),
     (b"AE", 23),
@@ -162,17 +162,23 @@ fn within(w: u128, low: u8, high: u8) -> u128 {
 /// The end of the IBAN starting at `start`, if one does.
 fn iban_at(b: &[u8], start: usize) -> Option<usize> {
     let country = &b[start..start + 2];
-    let &(_, len) = LENGTHS.iter().find(|(code, _)| code[..] == *country)?;
-    // Its characters, allowing one blank between groups of four.
-    let mut chars: Vec<u8> = Vec::with_capacity(len);
+    let at = LENGTHS
+        .binary_search_by(|(code, _)| code[..].cmp(country))
+        .ok()?;
+    let len = LENGTHS[at].1;
+    // Its characters, allowing one blank between groups of four (on the stack: the longest
+    // IBAN has 32).
+    let mut chars = [0u8; 32];
+    let mut count = 0;
     let mut i = start;
-    while chars.len() < len && i < b.len() {
+    while count < len && i < b.len() {
         let c = b[i];
         if c.is_ascii_digit() || c.is_ascii_uppercase() {
-            chars.push(c);
+            chars[count] = c;
+            count += 1;
             i += 1;
         } else if c == b' '
-            && chars.len().is_multiple_of(4)
+            && count.is_multiple_of(4)
             && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
         {
             i += 1;
@@ -180,10 +186,11 @@ fn iban_at(b: &[u8], start: usize) -> Option<usize> {
             break;
         }
     }
+    let chars = &chars[..count];
     let glued = b
         .get(i)
         .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
-    (chars.len() == len && !glued && chars[2..4].iter().all(u8::is_ascii_digit) && mod97(&chars))
+    (count == len && !glued && chars[2..4].iter().all(u8::is_ascii_digit) && mod97(chars))
         .then_some(i)
 }
 
@@ -204,4 +211,12 @@ fn mod97(iban: &[u8]) -> bool {
         };
     }
     rem == 1
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lengths_are_sorted_for_the_binary_search() {
+        assert!(super::LENGTHS.windows(2).all(|w| w[0].0 < w[1].0));
+    }
 }
