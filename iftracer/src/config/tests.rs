@@ -557,10 +557,28 @@ fn error_unreadable_ca_certificate() {
             ("OTEL_EXPORTER_OTLP_CERTIFICATE", not_pem.to_str().unwrap()),
         ],
     );
-    std::fs::remove_file(&not_pem).unwrap();
     assert!(
         message.contains(
             "environment variable `OTEL_EXPORTER_OTLP_CERTIFICATE`: it holds no PEM certificate"
+        ),
+        "{message}"
+    );
+    // The signal-specific variable wins over the generic one (OTLP exporter specification).
+    let message = err(
+        &Settings::default(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4317"),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/generic.pem"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+                not_pem.to_str().unwrap(),
+            ),
+        ],
+    );
+    std::fs::remove_file(&not_pem).unwrap();
+    assert!(
+        message.contains(
+            "environment variable `OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE`: it holds no PEM certificate"
         ),
         "{message}"
     );

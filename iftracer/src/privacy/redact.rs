@@ -310,6 +310,8 @@ impl Redactor {
     /// ```
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
+        // IBAN and NINO candidates, found once for both passes.
+        let mut codes: Option<Vec<usize>> = None;
         for pass in &self.inner.passes {
             let redacted = match pass {
                 Pass::Email => replace_found(
@@ -326,12 +328,19 @@ impl Redactor {
                     replace(re, &out, std::iter::once(0..out.len()), credentials::accept)
                 }
                 Pass::Iban => {
-                    replace_found(&out, iban::find(&out).map(|(s, e)| (s, e, iban::IBAN)))
+                    let found = iban::codes(out.as_bytes());
+                    let ibans: Vec<(usize, usize)> = iban::find(&out, &found).collect();
+                    codes = Some(iban::moved(found, &ibans));
+                    replace_found(&out, ibans.into_iter().map(|(s, e)| (s, e, iban::IBAN)))
                 }
-                Pass::Nino => replace_found(
-                    &out,
-                    national_ids::find_nino(&out).map(|(s, e)| (s, e, national_ids::NATIONAL_ID)),
-                ),
+                Pass::Nino => {
+                    let found = codes.take().unwrap_or_else(|| iban::codes(out.as_bytes()));
+                    replace_found(
+                        &out,
+                        national_ids::find_nino(&out, &found)
+                            .map(|(s, e)| (s, e, national_ids::NATIONAL_ID)),
+                    )
+                }
                 Pass::Network(kinds) => replace_found(&out, network::find(&out, *kinds)),
                 Pass::Numbers(re) => replace(
                     re,

@@ -4,7 +4,7 @@
 
 pub(super) const IBAN: &str = "[REDACTED:IBAN]";
 
-/// IBAN lengths by country (SWIFT's IBAN registry).
+/// IBAN lengths by country (SWIFT's IBAN registry), sorted by code for a binary search.
 const LENGTHS: &[(&[u8; 2], usize)] = &[
     (b"AD", 24),
     (b"AE", 23),
@@ -87,35 +87,77 @@ const LENGTHS: &[(&[u8; 2], usize)] = &[
     (b"XK", 20),
 ];
 
-/// The IBANs of `text`, as byte ranges, in order.
-pub(super) fn find(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+/// The IBANs of `text`, as byte ranges, in order; `codes` are its `codes()`.
+pub(super) fn find<'a>(
+    text: &'a str,
+    codes: &'a [usize],
+) -> impl Iterator<Item = (usize, usize)> + 'a {
     let b = text.as_bytes();
     let mut at = 0;
-    std::iter::from_fn(move || {
-        loop {
-            // Two capitals (the country) before a digit (the first check digit).
-            let start = at + next_code(&b[at..], false)?;
-            at = start + 1;
-            if text[..start]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    // Two capitals (the country) before a digit (the first check digit).
+    codes
+        .iter()
+        .filter(move |&&start| b[start + 2].is_ascii_digit())
+        .filter_map(move |&start| {
+            if start < at
+                || text[..start]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
             {
-                continue;
+                return None;
             }
-            if let Some(end) = iban_at(b, start) {
-                at = end;
-                return Some((start, end));
+            let end = iban_at(b, start)?;
+            at = end;
+            Some((start, end))
+        })
+}
+
+/// Where two ASCII capitals are followed by a digit or by a blank and a digit: the candidates
+/// of IBANs (`DE89`) and UK NINOs (`AB12`, `AB 12`), found once for both passes (see `moved`).
+pub(super) fn codes(b: &[u8]) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = next_code(&b[at..], true) {
+        found.push(at + i);
+        at += i + 1;
+    }
+    found
+}
+
+/// `codes` as they are once `ibans` (the IBANs found among them) are replaced by their
+/// placeholder: those inside an IBAN are gone, later ones move. No code appears next to or in a
+/// placeholder (`[` before, `]` after, no digit in it), so this is what `codes()` would find.
+pub(super) fn moved(codes: Vec<usize>, ibans: &[(usize, usize)]) -> Vec<usize> {
+    if ibans.is_empty() {
+        return codes;
+    }
+    let mut ibans = ibans.iter().peekable();
+    let (mut grown, mut shrunk) = (0, 0);
+    codes
+        .into_iter()
+        .filter_map(|code| {
+            while let Some(&&(start, end)) = ibans.peek() {
+                if code < end {
+                    if code >= start {
+                        return None;
+                    }
+                    break;
+                }
+                grown += IBAN.len();
+                shrunk += end - start;
+                ibans.next();
             }
-        }
-    })
+            Some(code + grown - shrunk)
+        })
+        .collect()
 }
 
 /// The index of the first two ASCII capitals in `b` followed by a digit (IBANs' `DE89`, NINOs'
 /// `AB12`), or with `blank`, also by a blank and a digit (NINOs' `AB 12`). Digits are frequent in
 /// JSON and logs, such codes are not: this looks at 16 bytes at a time as one integer (SWAR),
 /// testing 13 positions at once.
-pub(super) fn next_code(b: &[u8], blank: bool) -> Option<usize> {
+fn next_code(b: &[u8], blank: bool) -> Option<usize> {
     // The top bit of each byte: of bytes 0 to 12 of a window, the positions tested in it.
     const TESTED: u128 = (TOP << 24) >> 24;
     let mut offset = 0;
@@ -162,17 +204,23 @@ fn within(w: u128, low: u8, high: u8) -> u128 {
 /// The end of the IBAN starting at `start`, if one does.
 fn iban_at(b: &[u8], start: usize) -> Option<usize> {
     let country = &b[start..start + 2];
-    let &(_, len) = LENGTHS.iter().find(|(code, _)| code[..] == *country)?;
-    // Its characters, allowing one blank between groups of four.
-    let mut chars: Vec<u8> = Vec::with_capacity(len);
+    let at = LENGTHS
+        .binary_search_by(|(code, _)| code[..].cmp(country))
+        .ok()?;
+    let len = LENGTHS[at].1;
+    // Its characters, allowing one blank between groups of four (on the stack: the longest
+    // IBAN has 32).
+    let mut chars = [0u8; 32];
+    let mut count = 0;
     let mut i = start;
-    while chars.len() < len && i < b.len() {
+    while count < len && i < b.len() {
         let c = b[i];
         if c.is_ascii_digit() || c.is_ascii_uppercase() {
-            chars.push(c);
+            chars[count] = c;
+            count += 1;
             i += 1;
         } else if c == b' '
-            && chars.len().is_multiple_of(4)
+            && count.is_multiple_of(4)
             && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
         {
             i += 1;
@@ -180,10 +228,11 @@ fn iban_at(b: &[u8], start: usize) -> Option<usize> {
             break;
         }
     }
+    let chars = &chars[..count];
     let glued = b
         .get(i)
         .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
-    (chars.len() == len && !glued && chars[2..4].iter().all(u8::is_ascii_digit) && mod97(&chars))
+    (count == len && !glued && chars[2..4].iter().all(u8::is_ascii_digit) && mod97(chars))
         .then_some(i)
 }
 
@@ -204,4 +253,28 @@ fn mod97(iban: &[u8]) -> bool {
         };
     }
     rem == 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The codes left for the NINO pass are those `codes()` finds in the redacted text.
+    #[test]
+    fn codes_move_with_the_replaced_ibans() {
+        let text = "AB 12 34 56 C, DE89 3704 0044 0532 0130 00 then GB 99 88 77 D, DE89370400440532013000 AB123456C";
+        let found = codes(text.as_bytes());
+        let ibans: Vec<(usize, usize)> = find(text, &found).collect();
+        assert_eq!(ibans.len(), 2);
+        let mut redacted = text.to_owned();
+        for &(start, end) in ibans.iter().rev() {
+            redacted.replace_range(start..end, IBAN);
+        }
+        assert_eq!(moved(found, &ibans), codes(redacted.as_bytes()));
+    }
+
+    #[test]
+    fn lengths_are_sorted_for_the_binary_search() {
+        assert!(LENGTHS.windows(2).all(|w| w[0].0 < w[1].0));
+    }
 }

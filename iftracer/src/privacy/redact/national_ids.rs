@@ -5,20 +5,20 @@
 
 pub(super) const NATIONAL_ID: &str = "[REDACTED:NATIONAL_ID]";
 
-/// The UK National Insurance numbers of `text`, as byte ranges, in order.
-pub(super) fn find_nino(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let b = text.as_bytes();
+/// The UK National Insurance numbers of `text`, as byte ranges, in order; `codes` are its
+/// `iban::codes()` (the prefix letters before a digit or a blank and a digit).
+pub(super) fn find_nino<'a>(
+    text: &'a str,
+    codes: &'a [usize],
+) -> impl Iterator<Item = (usize, usize)> + 'a {
     let mut at = 0;
-    std::iter::from_fn(move || {
-        loop {
-            // The prefix letters, before a digit or a blank and a digit.
-            let start = at + super::iban::next_code(&b[at..], true)?;
-            at = start + 1;
-            if let Some(end) = nino_at(text, start) {
-                at = end;
-                return Some((start, end));
-            }
+    codes.iter().filter_map(move |&start| {
+        if start < at {
+            return None;
         }
+        let end = nino_at(text, start)?;
+        at = end;
+        Some((start, end))
     })
 }
 
