@@ -73,11 +73,15 @@ pub(super) fn accept(b: &[u8], start: usize, end: usize) -> Option<(usize, usize
     if starts_with_word(s, b"basic") {
         let header = preceded_by_authorization(b, start);
         // `user:password` in base64; prose after "basic" decodes to bytes, rarely all printable.
+        let user_password = |token: &[u8]| {
+            base64_decode(token).is_some_and(|text| {
+                text.contains(&b':') && text.iter().all(|c| (b' '..=b'~').contains(c))
+            })
+        };
+        // Whole base64 quanta too: the token may be glued to what follows (`…W1l+1 555…`), and
+        // a second redaction, which sees the token cut from it, must find it as the first did.
         return authorization(b, start + 5, end, CREDENTIAL, |token| {
-            header
-                || base64_decode(token).is_some_and(|text| {
-                    text.contains(&b':') && text.iter().all(|c| (b' '..=b'~').contains(c))
-                })
+            header || user_password(token) || user_password(&token[..token.len() / 4 * 4])
         });
     }
     if s.starts_with(b"eyJ") {
