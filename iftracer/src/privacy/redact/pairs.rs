@@ -60,7 +60,8 @@ pub(super) fn find(text: &str) -> Vec<(usize, usize)> {
 /// Whether a secret key ends just before the separator at `sep` (quotes and blanks between).
 fn key_before(b: &[u8], sep: usize) -> bool {
     let mut end = sep;
-    while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b'"' | b'\'') && sep - end < 3 {
+    // `\"` too: JSON inside a JSON string (tool-call arguments) escapes its quotes.
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b'"' | b'\'' | b'\\') && sep - end < 4 {
         end -= 1;
     }
     // Compared in place (no lower-case copy of the key): `=` and `:` are frequent in JSON and
@@ -104,7 +105,7 @@ fn value_after(text: &str, from: usize, assigned: bool) -> Option<(usize, usize)
         + b[from..]
             .iter()
             .take(8)
-            .take_while(|c| matches!(c, b' ' | b'\t' | b'"' | b'\'' | b'=' | b':'))
+            .take_while(|c| matches!(c, b' ' | b'\t' | b'"' | b'\'' | b'\\' | b'=' | b':'))
             .count();
     let len: usize = text[start..]
         .chars()
@@ -113,8 +114,12 @@ fn value_after(text: &str, from: usize, assigned: bool) -> Option<(usize, usize)
         })
         .map(char::len_utf8)
         .sum();
-    // A full stop ends the sentence; a closing bracket without its opening one closes the text's.
     let mut end = start + len;
+    // The escape of a closing quote (`\"`) belongs to the quote, not to the value.
+    if end > start && b[end - 1] == b'\\' && b.get(end) == Some(&b'"') {
+        end -= 1;
+    }
+    // A full stop ends the sentence; a closing bracket without its opening one closes the text's.
     loop {
         let value = &b[start..end];
         let unbalanced =

@@ -681,3 +681,14 @@ fn a_basic_token_glued_to_what_follows_is_found_the_first_time() {
     assert_eq!(once, "basic [REDACTED:CREDENTIAL] [REDACTED:PHONE]");
     assert_eq!(all().redact(&once), once);
 }
+
+/// Tool-call arguments are JSON inside a JSON string: their quotes come escaped.
+#[test]
+fn secret_pairs_in_escaped_json_are_found() {
+    let redactor = Redactor::new(&Detector::DEFAULT, Vec::new());
+    let input = r#"{"arguments":"{\"user\":\"jane\",\"password\":\"Hunter0!\",\"api_key\": \"k-123456\"}"}"#;
+    assert_eq!(
+        redactor.redact(input),
+        r#"{"arguments":"{\"user\":\"jane\",\"password\":\"[REDACTED:CREDENTIAL]\",\"api_key\": \"[REDACTED:CREDENTIAL]\"}"}"#
+    );
+}
