@@ -22,6 +22,7 @@ pub(crate) const COLUMNS: &str = "COLUMNS";
 /// # drop(guard);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ConsoleFormat {
     /// One line per span in a tree, with duration, status and a few key facts (the default).
     #[default]
