@@ -19,8 +19,6 @@ use crate::vocabulary::Vocabularies;
 /// What a context carries; every `with_*` call copies and extends it.
 #[derive(Debug, Clone, Default)]
 struct Associations {
-    workflow_name: Option<Arc<str>>,
-    entity_path: Option<Arc<str>>,
     user: Option<Arc<str>>,
     session: Option<Arc<str>>,
     properties: Vec<(Arc<str>, Arc<str>)>,
@@ -105,19 +103,87 @@ impl AssociationsExt for Context {
     }
 
     fn with_workflow_name(&self, name: impl Into<String>) -> Context {
-        self.with_associations(|a| a.workflow_name = Some(name.into().into()))
+        let name = Name::Shared(name.into().into());
+        self.with_entity_frame(|frame| frame.workflow_name = Some(name))
     }
 
     fn with_entity_path(&self, path: impl Into<String>) -> Context {
-        self.with_associations(|a| a.entity_path = Some(path.into().into()))
+        let path = Name::Shared(path.into().into());
+        self.with_entity_frame(|frame| frame.entity_path = Some(path))
     }
 
     fn workflow_name(&self) -> Option<&str> {
-        self.get::<Associations>()?.workflow_name.as_deref()
+        self.get::<EntityFrame>()?
+            .workflow_name
+            .as_ref()
+            .map(Name::as_str)
     }
 
     fn entity_path(&self) -> Option<&str> {
-        self.get::<Associations>()?.entity_path.as_deref()
+        self.get::<EntityFrame>()?
+            .entity_path
+            .as_ref()
+            .map(Name::as_str)
+    }
+}
+
+/// The entity a context is inside, set by the macros: the workflow name and the entity path
+/// (`plan.search`). A context value of its own, so entering a task copies two names, not every
+/// association.
+#[derive(Debug, Clone, Default)]
+struct EntityFrame {
+    workflow_name: Option<Name>,
+    entity_path: Option<Name>,
+}
+
+/// A name: the macros' own `&'static str`, or a composed path, shared without copying.
+#[derive(Debug, Clone)]
+pub(crate) enum Name {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Name {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Name::Static(name) => name,
+            Name::Shared(name) => name,
+        }
+    }
+
+    pub(crate) fn value(&self) -> opentelemetry::Value {
+        match self {
+            Name::Static(name) => opentelemetry::Value::from(*name),
+            Name::Shared(name) => opentelemetry::Value::from(Arc::clone(name)),
+        }
+    }
+}
+
+/// The context a `#[workflow]` (`workflow`) or `#[task]`/`#[tool]` (`path`) runs in.
+pub(crate) fn enter_entity(
+    cx: &Context,
+    workflow: Option<&'static str>,
+    path: Option<Name>,
+) -> Context {
+    cx.with_entity_frame(|frame| {
+        if let Some(name) = workflow {
+            frame.workflow_name = Some(Name::Static(name));
+        }
+        if path.is_some() {
+            frame.entity_path = path;
+        }
+    })
+}
+
+trait WithEntityFrame {
+    fn with_entity_frame(&self, change: impl FnOnce(&mut EntityFrame)) -> Context;
+}
+
+impl WithEntityFrame for Context {
+    fn with_entity_frame(&self, change: impl FnOnce(&mut EntityFrame)) -> Context {
+        let mut frame = self.get::<EntityFrame>().cloned().unwrap_or_default();
+        change(&mut frame);
+        self.with_value(frame)
     }
 }
 
@@ -135,16 +201,18 @@ impl WithAssociations for Context {
 
 /// Stamps the values `parent` carries on a starting span (the span processor's `on_start`).
 pub(crate) fn stamp(span: &mut Span, parent: &Context, vocabularies: Vocabularies) {
+    if let Some(frame) = parent.get::<EntityFrame>() {
+        if let Some(name) = &frame.workflow_name {
+            span.set_attribute(KeyValue::new(iftracer::WORKFLOW_NAME, name.value()));
+        }
+        if let Some(path) = &frame.entity_path {
+            span.set_attribute(KeyValue::new(iftracer::ENTITY_PATH, path.value()));
+        }
+    }
     let Some(a) = parent.get::<Associations>() else {
         return;
     };
     let text = |key: &'static str, value: &Arc<str>| KeyValue::new(key, value.to_string());
-    if let Some(name) = &a.workflow_name {
-        span.set_attribute(text(iftracer::WORKFLOW_NAME, name));
-    }
-    if let Some(path) = &a.entity_path {
-        span.set_attribute(text(iftracer::ENTITY_PATH, path));
-    }
     let insightfinder = vocabularies.contains(Vocabularies::INSIGHTFINDER);
     let genai = vocabularies.contains(Vocabularies::GENAI);
     let openinference = vocabularies.contains(Vocabularies::OPENINFERENCE);

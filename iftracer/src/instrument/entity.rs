@@ -1,13 +1,12 @@
 //! One instrumented call: its span, its context, and what is recorded on it.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
 use opentelemetry::trace::{SpanBuilder, TraceContextExt, Tracer};
 use opentelemetry::{Context, ContextGuard, KeyValue};
 
-use crate::associations::AssociationsExt;
+use crate::associations::{self, AssociationsExt, Name};
 use crate::attributes::{gen_ai, iftracer};
 use crate::failure::{Failure, short_type_name};
 use crate::metrics;
@@ -251,16 +250,16 @@ fn start_span(
     let parent = Context::current();
     let vocabularies = current.recording().vocabularies;
     // Tasks and tools chain their names under the enclosing task, as iftracer-sdk does.
-    let entity_name: Cow<'static, str> = match kind {
+    let entity_name = match kind {
         Kind::Task | Kind::Tool => match parent.entity_path() {
-            Some(path) => Cow::Owned(format!("{path}.{name}")),
-            None => Cow::Borrowed(name),
+            Some(path) => Name::Shared(format!("{path}.{name}").into()),
+            None => Name::Static(name),
         },
-        Kind::Workflow | Kind::Agent => Cow::Borrowed(name),
+        Kind::Workflow | Kind::Agent => Name::Static(name),
     };
     let mut attributes = Vec::with_capacity(7);
     attributes.push(KeyValue::new(iftracer::SPAN_KIND, kind.as_str()));
-    attributes.push(KeyValue::new(iftracer::ENTITY_NAME, entity_name.clone()));
+    attributes.push(KeyValue::new(iftracer::ENTITY_NAME, entity_name.value()));
     if let Some(version) = version {
         attributes.push(KeyValue::new(iftracer::ENTITY_VERSION, version));
     }
@@ -297,8 +296,8 @@ fn start_span(
         }
     };
     match kind {
-        Kind::Workflow => cx.with_workflow_name(name),
-        Kind::Task | Kind::Tool => cx.with_entity_path(entity_name),
+        Kind::Workflow => associations::enter_entity(&cx, Some(name), None),
+        Kind::Task | Kind::Tool => associations::enter_entity(&cx, None, Some(entity_name)),
         Kind::Agent => cx,
     }
 }
