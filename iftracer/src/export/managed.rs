@@ -1,6 +1,7 @@
 //! Wraps any `SpanExporter`: runs its exports on iftracer's export thread, keeps each request
-//! under the size collectors accept, bounds each request by the export timeout, and counts every
-//! span's outcome.
+//! under the size collectors accept, bounds each batch (its requests and their retries) by the
+//! export timeout, the one place it is enforced (see `deadline`), and counts every span's
+//! outcome.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
