@@ -5,7 +5,7 @@
 //! (`grpc-timeout`, [`time_left`]).
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 tokio::task_local! {
     /// The deadline of the export being made on this task.
@@ -33,7 +33,7 @@ pub(crate) fn deadline_or_now() -> Instant {
 
 /// What is left of the export's deadline, if one is in progress.
 #[cfg(feature = "grpc-tonic")]
-pub(crate) fn time_left() -> Option<Duration> {
+pub(crate) fn time_left() -> Option<std::time::Duration> {
     DEADLINE
         .try_with(|deadline| deadline.saturating_duration_since(Instant::now()))
         .ok()
@@ -42,6 +42,7 @@ pub(crate) fn time_left() -> Option<Duration> {
 #[cfg(all(test, feature = "grpc-tonic"))]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()

@@ -187,7 +187,7 @@ pub(crate) fn build_metrics(
     timeout: Duration,
     runtime: &ExportRuntime,
 ) -> Result<MetricExporter, Error> {
-    let _ = runtime; // Only gRPC needs it.
+    let _ = (runtime, timeout); // Only gRPC needs them.
     // TLS settings follow the metrics endpoint's scheme; the rest is shared.
     let destination = OtlpConfig {
         endpoint: metrics.endpoint.clone(),
