@@ -101,8 +101,7 @@ fn transient_answers_are_retried_until_the_collector_takes_the_batch() {
 }
 
 /// Waits between attempts start at 100 ms and double (README "What happens to a span"), with
-/// jitter: HTTP waits between half and all of the backoff, gRPC (opentelemetry-otlp's loop)
-/// the backoff plus up to 50 ms.
+/// jitter: between half and all of the backoff.
 #[test]
 fn retry_waits_double_from_100_ms() {
     for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
@@ -458,4 +457,43 @@ fn a_batch_larger_than_a_request_may_be_is_sent_in_parts() {
         assert_eq!(guard.stats().spans_exported, 200);
         guard.shutdown().unwrap();
     }
+}
+
+/// `grpc-timeout` ("4999872u") as a duration.
+fn grpc_timeout(value: &str) -> Duration {
+    let (digits, unit) = value.split_at(value.len() - 1);
+    let n: u64 = digits.parse().unwrap();
+    match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => panic!("grpc-timeout {value:?}"),
+    }
+}
+
+#[test]
+fn each_grpc_attempt_tells_the_server_what_is_left_of_the_export_timeout() {
+    let receiver = receiver(Protocol::Grpc, failing(Reply::Unavailable, 1));
+    let timeout = Duration::from_secs(5);
+    let guard = builder(&receiver, Protocol::Grpc)
+        .export_timeout(timeout)
+        .init()
+        .unwrap();
+    emit_and_flush(&guard, 2).unwrap();
+    let received = receiver.received();
+    assert_eq!(received.len(), 2, "one refusal, then the accepted retry");
+    let left: Vec<Duration> = received
+        .iter()
+        .map(|request| grpc_timeout(request.header("grpc-timeout").expect("grpc-timeout sent")))
+        .collect();
+    assert!(
+        left[0] <= timeout && left[0] > timeout - Duration::from_secs(1),
+        "{left:?}"
+    );
+    // The retry came after a backoff of at least 50 ms, taken from the same deadline.
+    assert!(left[1] <= left[0] - Duration::from_millis(50), "{left:?}");
+    guard.shutdown().unwrap();
 }

@@ -3,31 +3,29 @@
 //! response with its status. `opentelemetry-http`'s reqwest adapter turns a 401 or 429 into an
 //! opaque "network error"; passing the status through lets the exporter report it. Transient
 //! failures (connection errors, 429, 502, 503, 504) are retried here, honouring `Retry-After`,
-//! until the export timeout would run out (see [`retry`](crate::export::retry)).
+//! until the export's deadline would pass (see [`retry`](crate::export::retry) and
+//! [`deadline`](crate::export::deadline)); the client has no timeout of its own.
 
 use std::fmt;
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, Request, Response};
 use opentelemetry_http::{HttpClient, HttpError};
 
 use crate::config::headers::Headers;
+use crate::export::deadline;
 use crate::export::retry::{self, Verdict};
 
 pub(crate) struct OtlpHttpClient {
     client: reqwest::Client,
     headers: HeaderMap,
-    /// How long one request may take, retries included: the export timeout.
-    retry_budget: Duration,
 }
 
 impl OtlpHttpClient {
-    pub(crate) fn new(client: reqwest::Client, headers: &Headers, retry_budget: Duration) -> Self {
+    pub(crate) fn new(client: reqwest::Client, headers: &Headers) -> Self {
         OtlpHttpClient {
             client,
             headers: headers.header_map().clone(),
-            retry_budget,
         }
     }
 
@@ -85,8 +83,7 @@ fn verdict(outcome: &Result<Response<Bytes>, HttpError>) -> Verdict {
                 .get(http::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok()),
         ),
-        // Refused or reset connections are what a restarting collector looks like. A timed-out
-        // attempt already used the budget, so the deadline check ends the loop.
+        // Refused or reset connections are what a restarting collector looks like.
         Err(_) => Verdict::Retry { hint: None },
     }
 }
@@ -112,8 +109,12 @@ impl HttpClient for OtlpHttpClient {
         for (name, value) in &self.headers {
             request.headers_mut().insert(name.clone(), value.clone());
         }
-        let deadline = Instant::now() + self.retry_budget;
-        retry::until_deadline(deadline, || self.send_once(&request), verdict).await
+        retry::until_deadline(
+            deadline::deadline_or_now(),
+            || self.send_once(&request),
+            verdict,
+        )
+        .await
     }
 }
 

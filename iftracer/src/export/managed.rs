@@ -1,16 +1,18 @@
 //! Wraps any `SpanExporter`: runs its exports on iftracer's export thread, keeps each request
-//! under the size collectors accept, bounds each request by the export timeout, and counts every
-//! span's outcome.
+//! under the size collectors accept, bounds each batch (its requests and their retries) by the
+//! export timeout, the one place it is enforced (see `deadline`), and counts every span's
+//! outcome.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+use crate::export::deadline;
 use crate::export::in_flight::Slots;
 use crate::export::runtime::ExportRuntime;
 use crate::export::split::{self, MAX_REQUEST_BYTES, SPLIT_FLOOR_BYTES};
@@ -139,14 +141,14 @@ impl<E: SpanExporter> Delivery<E> {
     /// included, gets one export timeout: after it the rest is not tried, so a receiver that
     /// hangs or fails slowly never makes a batch of many requests wait many timeouts.
     async fn run(self, batch: Vec<SpanData>) -> OTelSdkResult {
-        let deadline = tokio::time::Instant::now() + self.timeout;
+        let deadline = Instant::now() + self.timeout;
         let mut pending: VecDeque<(Vec<SpanData>, usize)> =
             split::into_requests(batch, MAX_REQUEST_BYTES).into();
         let mut first_error: Option<OTelSdkError> = None;
         let mut gave_up: Option<String> = None;
         while let Some((spans, size)) = pending.pop_front() {
             let count = spans.len();
-            if gave_up.is_none() && tokio::time::Instant::now() >= deadline {
+            if gave_up.is_none() && Instant::now() >= deadline {
                 gave_up = Some(OTelSdkError::Timeout(self.timeout).to_string());
             }
             if let Some(error) = &gave_up {
@@ -155,10 +157,10 @@ impl<E: SpanExporter> Delivery<E> {
             }
             // Copied only when large enough to be refused for size, to halve it if it is.
             let spare = (count > 1 && size >= SPLIT_FLOOR_BYTES).then(|| spans.clone());
-            let result = match tokio::time::timeout_at(deadline, self.inner.export(spans)).await {
-                Ok(result) => result,
-                Err(_) => Err(OTelSdkError::Timeout(self.timeout)),
-            };
+            // The one place the export timeout is enforced; the exporter's retries read it.
+            let result = deadline::within(deadline, self.inner.export(spans))
+                .await
+                .unwrap_or(Err(OTelSdkError::Timeout(self.timeout)));
             match (result, spare) {
                 (Err(err), Some(mut front)) if is_too_large(&err, size) => {
                     let back = front.split_off(count / 2);

@@ -141,7 +141,11 @@ impl<E: PushMetricExporter> PushMetricExporter for OnExportThread<E> {
         let runtime = self.runtime.clone();
         let mut export = {
             let _entered = runtime.enter();
-            Box::pin(tokio::time::timeout(limit, self.inner.export(metrics)))
+            let deadline = Instant::now() + limit;
+            Box::pin(super::deadline::within(
+                deadline,
+                self.inner.export(metrics),
+            ))
         };
         async move {
             let finished = std::future::poll_fn(move |cx| {

@@ -4,6 +4,9 @@
 pub(crate) mod console;
 mod console_summary;
 mod console_view;
+pub(crate) mod deadline;
+#[cfg(feature = "grpc-tonic")]
+mod grpc_client;
 pub(crate) mod hold;
 pub(crate) mod in_flight;
 pub(crate) mod managed;
@@ -179,10 +182,7 @@ pub(crate) fn build_provider(
     let destination = match (exporter, &config.otlp) {
         (Some(factory), _) => factory(&parts),
         #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
-        (None, Some(otlp)) => parts.processor_for(
-            otlp::build(otlp, config.export_timeout, runtime)?,
-            MAX_IN_FLIGHT,
-        ),
+        (None, Some(otlp)) => parts.processor_for(otlp::build(otlp, runtime)?, MAX_IN_FLIGHT),
         // Resolution already refuses an endpoint without a transport; stay typed regardless.
         #[cfg(not(any(feature = "grpc-tonic", feature = "http-proto")))]
         (None, Some(_)) => {

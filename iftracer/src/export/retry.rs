@@ -1,5 +1,5 @@
 //! Retrying a failed export: which answers are worth another attempt, how long to wait between
-//! attempts, and the deadline after which the batch is given up.
+//! attempts, and the one deadline that bounds an export.
 //!
 //! The waits grow exponentially with jitter, so many processes that lost the same collector do
 //! not come back in lockstep. A server's own hint (HTTP `Retry-After`, gRPC `RetryInfo`) replaces
@@ -7,11 +7,12 @@
 //! is not made and the last answer stands, so one batch never holds the export thread (and with
 //! it `shutdown()`) for longer than the export timeout.
 //!
-//! OTLP/HTTP retries run here, inside iftracer's HTTP client, where the status and the
-//! `Retry-After` header are visible and the encoded body can be resent as is. OTLP/gRPC retries
-//! run inside `opentelemetry-otlp` (its `experimental-grpc-retry` classification follows the OTLP
-//! specification and reads `RetryInfo`); [`grpc_policy`] gives it the same schedule, and the
-//! export timeout around every export bounds it the same way.
+//! The deadline is the export's own ([`deadline`](crate::export::deadline)): the loops here have
+//! no budget of their own. OTLP/HTTP retries run inside
+//! iftracer's HTTP client and OTLP/gRPC trace retries inside its gRPC client, where the answer is
+//! visible and the request can be resent as is. OTLP/gRPC *metrics* retries run inside
+//! `opentelemetry-otlp` (its `experimental-grpc-retry` classification follows the OTLP
+//! specification and reads `RetryInfo`); [`grpc_policy`] gives it the same schedule.
 
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime};
@@ -20,9 +21,9 @@ use std::time::{Duration, Instant, SystemTime};
 pub(crate) const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest computed wait between two attempts (a server's `Retry-After` may ask for more).
 pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(2);
-/// Attempts after the first for gRPC, whose retry loop counts attempts rather than time:
-/// 100 ms + 200 ms + 400 ms + 800 ms + 1.6 s + 2 s ≈ 5 s of waiting, inside the default 10 s
-/// export timeout.
+/// Attempts after the first for gRPC metrics, whose retry loop (opentelemetry-otlp's) counts
+/// attempts rather than time: 100 ms + 200 ms + 400 ms + 800 ms + 1.6 s + 2 s ≈ 5 s of waiting,
+/// inside the default 10 s export timeout.
 pub(crate) const GRPC_MAX_RETRIES: usize = 6;
 
 /// What to do after one attempt.
@@ -96,7 +97,7 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     Some(at.duration_since(SystemTime::now()).unwrap_or_default())
 }
 
-/// The same schedule for `opentelemetry-otlp`'s gRPC retry loop.
+/// The same schedule for `opentelemetry-otlp`'s gRPC retry loop (metrics).
 #[cfg(feature = "grpc-tonic")]
 pub(crate) fn grpc_policy() -> opentelemetry_otlp::RetryPolicy {
     opentelemetry_otlp::RetryPolicy {
