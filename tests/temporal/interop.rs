@@ -328,11 +328,8 @@ fn python_only_messages(h: &Harness) -> Result<String, String> {
 /// The Rust client's signal, query and update against a Python worker: the merged trace is
 /// the tree of the same calls made by Python alone, status texts included.
 fn rust_signal_query_and_update_to_a_python_worker(h: &Harness) -> Result<(), String> {
-    use crate::workflows::MessageWorkflow;
-    use temporalio_client::{
-        WorkflowExecuteUpdateOptions, WorkflowGetResultOptions, WorkflowQueryOptions,
-        WorkflowSignalOptions, WorkflowStartOptions,
-    };
+    use crate::workflows::{MessageWorkflow, finish, signal_one, signals_seen};
+    use temporalio_client::WorkflowStartOptions;
     let reference = python_only_messages(h)?;
     let queue = unique("py-messages-worker");
     let worker = Process::spawn(
@@ -351,30 +348,9 @@ fn rust_signal_query_and_update_to_a_python_worker(h: &Harness) -> Result<(), St
             )
             .await
             .map_err(|e| e.to_string())?;
-        handle
-            .signal(
-                MessageWorkflow::signal,
-                "one".to_owned(),
-                WorkflowSignalOptions::default(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let seen = handle
-            .query(MessageWorkflow::query, (), WorkflowQueryOptions::default())
-            .await
-            .map_err(|e| e.to_string())?;
-        handle
-            .execute_update(
-                MessageWorkflow::update,
-                "finish".to_owned(),
-                WorkflowExecuteUpdateOptions::default(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let signals = handle
-            .get_result(WorkflowGetResultOptions::default())
-            .await
-            .map_err(|e| e.to_string())?;
+        signal_one(&handle).await?;
+        let seen = signals_seen(&handle).await?;
+        let signals = finish(&handle).await?;
         Ok::<_, String>((seen, signals))
     });
     let python_spans = spans::from_python_json(&worker.close_stdin(TIMEOUT)?)?;

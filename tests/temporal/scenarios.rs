@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use temporalio_client::{
     Client, UntypedWorkflow, WorkflowExecuteUpdateOptions, WorkflowFetchHistoryOptions,
-    WorkflowGetResultOptions, WorkflowIdConflictPolicy, WorkflowQueryOptions,
-    WorkflowSignalOptions, WorkflowStartOptions, WorkflowUpdateWithStartOptions,
+    WorkflowGetResultOptions, WorkflowIdConflictPolicy, WorkflowSignalOptions,
+    WorkflowStartOptions, WorkflowUpdateWithStartOptions,
 };
 use temporalio_common::{HasWorkflowDefinition, WorkflowDefinition};
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
@@ -17,7 +17,7 @@ use crate::harness::{
 use crate::spans::{SpanRec, named};
 use crate::workflows::{
     CancelActivityWorkflow, ChildWorkflow, ContinueWorkflow, FailingWorkflow, MessageWorkflow,
-    ParentWorkflow, RetryWorkflow, TaskFailureWorkflow,
+    ParentWorkflow, RetryWorkflow, TaskFailureWorkflow, finish, signal_one, signals_seen,
 };
 
 type Scenario = (&'static str, fn(&Harness) -> Result<(), String>);
@@ -252,30 +252,9 @@ fn signal_query_and_update_on(h: &Harness, queue: &str) -> Result<(), String> {
             )
             .await
             .map_err(|e| e.to_string())?;
-        handle
-            .signal(
-                MessageWorkflow::signal,
-                "one".to_owned(),
-                WorkflowSignalOptions::default(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let seen = handle
-            .query(MessageWorkflow::query, (), WorkflowQueryOptions::default())
-            .await
-            .map_err(|e| e.to_string())?;
-        handle
-            .execute_update(
-                MessageWorkflow::update,
-                "finish".to_owned(),
-                WorkflowExecuteUpdateOptions::default(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let signals = handle
-            .get_result(WorkflowGetResultOptions::default())
-            .await
-            .map_err(|e| e.to_string())?;
+        signal_one(&handle).await?;
+        let seen = signals_seen(&handle).await?;
+        let signals = finish(&handle).await?;
         Ok::<_, String>((seen, signals))
     });
     let (seen, signals) = result?;
@@ -722,26 +701,8 @@ fn rejected_update_and_failing_client_calls(h: &Harness) -> Result<(), String> {
                 WorkflowSignalOptions::default(),
             )
             .await;
-        handle
-            .signal(
-                MessageWorkflow::signal,
-                "one".to_owned(),
-                WorkflowSignalOptions::default(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        handle
-            .execute_update(
-                MessageWorkflow::update,
-                "finish".to_owned(),
-                WorkflowExecuteUpdateOptions::default(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let signals = handle
-            .get_result(WorkflowGetResultOptions::default())
-            .await
-            .map_err(|e| e.to_string())?;
+        signal_one(&handle).await?;
+        let signals = finish(&handle).await?;
         Ok::<_, String>((rejected.is_err(), to_nowhere.is_err(), signals))
     });
     let (rejected, to_nowhere, signals) = result?;

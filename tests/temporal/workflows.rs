@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use temporalio_common::HasWorkflowDefinition;
 use temporalio_common::error::{ApplicationErrorCategory, ApplicationFailure};
 use temporalio_macros::{activities, workflow, workflow_methods};
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -79,6 +80,60 @@ impl RetryWorkflow {
 }
 
 /// Waits for a signal and an update; answers a query.
+/// A handle of a [`MessageWorkflow`] run, from `start_workflow` or by id.
+type MessageHandle<W> = temporalio_client::WorkflowHandle<temporalio_client::Client, W>;
+/// What the message methods below are defined on.
+type MessageRun = <MessageWorkflow as HasWorkflowDefinition>::Run;
+
+/// Sends the signal `one`.
+pub async fn signal_one<W>(handle: &MessageHandle<W>) -> Result<(), String>
+where
+    W: HasWorkflowDefinition<Run = MessageRun>,
+{
+    handle
+        .signal(
+            MessageWorkflow::signal,
+            "one".to_owned(),
+            temporalio_client::WorkflowSignalOptions::default(),
+        )
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// How many signals the run has seen, by query.
+pub async fn signals_seen<W>(handle: &MessageHandle<W>) -> Result<u32, String>
+where
+    W: HasWorkflowDefinition<Run = MessageRun>,
+{
+    handle
+        .query(
+            MessageWorkflow::query,
+            (),
+            temporalio_client::WorkflowQueryOptions::default(),
+        )
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Ends the run with the `finish` update; its result: how many signals it saw.
+pub async fn finish<W>(handle: &MessageHandle<W>) -> Result<u32, String>
+where
+    W: HasWorkflowDefinition<Run = MessageRun, Output = u32>,
+{
+    handle
+        .execute_update(
+            MessageWorkflow::update,
+            "finish".to_owned(),
+            temporalio_client::WorkflowExecuteUpdateOptions::default(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    handle
+        .get_result(temporalio_client::WorkflowGetResultOptions::default())
+        .await
+        .map_err(|e| e.to_string())
+}
+
 #[workflow]
 #[derive(Default)]
 pub struct MessageWorkflow {

@@ -84,8 +84,17 @@ impl<'a> Env<'a> {
     }
 
     pub(crate) fn bool(&self, name: &'static str) -> Result<Option<bool>, Error> {
+        self.parsed(name, parse_bool)
+    }
+
+    /// `name`'s value as `parse` reads it; `parse` names the variable in its error.
+    pub(crate) fn parsed<T>(
+        &self,
+        name: &'static str,
+        parse: impl FnOnce(&str, Setting) -> Result<T, Error>,
+    ) -> Result<Option<T>, Error> {
         self.string(name)?
-            .map(|value| parse_bool(&value, Setting::Env(name)))
+            .map(|value| parse(&value, Setting::Env(name)))
             .transpose()
     }
 

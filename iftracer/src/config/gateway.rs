@@ -31,11 +31,7 @@ pub(crate) fn resolve_llm_spans(
     let insightfinder = vocabularies.contains(Vocabularies::INSIGHTFINDER);
     let kind = builder(settings.llm_span_kind.clone(), ".llm_span_kind()")
         .check(check_kind)?
-        .or_env(IFTRACER_LLM_SPAN_KIND, |var| {
-            env.string(var)?
-                .map(|value| parse_kind(&value, Setting::Env(var)))
-                .transpose()
-        })?
+        .or_env(IFTRACER_LLM_SPAN_KIND, |var| env.parsed(var, parse_kind))?
         .or(if insightfinder {
             SpanKind::Internal
         } else {

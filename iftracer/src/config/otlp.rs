@@ -72,21 +72,13 @@ pub(crate) fn resolve_otlp(
     let Some(endpoint) = endpoint else {
         return Ok(None);
     };
-    let protocol_in = |var: &'static str| {
-        env.string(var)?
-            .map(|value| Protocol::parse(&value, Setting::Env(var)))
-            .transpose()
-    };
+    let protocol_in = |var| env.parsed(var, Protocol::parse);
     let protocol = builder(settings.protocol, ".protocol()")
         .or_lenient_env(OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, protocol_in)?
         .or_lenient_env(OTEL_EXPORTER_OTLP_PROTOCOL, protocol_in)?
         .or_default()
         .check_compiled_in()?;
-    let compression_in = |var: &'static str| {
-        env.string(var)?
-            .map(|value| Compression::parse(&value, Setting::Env(var)))
-            .transpose()
-    };
+    let compression_in = |var| env.parsed(var, Compression::parse);
     let compression = builder(settings.compression, ".compression()")
         .or_lenient_env(OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, compression_in)?
         .or_lenient_env(OTEL_EXPORTER_OTLP_COMPRESSION, compression_in)?

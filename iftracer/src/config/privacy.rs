@@ -23,9 +23,7 @@ pub(crate) fn resolve_vocabularies(
 ) -> Result<Vocabularies, Error> {
     Ok(builder(settings.vocabularies, ".vocabularies()")
         .or_env(IFTRACER_VOCABULARIES, |var| {
-            env.string(var)?
-                .map(|list| Vocabularies::parse(&list, Setting::Env(var)))
-                .transpose()
+            env.parsed(var, Vocabularies::parse)
         })?
         .or_default())
 }
