@@ -4,6 +4,7 @@
 use std::io::IsTerminal as _;
 
 use crate::config::env::Env;
+use crate::config::resolve::{builder as from_builder, env_only};
 use crate::error::{Error, Setting};
 
 pub(crate) const IFTRACER_CONSOLE: &str = "IFTRACER_CONSOLE";
@@ -83,28 +84,46 @@ fn width(tty: bool, columns: Option<usize>, terminal: impl FnOnce() -> Option<us
         .unwrap_or(DEFAULT_WIDTH)
 }
 
-pub(crate) fn resolve(builder: Option<ConsoleFormat>, env: &Env) -> Result<ConsoleSettings, Error> {
-    let format = match builder {
-        Some(format) => format,
-        None => env
-            .string(IFTRACER_CONSOLE)?
-            .map(|v| ConsoleFormat::parse(&v, Setting::Env(IFTRACER_CONSOLE)))
-            .transpose()?
-            .unwrap_or_default(),
-    };
-    let tty = std::io::stdout().is_terminal();
-    let color = match env.string(IFTRACER_CONSOLE_COLOR)?.as_deref() {
-        Some(v) if v.eq_ignore_ascii_case("always") => true,
-        Some(v) if v.eq_ignore_ascii_case("never") => false,
-        Some(v) if v.eq_ignore_ascii_case("auto") => tty && env.string(NO_COLOR)?.is_none(),
-        Some(v) => {
-            return Err(Error::UnknownConsoleSetting {
-                setting: Setting::Env(IFTRACER_CONSOLE_COLOR),
-                value: v.to_owned(),
+/// `IFTRACER_CONSOLE_COLOR`: whether escape codes colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set (the default).
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    fn parse(value: &str, setting: Setting) -> Result<Self, Error> {
+        match value.to_ascii_lowercase().as_str() {
+            "auto" => Ok(ColorChoice::Auto),
+            "always" => Ok(ColorChoice::Always),
+            "never" => Ok(ColorChoice::Never),
+            _ => Err(Error::UnknownConsoleSetting {
+                setting,
+                value: value.to_owned(),
                 expected: "`auto`, `always` or `never`",
-            });
+            }),
         }
-        None => tty && env.string(NO_COLOR)?.is_none(),
+    }
+}
+
+pub(crate) fn resolve(builder: Option<ConsoleFormat>, env: &Env) -> Result<ConsoleSettings, Error> {
+    let format = from_builder(builder, ".console_format()")
+        .or_env(IFTRACER_CONSOLE, |var| {
+            env.parsed(var, ConsoleFormat::parse)
+        })?
+        .or_default();
+    let tty = std::io::stdout().is_terminal();
+    let color = match env_only()
+        .or_env(IFTRACER_CONSOLE_COLOR, |var| {
+            env.parsed(var, ColorChoice::parse)
+        })?
+        .or(ColorChoice::Auto)
+    {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => tty && env.string(NO_COLOR)?.is_none(),
     };
     let width = width(
         tty,

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use super::endpoint::Endpoint;
-use super::env::{Env, spec_default};
+use super::env::Env;
+use super::resolve::{builder, env_only, zero};
 use super::{OtlpConfig, Protocol, Settings};
 use crate::error::{Error, Setting};
 use crate::metrics::Temporality;
@@ -59,20 +60,14 @@ pub(crate) fn resolve(
     traces: Option<&OtlpConfig>,
     console: bool,
 ) -> Result<Option<MetricsDestination>, Error> {
-    let metrics_url = match env.string(OTEL_EXPORTER_OTLP_METRICS_ENDPOINT)? {
-        Some(value) => Some(Endpoint::parse(
-            &value,
-            Setting::Env(OTEL_EXPORTER_OTLP_METRICS_ENDPOINT),
-            true,
-        )?),
-        None => None,
-    };
-    let explicit = match settings.metrics {
-        Some(on) => Some((on, Setting::Builder(".metrics()"))),
-        None => env
-            .bool(IFTRACER_METRICS_ENABLED)?
-            .map(|on| (on, Setting::Env(IFTRACER_METRICS_ENABLED))),
-    };
+    let metrics_url = env_only()
+        .or_env(OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, |var| {
+            env.parsed(var, |value, setting| Endpoint::parse(value, setting, true))
+        })?
+        .value();
+    let explicit = builder(settings.metrics, ".metrics()")
+        .or_env(IFTRACER_METRICS_ENABLED, |var| env.bool(var))?
+        .sourced();
     let on = match explicit {
         Some((on, _)) => on,
         None => console || traces.is_some_and(|otlp| !otlp.insightfinder || metrics_url.is_some()),
@@ -88,48 +83,28 @@ pub(crate) fn resolve(
         let setting = explicit.map_or(Setting::Builder(".metrics()"), |(_, setting)| setting);
         return Err(Error::MetricsWithoutEndpoint { setting });
     };
-    let protocol = match settings.protocol {
-        Some(protocol) => protocol,
-        None => spec_default(
-            env.string(OTEL_EXPORTER_OTLP_METRICS_PROTOCOL)?
-                .map(|value| {
-                    Protocol::parse(&value, Setting::Env(OTEL_EXPORTER_OTLP_METRICS_PROTOCOL))
-                })
-                .transpose(),
-        )?
-        .unwrap_or(traces.protocol),
-    }
-    .check_compiled_in()?;
-    let interval = match settings.metric_export_interval {
-        Some(interval) if interval.is_zero() => {
-            return Err(Error::InvalidNumber {
-                setting: Setting::Builder(".metric_export_interval()"),
-                value: "0".to_owned(),
-                expected: "a duration above zero",
-            });
-        }
-        Some(interval) => interval,
-        None => spec_default(env.millis(OTEL_METRIC_EXPORT_INTERVAL).and_then(|value| {
-            if value.is_some_and(|v| v.is_zero()) {
-                return Err(Error::InvalidNumber {
-                    setting: Setting::Env(OTEL_METRIC_EXPORT_INTERVAL),
-                    value: "0".to_owned(),
-                    expected: "a duration above zero",
-                });
+    let protocol = builder(settings.protocol, ".protocol()")
+        .or_lenient_env(OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, |var| {
+            env.parsed(var, Protocol::parse)
+        })?
+        .or(traces.protocol)
+        .check_compiled_in()?;
+    const ABOVE_ZERO: &str = "a duration above zero";
+    let interval = builder(settings.metric_export_interval, ".metric_export_interval()")
+        .nonzero(ABOVE_ZERO)?
+        // A zero from the environment is malformed like any other value: warned about, unset.
+        .or_lenient_env(OTEL_METRIC_EXPORT_INTERVAL, |var| {
+            match env.millis(var)? {
+                Some(interval) if interval.is_zero() => Err(zero(Setting::Env(var), ABOVE_ZERO)),
+                interval => Ok(interval),
             }
-            Ok(value)
-        }))?
-        .unwrap_or(DEFAULT_METRIC_EXPORT_INTERVAL),
-    };
-    let temporality = match settings.metrics_temporality {
-        Some(temporality) => temporality,
-        None => spec_default(
-            env.string(OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE)?
-                .map(|value| parse_temporality(&value))
-                .transpose(),
-        )?
-        .unwrap_or_default(),
-    };
+        })?
+        .or(DEFAULT_METRIC_EXPORT_INTERVAL);
+    let temporality = builder(settings.metrics_temporality, ".metrics_temporality()")
+        .or_lenient_env(OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, |var| {
+            env.parsed(var, |value, _| parse_temporality(value))
+        })?
+        .or_default();
     let (endpoint, exact_url) = match metrics_url {
         Some(endpoint) => (endpoint, true),
         None => (traces.endpoint.clone(), false),

@@ -89,8 +89,7 @@ impl<T> Resolved<T> {
     }
 
     /// The value found and where it came from.
-    #[cfg(test)]
-    fn sourced(self) -> Option<(T, Setting)> {
+    pub(crate) fn sourced(self) -> Option<(T, Setting)> {
         self.found
     }
 }

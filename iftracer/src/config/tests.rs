@@ -1040,3 +1040,70 @@ fn metrics_feed_the_console_summary_without_an_endpoint() {
     let config = resolve_with(&Settings::default(), &endpoint).unwrap();
     assert!(matches!(config.metrics, Some(MetricsDestination::Otlp(_))));
 }
+
+#[test]
+fn metrics_settings_come_from_the_builder_then_the_environment_then_the_default() {
+    use super::metrics::{DEFAULT_METRIC_EXPORT_INTERVAL, MetricsConfig, MetricsDestination};
+    use crate::metrics::Temporality;
+    let otlp = |settings: &Settings, pairs: &[(&str, &str)]| -> MetricsConfig {
+        let mut pairs = pairs.to_vec();
+        pairs.push(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317"));
+        match resolve_with(settings, &pairs).unwrap().metrics {
+            Some(MetricsDestination::Otlp(config)) => config,
+            other => panic!("expected OTLP metrics, got {other:?}"),
+        }
+    };
+    let env = [
+        ("OTEL_METRIC_EXPORT_INTERVAL", "1500"),
+        ("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "delta"),
+    ];
+    let from_env = otlp(&Settings::default(), &env);
+    assert_eq!(from_env.interval, Duration::from_millis(1500));
+    assert_eq!(from_env.temporality, Temporality::Delta);
+    let built = Settings {
+        metric_export_interval: Some(Duration::from_secs(7)),
+        metrics_temporality: Some(Temporality::Cumulative),
+        ..Settings::default()
+    };
+    let from_builder = otlp(&built, &env);
+    assert_eq!(from_builder.interval, Duration::from_secs(7));
+    assert_eq!(from_builder.temporality, Temporality::Cumulative);
+
+    // `OTEL_*` values that make no sense warn and fall back to the default; a zero too.
+    let nonsense = [
+        ("OTEL_METRIC_EXPORT_INTERVAL", "0"),
+        (
+            "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+            "sometimes",
+        ),
+    ];
+    let defaults = otlp(&Settings::default(), &nonsense);
+    assert_eq!(defaults.interval, DEFAULT_METRIC_EXPORT_INTERVAL);
+    assert_eq!(defaults.temporality, Temporality::default());
+
+    // The builder's zero and iftracer's own variable stay typed errors naming their source.
+    let zero = Settings {
+        metric_export_interval: Some(Duration::ZERO),
+        metrics: Some(true),
+        ..Settings::default()
+    };
+    let endpoint = [("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317")];
+    let error = resolve_with(&zero, &endpoint).unwrap_err().to_string();
+    assert!(
+        error.contains("`.metric_export_interval()`") && error.contains("above zero"),
+        "{error}"
+    );
+    let error = resolve_with(
+        &Settings::default(),
+        &[("IFTRACER_METRICS_ENABLED", "maybe")],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("`IFTRACER_METRICS_ENABLED`"), "{error}");
+    // Switched on by the environment with nowhere to go: the error names the variable.
+    let lookup = lookup(&[("IFTRACER_METRICS_ENABLED", "true")]);
+    let error = resolve(&Settings::default(), &Env::new(&*lookup), true)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("`IFTRACER_METRICS_ENABLED`"), "{error}");
+}
