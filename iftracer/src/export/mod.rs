@@ -18,6 +18,8 @@ pub(crate) mod processor;
 #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
 pub(crate) mod retry;
 pub(crate) mod runtime;
+#[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
+pub(crate) mod signals;
 pub(crate) mod split;
 
 #[cfg(feature = "http-proto")]
