@@ -28,14 +28,8 @@ struct Delivered {
 /// `vars` as iftracer's whole environment (plus where metrics go).
 fn deliver(protocol: Protocol, vars: &[(&str, &str)]) -> Delivered {
     let (traces, metrics) = match protocol {
-        Protocol::Grpc => (
-            Receiver::grpc(Reply::Accept, None),
-            MetricsReceiver::grpc(),
-        ),
-        _ => (
-            Receiver::http(Reply::Accept, None),
-            MetricsReceiver::http(),
-        ),
+        Protocol::Grpc => (Receiver::grpc(Reply::Accept, None), MetricsReceiver::grpc()),
+        _ => (Receiver::http(Reply::Accept, None), MetricsReceiver::http()),
     };
     let metrics_url = match protocol {
         Protocol::Grpc => metrics.endpoint(),
@@ -75,7 +69,10 @@ fn deliver(protocol: Protocol, vars: &[(&str, &str)]) -> Delivered {
     guard.shutdown().unwrap();
     assert_eq!(guard.stats().spans_exported, 1, "{protocol:?}");
     let mut exports = metrics.wait_for_exports(1, Duration::from_secs(10));
-    assert!(!exports.is_empty(), "{protocol:?}: no metrics export arrived");
+    assert!(
+        !exports.is_empty(),
+        "{protocol:?}: no metrics export arrived"
+    );
     Delivered {
         traces: received.remove(0),
         metrics: exports.remove(0),
@@ -134,7 +131,11 @@ fn only_resolved_settings_reach_the_wire_for_both_signals_over_both_transports()
     }
     for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
         let delivered = deliver(protocol, &[]);
-        assert_eq!(encodings(&delivered, protocol), (None, None), "{protocol:?}");
+        assert_eq!(
+            encodings(&delivered, protocol),
+            (None, None),
+            "{protocol:?}"
+        );
         assert_eq!(delivered.traces.header("x-foreign"), None, "{protocol:?}");
         assert_eq!(delivered.metrics.header("x-foreign"), None, "{protocol:?}");
     }

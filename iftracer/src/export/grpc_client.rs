@@ -180,8 +180,8 @@ mod tests {
         let shared = Shared(Arc::new(request.clone()));
         assert_eq!(shared.encode_to_vec(), request.encode_to_vec());
         assert_eq!(shared.encoded_len(), request.encoded_len());
-        let decoded = Shared::<ExportTraceServiceRequest>::decode(&request.encode_to_vec()[..])
-            .unwrap();
+        let decoded =
+            Shared::<ExportTraceServiceRequest>::decode(&request.encode_to_vec()[..]).unwrap();
         assert_eq!(*decoded.0, request);
     }
 

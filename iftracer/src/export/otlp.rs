@@ -10,8 +10,6 @@
 //! The export timeout is not given to the clients: the managed exporter and the metrics
 //! pipeline bound each export by it (see [`deadline`](super::deadline)), retries included.
 
-use std::time::Duration;
-
 use crate::config::metrics::MetricsConfig;
 use crate::config::{Compression, OtlpConfig, Protocol};
 use crate::error::Error;
@@ -70,10 +68,8 @@ pub(crate) fn build(
 pub(crate) fn build_metrics(
     traces: &OtlpConfig,
     metrics: &MetricsConfig,
-    timeout: Duration,
     runtime: &ExportRuntime,
 ) -> Result<OtlpMetricExporter, Error> {
-    let _ = timeout; // Enforced by the metrics pipeline's deadline.
     // TLS settings follow the metrics endpoint's scheme; the rest is shared.
     let destination = OtlpConfig {
         endpoint: metrics.endpoint.clone(),

@@ -24,7 +24,9 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use crate::export::otlp::Transport;
 
 /// An OTLP export request: what a transport needs to send it.
-pub(crate) trait OtlpRequest: prost::Message + Default + Clone + Send + Sync + 'static {
+pub(crate) trait OtlpRequest:
+    prost::Message + Default + Clone + Send + Sync + 'static
+{
     /// The service's answer (a partial success, or nothing).
     type Response: prost::Message + Default + Send + 'static;
     /// The gRPC service, as opentelemetry-proto's generated client names it.
