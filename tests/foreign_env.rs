@@ -138,5 +138,24 @@ fn only_resolved_settings_reach_the_wire_for_both_signals_over_both_transports()
         );
         assert_eq!(delivered.traces.header("x-foreign"), None, "{protocol:?}");
         assert_eq!(delivered.metrics.header("x-foreign"), None, "{protocol:?}");
+        if protocol == Protocol::HttpProtobuf {
+            // Nothing resolved, so only the framing (and what HTTP/1.1 itself needs).
+            for headers in [&delivered.traces.headers, &delivered.metrics.headers] {
+                let mut names: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
+                names.sort_unstable();
+                assert_eq!(
+                    names,
+                    [
+                        "accept",
+                        "content-length",
+                        "content-type",
+                        "host",
+                        "user-agent"
+                    ]
+                );
+            }
+            let agent = delivered.traces.header("user-agent").unwrap();
+            assert!(agent.starts_with("iftracer-rs/"), "{agent}");
+        }
     }
 }
