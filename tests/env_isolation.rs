@@ -93,8 +93,8 @@ fn only_iftracers_environment_source_configures_the_pipeline() {
         std::env::set_var("OTEL_SPAN_EVENT_COUNT_LIMIT", "1");
         std::env::set_var("OTEL_EXPORTER_OTLP_TIMEOUT", "1");
         std::env::set_var("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json");
-        // `init()` failed with this in the process environment, `.ignore_env()` or not. (It still
-        // compresses: opentelemetry-otlp cannot be told "none"; README, Configuration.)
+        // `init()` failed with this in the process environment, `.ignore_env()` or not. (That
+        // nothing of it reaches the wire, metrics included: tests/foreign_env.rs.)
         std::env::set_var("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip");
         std::env::set_var("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip");
     }

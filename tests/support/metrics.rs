@@ -1,7 +1,7 @@
 //! A real OTLP metrics receiver in the test process, on loopback: gRPC through the official
 //! `MetricsService` server from `opentelemetry-proto`, HTTP through hyper decoding
-//! `ExportMetricsServiceRequest` with prost at `/v1/metrics`. A hung receiver accepts
-//! connections and never answers. Stops when dropped.
+//! `ExportMetricsServiceRequest` with prost at `/v1/metrics` (gzipped bodies too). A hung
+//! receiver accepts connections and never answers. Stops when dropped.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -282,7 +282,7 @@ async fn handle_http(
     hang: bool,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path().to_owned();
-    let headers = request
+    let headers: Vec<(String, String)> = request
         .headers()
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
@@ -290,7 +290,24 @@ async fn handle_http(
     let Ok(body) = request.into_body().collect().await else {
         return Ok(status(400));
     };
-    let Ok(decoded) = ExportMetricsServiceRequest::decode(body.to_bytes()) else {
+    let body = body.to_bytes();
+    let gzip = headers
+        .iter()
+        .any(|(k, v)| k == "content-encoding" && v == "gzip");
+    let body = if gzip {
+        let mut plain = Vec::new();
+        use std::io::Read as _;
+        if flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut plain)
+            .is_err()
+        {
+            return Ok(status(400));
+        }
+        Bytes::from(plain)
+    } else {
+        body
+    };
+    let Ok(decoded) = ExportMetricsServiceRequest::decode(body) else {
         return Ok(status(400));
     };
     received.lock().unwrap().push(Export {

@@ -1,61 +1,48 @@
-//! iftracer's OTLP/gRPC trace exporter: converts each request once and resends the same
-//! message on every retry.
+//! iftracer's OTLP/gRPC client: sends one converted request per export (traces or metrics) and
+//! resends the same message on every retry.
 //!
 //! opentelemetry-otlp's tonic client copies the whole `Vec<SpanData>` on every attempt before
 //! converting it (about 1,000 instructions per span, callgrind, bench `throughput`), because
 //! the generated client takes its message by value. Here the converted message is shared
 //! (`Arc`) between attempts and encoded by tonic-prost's codec on tonic's generic client, the
-//! one the generated `TraceServiceClient` wraps: the same method path, codec and compression.
+//! one the generated clients wrap: the same method path, codec and compression. Its metadata
+//! is exactly the resolved headers, and nothing is read from the process environment.
 //!
 //! Retries follow the OTLP specification's classification (opentelemetry-otlp's, which reads
 //! `RetryInfo` through tonic-types) on iftracer's schedule ([`retry`]), until the export's
 //! deadline. Each attempt tells the server what is left of it (`grpc-timeout`).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use opentelemetry_otlp::retry::RetryErrorType;
 use opentelemetry_otlp::retry_classification::grpc::classify_tonic_status;
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
-use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
-use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
-use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use tonic::codec::CompressionEncoding;
 use tonic::metadata::MetadataMap;
 use tonic::transport::Channel;
 
 use crate::export::deadline;
 use crate::export::retry::{self, Verdict};
+use crate::export::signals::OtlpRequest;
 use crate::export::split::SPLIT_FLOOR_BYTES;
 
-/// The OTLP trace service's one method, as opentelemetry-proto's generated client names it.
-const SERVICE: &str = "opentelemetry.proto.collector.trace.v1.TraceService";
-const METHOD: &str = "Export";
-const PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-
-/// Exports spans to an OTLP/gRPC trace service.
-pub(crate) struct GrpcTraceExporter {
+/// Sends OTLP export requests to one gRPC endpoint.
+#[derive(Clone)]
+pub(crate) struct GrpcClient {
     client: tonic::client::Grpc<Channel>,
     /// Exactly the resolved headers, never the process environment's.
     metadata: MetadataMap,
-    resource: ResourceAttributesWithSchema,
-    shut_down: AtomicBool,
 }
 
-impl std::fmt::Debug for GrpcTraceExporter {
+impl std::fmt::Debug for GrpcClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Header values may hold the license key: names only.
-        f.debug_struct("GrpcTraceExporter")
+        f.debug_struct("GrpcClient")
             .field("metadata", &self.metadata.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
 
-impl GrpcTraceExporter {
+impl GrpcClient {
     /// `channel` must have been built (or connect lazily) on the export runtime.
     pub(crate) fn new(channel: Channel, metadata: MetadataMap, gzip: bool) -> Self {
         let mut client = tonic::client::Grpc::new(channel);
@@ -64,16 +51,26 @@ impl GrpcTraceExporter {
                 .send_compressed(CompressionEncoding::Gzip)
                 .accept_compressed(CompressionEncoding::Gzip);
         }
-        GrpcTraceExporter {
-            client,
-            metadata,
-            resource: ResourceAttributesWithSchema::default(),
-            shut_down: AtomicBool::new(false),
-        }
+        GrpcClient { client, metadata }
+    }
+
+    /// Sends `request`, retrying transient failures until the export's deadline. The error
+    /// names the gRPC code (see [`describe`]).
+    pub(crate) async fn export<R: OtlpRequest>(&self, request: R) -> Result<(), String> {
+        let message = Shared(Arc::new(request));
+        // A partial success is accepted and not retried (the specification); as over HTTP,
+        // nothing more is made of it.
+        retry::until_deadline(
+            deadline::deadline_or_now(),
+            || self.send(&message),
+            |outcome| verdict(outcome, &message),
+        )
+        .await
+        .map_err(|status| describe(&status))
     }
 
     /// One attempt: the shared message, the headers, what is left of the deadline.
-    async fn send(&self, message: &Shared) -> Result<(), tonic::Status> {
+    async fn send<R: OtlpRequest>(&self, message: &Shared<R>) -> Result<(), tonic::Status> {
         let mut client = self.client.clone();
         client
             .ready()
@@ -86,44 +83,16 @@ impl GrpcTraceExporter {
         }
         request
             .extensions_mut()
-            .insert(tonic::GrpcMethod::new(SERVICE, METHOD));
-        let codec = tonic_prost::ProstCodec::<Shared, ExportTraceServiceResponse>::default();
-        // A partial success is accepted and not retried (the specification); as over HTTP,
-        // nothing more is made of it.
+            .insert(tonic::GrpcMethod::new(R::GRPC_SERVICE, "Export"));
+        let codec = tonic_prost::ProstCodec::<Shared<R>, R::Response>::default();
         client
-            .unary(request, http::uri::PathAndQuery::from_static(PATH), codec)
+            .unary(
+                request,
+                http::uri::PathAndQuery::from_static(R::GRPC_PATH),
+                codec,
+            )
             .await
             .map(drop)
-    }
-}
-
-impl SpanExporter for GrpcTraceExporter {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        if self.shut_down.load(Ordering::Relaxed) {
-            return Err(OTelSdkError::AlreadyShutdown);
-        }
-        let message = Shared(Arc::new(ExportTraceServiceRequest {
-            resource_spans: group_spans_by_resource_and_scope(batch, &self.resource),
-        }));
-        let outcome = retry::until_deadline(
-            deadline::deadline_or_now(),
-            || self.send(&message),
-            |outcome| verdict(outcome, &message),
-        )
-        .await;
-        outcome.map_err(|status| OTelSdkError::InternalFailure(describe(&status)))
-    }
-
-    fn shutdown_with_timeout(&self, _timeout: std::time::Duration) -> OTelSdkResult {
-        if self.shut_down.swap(true, Ordering::Relaxed) {
-            Err(OTelSdkError::AlreadyShutdown)
-        } else {
-            Ok(())
-        }
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.resource = resource.into();
     }
 }
 
@@ -131,13 +100,11 @@ impl SpanExporter for GrpcTraceExporter {
 /// `RESOURCE_EXHAUSTED` only with a `RetryInfo` (whose delay sets the wait). One exception:
 /// `OUT_OF_RANGE` on a large request is tonic's "message too large", which no retry fixes; the
 /// managed exporter halves the request instead (`split`).
-fn verdict(outcome: &Result<(), tonic::Status>, message: &Shared) -> Verdict {
+fn verdict<M: prost::Message>(outcome: &Result<(), tonic::Status>, message: &M) -> Verdict {
     let Err(status) = outcome else {
         return Verdict::Final;
     };
-    if status.code() == tonic::Code::OutOfRange
-        && prost::Message::encoded_len(message) >= SPLIT_FLOOR_BYTES
-    {
+    if status.code() == tonic::Code::OutOfRange && message.encoded_len() >= SPLIT_FLOOR_BYTES {
         return Verdict::Final;
     }
     match classify_tonic_status(status) {
@@ -166,10 +133,16 @@ fn describe(status: &tonic::Status) -> String {
 
 /// The converted request, shared by every attempt: cloning it copies a pointer, and tonic-prost
 /// encodes it as the message itself.
-#[derive(Debug, Clone, Default)]
-struct Shared(Arc<ExportTraceServiceRequest>);
+#[derive(Debug, Default)]
+struct Shared<M>(Arc<M>);
 
-impl prost::Message for Shared {
+impl<M> Clone for Shared<M> {
+    fn clone(&self) -> Self {
+        Shared(Arc::clone(&self.0))
+    }
+}
+
+impl<M: prost::Message + Default + Clone> prost::Message for Shared<M> {
     fn encode_raw(&self, buf: &mut impl bytes::BufMut) {
         self.0.encode_raw(buf);
     }
@@ -189,13 +162,14 @@ impl prost::Message for Shared {
     }
 
     fn clear(&mut self) {
-        *self = Shared::default();
+        *self = Shared(Arc::default());
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
     use prost::Message as _;
 
     #[test]
@@ -206,14 +180,15 @@ mod tests {
         let shared = Shared(Arc::new(request.clone()));
         assert_eq!(shared.encode_to_vec(), request.encode_to_vec());
         assert_eq!(shared.encoded_len(), request.encoded_len());
-        let decoded = Shared::decode(&request.encode_to_vec()[..]).unwrap();
+        let decoded =
+            Shared::<ExportTraceServiceRequest>::decode(&request.encode_to_vec()[..]).unwrap();
         assert_eq!(*decoded.0, request);
     }
 
     #[test]
     fn out_of_range_is_final_only_for_a_request_large_enough_to_be_refused_for_size() {
         let status = Err(tonic::Status::out_of_range("message too large"));
-        let small = Shared::default();
+        let small = ExportTraceServiceRequest::default();
         assert_eq!(
             verdict(&status, &small),
             Verdict::Retry { hint: None },
@@ -223,7 +198,7 @@ mod tests {
             name: "x".repeat(SPLIT_FLOOR_BYTES),
             ..Default::default()
         };
-        let large = Shared(Arc::new(ExportTraceServiceRequest {
+        let large = ExportTraceServiceRequest {
             resource_spans: vec![opentelemetry_proto::tonic::trace::v1::ResourceSpans {
                 scope_spans: vec![opentelemetry_proto::tonic::trace::v1::ScopeSpans {
                     spans: vec![span],
@@ -231,7 +206,7 @@ mod tests {
                 }],
                 ..Default::default()
             }],
-        }));
+        };
         assert_eq!(verdict(&status, &large), Verdict::Final);
         assert_eq!(
             verdict(&Err(tonic::Status::unavailable("down")), &large),

@@ -198,8 +198,8 @@ pub(crate) const EXHAUSTED_MEANS_TOO_LARGE_FROM: usize = 1024 * 1024;
 
 /// A receiver's "message too large": HTTP 413, gRPC `OUT_OF_RANGE` (tonic), or gRPC
 /// `RESOURCE_EXHAUSTED` (grpc-go, and so the OpenTelemetry Collector) on a request of
-/// [`EXHAUSTED_MEANS_TOO_LARGE_FROM`] or more: `opentelemetry-otlp` keeps only the gRPC code of a
-/// failure (not the server's message), so the request's size tells size limits from quotas.
+/// [`EXHAUSTED_MEANS_TOO_LARGE_FROM`] or more: iftracer's gRPC client keeps only the gRPC code of
+/// a failure (not the server's message), so the request's size tells size limits from quotas.
 fn is_too_large(err: &OTelSdkError, request_bytes: usize) -> bool {
     let text = err.to_string();
     text.contains("status code: 413")

@@ -18,6 +18,8 @@ pub(crate) mod processor;
 #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
 pub(crate) mod retry;
 pub(crate) mod runtime;
+#[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
+pub(crate) mod signals;
 pub(crate) mod split;
 
 #[cfg(feature = "http-proto")]
@@ -148,7 +150,7 @@ pub(crate) fn build_metrics(
         }
         #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
         (Some(MetricsDestination::Otlp(settings)), Some(traces)) => {
-            let exporter = otlp::build_metrics(traces, settings, config.export_timeout, runtime)?;
+            let exporter = otlp::build_metrics(traces, settings, runtime)?;
             Ok(Some(metrics::MetricsPipeline::new(
                 exporter,
                 settings.interval,

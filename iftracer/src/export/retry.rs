@@ -8,11 +8,8 @@
 //! it `shutdown()`) for longer than the export timeout.
 //!
 //! The deadline is the export's own ([`deadline`](crate::export::deadline)): the loops here have
-//! no budget of their own. OTLP/HTTP retries run inside
-//! iftracer's HTTP client and OTLP/gRPC trace retries inside its gRPC client, where the answer is
-//! visible and the request can be resent as is. OTLP/gRPC *metrics* retries run inside
-//! `opentelemetry-otlp` (its `experimental-grpc-retry` classification follows the OTLP
-//! specification and reads `RetryInfo`); [`grpc_policy`] gives it the same schedule.
+//! no budget of their own. They run inside iftracer's HTTP and gRPC clients, for traces and
+//! metrics alike, where the answer is visible and the request can be resent as is.
 
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime};
@@ -21,11 +18,6 @@ use std::time::{Duration, Instant, SystemTime};
 pub(crate) const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest computed wait between two attempts (a server's `Retry-After` may ask for more).
 pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(2);
-/// Attempts after the first for gRPC metrics, whose retry loop (opentelemetry-otlp's) counts
-/// attempts rather than time: 100 ms + 200 ms + 400 ms + 800 ms + 1.6 s + 2 s ≈ 5 s of waiting,
-/// inside the default 10 s export timeout.
-pub(crate) const GRPC_MAX_RETRIES: usize = 6;
-
 /// What to do after one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
@@ -95,17 +87,6 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(SystemTime::now()).unwrap_or_default())
-}
-
-/// The same schedule for `opentelemetry-otlp`'s gRPC retry loop (metrics).
-#[cfg(feature = "grpc-tonic")]
-pub(crate) fn grpc_policy() -> opentelemetry_otlp::RetryPolicy {
-    opentelemetry_otlp::RetryPolicy {
-        max_retries: GRPC_MAX_RETRIES,
-        initial_delay_ms: INITIAL_BACKOFF.as_millis() as u64,
-        max_delay_ms: MAX_BACKOFF.as_millis() as u64,
-        jitter_ms: INITIAL_BACKOFF.as_millis() as u64 / 2,
-    }
 }
 
 #[cfg(test)]
