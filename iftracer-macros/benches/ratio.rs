@@ -80,7 +80,7 @@ fn interleave(
     mut hand: impl FnMut() -> u64,
     mut task: impl FnMut() -> u64,
 ) -> Rounds {
-    let mut time = |f: &mut dyn FnMut() -> u64| {
+    let time = |f: &mut dyn FnMut() -> u64| {
         let started = Instant::now();
         for _ in 0..CALLS_PER_ROUND {
             black_box(f());

@@ -257,7 +257,12 @@ fn start_span(
         },
         Kind::Workflow | Kind::Agent => Name::Static(name),
     };
-    let mut attributes = Vec::with_capacity(7);
+    let genai = vocabularies.contains(Vocabularies::GENAI) && kind != Kind::Task;
+    let capacity = 2
+        + usize::from(version.is_some())
+        + usize::from(kind == Kind::Workflow)
+        + 2 * usize::from(genai);
+    let mut attributes = Vec::with_capacity(capacity);
     attributes.push(KeyValue::new(iftracer::SPAN_KIND, kind.as_str()));
     attributes.push(KeyValue::new(iftracer::ENTITY_NAME, entity_name.value()));
     if let Some(version) = version {
@@ -266,7 +271,7 @@ fn start_span(
     if kind == Kind::Workflow {
         attributes.push(KeyValue::new(iftracer::WORKFLOW_NAME, name));
     }
-    if vocabularies.contains(Vocabularies::GENAI) {
+    if genai {
         match kind {
             Kind::Workflow => {
                 attributes.push(KeyValue::new(gen_ai::OPERATION_NAME, "invoke_workflow"));
