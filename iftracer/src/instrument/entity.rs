@@ -289,13 +289,14 @@ fn start_span(
         }
     }
     let builder = SpanBuilder::from_name(span_name).with_attributes(attributes);
-    let cx = match current.pipeline() {
-        Some(pipeline) => {
+    let cx = match (current.pipeline(), current.fallback_tracer()) {
+        (Some(pipeline), _) => {
             let span = pipeline.sdk_tracer().build_with_context(builder, &parent);
             parent.with_span(span)
         }
         // Before `init`: OpenTelemetry's global provider.
-        None => {
+        (None, Some(tracer)) => parent.with_span(tracer.build_with_context(builder, &parent)),
+        (None, None) => {
             let span = pipeline::fallback_tracer().build_with_context(builder, &parent);
             parent.with_span(span)
         }
