@@ -9,7 +9,8 @@
 //! `ratio count PATH PROCESSOR CALLS` instead makes CALLS calls of one path and exits, for
 //! instruction counts under valgrind: run it twice with different CALLS and divide the
 //! difference of the main thread's totals by the difference of the calls. PATH is `task`,
-//! `hand`, `output`, `task-async` or `hand-async`; PROCESSOR `discarding` or `batch`.
+//! `hand`, `output`, `task-async` or `hand-async`; PROCESSOR `discarding`, `batch`, or `off`
+//! (tracing turned off by `init`).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -117,13 +118,22 @@ fn count(args: &[String]) {
     let [path, processing, calls] = args else {
         panic!("usage: ratio count PATH PROCESSOR CALLS");
     };
-    let processing = match processing.as_str() {
-        "discarding" => Processing::Discarding,
-        "batch" => Processing::Batch,
-        other => panic!("processor `{other}`: `discarding` or `batch`"),
+    let (processing, off) = match processing.as_str() {
+        "discarding" => (Processing::Discarding, false),
+        "batch" => (Processing::Batch, false),
+        "off" => (Processing::Discarding, true),
+        other => panic!("processor `{other}`: `discarding`, `batch` or `off`"),
     };
     let calls: u64 = calls.parse().expect("CALLS is a number");
     let provider = processing.install();
+    // `.enabled(false)` flips the process-wide switch the macros check.
+    let _off = off.then(|| {
+        iftracer::Iftracer::builder()
+            .ignore_env()
+            .enabled(false)
+            .init()
+            .expect("tracing off")
+    });
     let tracer = global::tracer("bench");
     let mut call: Box<dyn FnMut() -> u64> = match path.as_str() {
         "task" => Box::new(|| with_task(black_box(7))),

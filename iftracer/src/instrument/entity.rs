@@ -69,8 +69,8 @@ struct Timing {
 
 impl Entity {
     /// Starts the span `span_name` (`"{name}.{kind}"`, computed by the macro) as a child of the
-    /// current context, in the pipeline in effect. With tracing off this is one atomic load and
-    /// a branch.
+    /// current context, in the pipeline in effect. With tracing off this is two atomic loads
+    /// and a branch.
     #[inline]
     pub fn start(
         kind: Kind,
@@ -78,12 +78,29 @@ impl Entity {
         span_name: &'static str,
         version: Option<&'static str>,
     ) -> Entity {
+        if !pipeline::may_be_on() {
+            return Entity::OFF;
+        }
+        Entity::started(kind, name, span_name, version)
+    }
+
+    const OFF: Entity = Entity {
+        cx: None,
+        recording: OFF,
+        timing: None,
+    };
+
+    /// [`start`](Self::start) past the switch: kept out of line, so the off path inlined at
+    /// every call site stays two loads and a branch.
+    #[inline(never)]
+    fn started(
+        kind: Kind,
+        name: &'static str,
+        span_name: &'static str,
+        version: Option<&'static str>,
+    ) -> Entity {
         let Some(current) = pipeline::current() else {
-            return Entity {
-                cx: None,
-                recording: OFF,
-                timing: None,
-            };
+            return Entity::OFF;
         };
         let recording = current.recording();
         let settings = Settings {
@@ -158,6 +175,13 @@ impl Entity {
     /// Ends the span; `cancelled` says the work did not run to completion.
     #[inline]
     pub(super) fn finish(&mut self, cancelled: bool) {
+        // With tracing off, only this check is inlined where the entity drops.
+        if self.cx.is_some() || self.timing.is_some() {
+            self.finish_started(cancelled);
+        }
+    }
+
+    fn finish_started(&mut self, cancelled: bool) {
         if let Some(cx) = self.cx.take() {
             Entity::end(cx, cancelled, self.recording.vocabularies);
         }
@@ -258,10 +282,22 @@ fn start_span(
         Kind::Workflow | Kind::Agent => Name::Static(name),
     };
     let genai = vocabularies.contains(Vocabularies::GENAI) && kind != Kind::Task;
+    // Exactly the room needed, plus what iftracer's span processor stamps from the parent's
+    // entity frame: a list larger than the span needs is a larger block for whichever thread
+    // frees the span (a batch processor's export thread), and above glibc's fast-bin size that
+    // slows the application thread's next allocation by several percent of the whole span.
+    let stamped = match current.pipeline() {
+        Some(_) => {
+            usize::from(parent.entity_path().is_some())
+                + usize::from(parent.workflow_name().is_some())
+        }
+        None => 0,
+    };
     let capacity = 2
         + usize::from(version.is_some())
         + usize::from(kind == Kind::Workflow)
-        + 2 * usize::from(genai);
+        + 2 * usize::from(genai)
+        + stamped;
     let mut attributes = Vec::with_capacity(capacity);
     attributes.push(KeyValue::new(iftracer::SPAN_KIND, kind.as_str()));
     attributes.push(KeyValue::new(iftracer::ENTITY_NAME, entity_name.value()));

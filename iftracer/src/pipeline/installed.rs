@@ -158,12 +158,20 @@ impl Current {
     }
 }
 
+/// Whether [`current`] may find a pipeline or the global tracer: `false` only when tracing is
+/// off globally and no pipeline was ever attached. Two loads, for what is inlined at each
+/// instrumented call.
+#[inline]
+pub(crate) fn may_be_on() -> bool {
+    enabled() || ATTACHED.load(Ordering::Relaxed)
+}
+
 /// The pipeline in effect, `None` when tracing is off. Cheap: no lock, no atomic reference count
 /// unless a pipeline was attached to a context somewhere.
 #[inline]
 pub(crate) fn current() -> Option<Current> {
     if ATTACHED.load(Ordering::Relaxed)
-        && let Some(Attached(pipeline)) = Context::map_current(|cx| cx.get::<Attached>().cloned())
+        && let Some(pipeline) = attached()
     {
         return Some(Current::Attached(pipeline));
     }
@@ -171,6 +179,15 @@ pub(crate) fn current() -> Option<Current> {
         return None;
     }
     Some(Current::Global(cached_global()))
+}
+
+/// The pipeline attached to the current context: out of line, so what is inlined at each
+/// instrumented call stays small.
+fn attached() -> Option<Pipeline> {
+    Context::map_current(|cx| {
+        cx.get::<Attached>()
+            .map(|Attached(pipeline)| pipeline.clone())
+    })
 }
 
 fn cached_global() -> Rc<Global> {
