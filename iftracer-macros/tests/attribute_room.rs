@@ -37,6 +37,12 @@ fn step(n: u64) -> u64 {
 #[iftracer::tool(version = "2")]
 fn lookup() {}
 
+/// Its `u64` result is captured (content capture is on by default).
+#[iftracer::task(skip_all)]
+fn answer() -> u64 {
+    42
+}
+
 #[test]
 fn the_attribute_list_has_no_spare_room() {
     let room = Room::default();
@@ -48,9 +54,11 @@ fn the_attribute_list_has_no_spare_room() {
 
     assert_eq!(step(21), 42);
     lookup();
+    assert_eq!(answer(), 42);
 
     let seen = room.0.lock().unwrap().clone();
-    // The task: kind and name; the tool: kind, name, version and the GenAI tool attributes.
-    assert_eq!(seen, [(2, 2), (5, 5)]);
+    // The task: kind and name; the tool: kind, name, version and the GenAI tool attributes;
+    // the last task: kind, name and output (room kept for it, not grown to 4 when recorded).
+    assert_eq!(seen, [(2, 2), (5, 5), (3, 3)]);
     provider.shutdown().unwrap();
 }

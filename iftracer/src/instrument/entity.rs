@@ -37,6 +37,23 @@ impl Kind {
     }
 }
 
+/// One instrumented function, as the macro saw it: a `static` per function, so a call passes one
+/// pointer.
+#[derive(Debug)]
+pub struct Site {
+    /// What the macro was applied as.
+    pub kind: Kind,
+    /// The entity name (`name = …`, else the function's).
+    pub name: &'static str,
+    /// The span name, `"{name}.{kind}"`.
+    pub span_name: &'static str,
+    /// `version = …`.
+    pub version: Option<&'static str>,
+    /// How many content attributes (input, output) the function may record: room kept for
+    /// them in the span's attribute list when content is captured.
+    pub content: usize,
+}
+
 /// A started entity span, or nothing when tracing is off.
 #[derive(Debug)]
 pub struct Entity {
@@ -68,20 +85,14 @@ struct Timing {
 }
 
 impl Entity {
-    /// Starts the span `span_name` (`"{name}.{kind}"`, computed by the macro) as a child of the
-    /// current context, in the pipeline in effect. With tracing off this is two atomic loads
-    /// and a branch.
+    /// Starts the span of `site` as a child of the current context, in the pipeline in effect.
+    /// With tracing off this is two atomic loads and a branch.
     #[inline]
-    pub fn start(
-        kind: Kind,
-        name: &'static str,
-        span_name: &'static str,
-        version: Option<&'static str>,
-    ) -> Entity {
+    pub fn start(site: &'static Site) -> Entity {
         if !pipeline::may_be_on() {
             return Entity::OFF;
         }
-        Entity::started(kind, name, span_name, version)
+        Entity::started(site)
     }
 
     const OFF: Entity = Entity {
@@ -93,12 +104,7 @@ impl Entity {
     /// [`start`](Self::start) past the switch: kept out of line, so the off path inlined at
     /// every call site stays two loads and a branch.
     #[inline(never)]
-    fn started(
-        kind: Kind,
-        name: &'static str,
-        span_name: &'static str,
-        version: Option<&'static str>,
-    ) -> Entity {
+    fn started(site: &'static Site) -> Entity {
         let Some(current) = pipeline::current() else {
             return Entity::OFF;
         };
@@ -108,16 +114,16 @@ impl Entity {
             vocabularies: recording.vocabularies,
         };
         let timing = match current.pipeline().and_then(|p| p.metrics()) {
-            Some(recorder) if kind != Kind::Task => Some(Timing {
-                kind,
-                name,
+            Some(recorder) if site.kind != Kind::Task => Some(Timing {
+                kind: site.kind,
+                name: site.name,
                 started: Instant::now(),
                 recorder: Arc::clone(recorder),
             }),
             _ => None,
         };
         Entity {
-            cx: Some(start_span(&current, kind, name, span_name, version)),
+            cx: Some(start_span(&current, site)),
             recording: settings,
             timing,
         }
@@ -264,15 +270,17 @@ pub fn type_name_of<T: ?Sized>(_: &T) -> &'static str {
     std::any::type_name::<T>()
 }
 
-fn start_span(
-    current: &pipeline::Current,
-    kind: Kind,
-    name: &'static str,
-    span_name: &'static str,
-    version: Option<&'static str>,
-) -> Context {
+fn start_span(current: &pipeline::Current, site: &'static Site) -> Context {
+    let &Site {
+        kind,
+        name,
+        span_name,
+        version,
+        content,
+    } = site;
     let parent = Context::current();
-    let vocabularies = current.recording().vocabularies;
+    let recording = current.recording();
+    let vocabularies = recording.vocabularies;
     // Tasks and tools chain their names under the enclosing task, as iftracer-sdk does.
     let entity_name = match kind {
         Kind::Task | Kind::Tool => match parent.entity_path() {
@@ -282,10 +290,12 @@ fn start_span(
         Kind::Workflow | Kind::Agent => Name::Static(name),
     };
     let genai = vocabularies.contains(Vocabularies::GENAI) && kind != Kind::Task;
-    // Exactly the room needed, plus what iftracer's span processor stamps from the parent's
-    // entity frame: a list larger than the span needs is a larger block for whichever thread
-    // frees the span (a batch processor's export thread), and above glibc's fast-bin size that
-    // slows the application thread's next allocation by several percent of the whole span.
+    // Exactly the room needed: the span's own attributes, what iftracer's span processor
+    // stamps from the parent's entity frame, and the content the function records. A list
+    // larger than the span needs is a larger block for whichever thread frees the span (a batch
+    // processor's export thread), and above glibc's fast-bin size that slows the application
+    // thread's next allocation by several percent of the whole span; a list too small is
+    // reallocated when the rest is recorded.
     let stamped = match current.pipeline() {
         Some(_) => {
             usize::from(parent.entity_path().is_some())
@@ -293,11 +303,17 @@ fn start_span(
         }
         None => 0,
     };
+    let content = if recording.privacy.capture_content {
+        content
+    } else {
+        0
+    };
     let capacity = 2
         + usize::from(version.is_some())
         + usize::from(kind == Kind::Workflow)
         + 2 * usize::from(genai)
-        + stamped;
+        + stamped
+        + content;
     let mut attributes = Vec::with_capacity(capacity);
     attributes.push(KeyValue::new(iftracer::SPAN_KIND, kind.as_str()));
     attributes.push(KeyValue::new(iftracer::ENTITY_NAME, entity_name.value()));
