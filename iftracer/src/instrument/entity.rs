@@ -61,7 +61,7 @@ pub struct Entity {
     /// What the pipeline in effect at the start says about recording on this span.
     recording: Settings,
     /// Set when metrics are on: what the duration histogram needs at the end.
-    timing: Option<Timing>,
+    timing: Option<Box<Timing>>,
 }
 
 /// The pipeline settings an entity's recorder needs, copied at its start (cheap, and `Send`).
@@ -114,12 +114,13 @@ impl Entity {
             vocabularies: recording.vocabularies,
         };
         let timing = match current.pipeline().and_then(|p| p.metrics()) {
-            Some(recorder) if site.kind != Kind::Task => Some(Timing {
+            // Boxed: the entity stays small for the calls without metrics, which move it.
+            Some(recorder) if site.kind != Kind::Task => Some(Box::new(Timing {
                 kind: site.kind,
                 name: site.name,
                 started: Instant::now(),
                 recorder: Arc::clone(recorder),
-            }),
+            })),
             _ => None,
         };
         Entity {
