@@ -105,11 +105,6 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         None => quote!(::core::option::Option::None),
     };
     let variant = kind.variant();
-    let start = quote! {
-        let __if_entity = #krate::__private::Entity::start(
-            #krate::__private::Kind::#variant, #name, #span_name, #version,
-        );
-    };
     let input = input_capture(&args, &sig, &krate)?;
     let returns = Returns::of(&sig.output);
     // `fn … -> impl Future` ending in `async move {…}`, or `#[async_trait]`'s
@@ -124,6 +119,21 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
             None => record_of(&Returns::of(&syn::ReturnType::Default), &args, &krate),
         },
         None => record_of(&returns, &args, &krate),
+    };
+    // The content attributes this function may record (room for them in the span's list); a
+    // stream's output is not recorded.
+    let content_attributes =
+        usize::from(!input.is_empty()) + usize::from(record.content && args.stream.is_none());
+    // One `static` per function: the call passes a pointer, not five arguments.
+    let start = quote! {
+        static __IF_SITE: #krate::__private::Site = #krate::__private::Site {
+            kind: #krate::__private::Kind::#variant,
+            name: #name,
+            span_name: #span_name,
+            version: #version,
+            content: #content_attributes,
+        };
+        let __if_entity = #krate::__private::Entity::start(&__IF_SITE);
     };
     // Decides once, at the start, whether anything is serialised for this call.
     let content = if !input.is_empty() || record.content {

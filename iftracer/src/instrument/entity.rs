@@ -37,6 +37,23 @@ impl Kind {
     }
 }
 
+/// One instrumented function, as the macro saw it: a `static` per function, so a call passes one
+/// pointer.
+#[derive(Debug)]
+pub struct Site {
+    /// What the macro was applied as.
+    pub kind: Kind,
+    /// The entity name (`name = …`, else the function's).
+    pub name: &'static str,
+    /// The span name, `"{name}.{kind}"`.
+    pub span_name: &'static str,
+    /// `version = …`.
+    pub version: Option<&'static str>,
+    /// How many content attributes (input, output) the function may record: room kept for
+    /// them in the span's attribute list when content is captured.
+    pub content: usize,
+}
+
 /// A started entity span, or nothing when tracing is off.
 #[derive(Debug)]
 pub struct Entity {
@@ -44,7 +61,7 @@ pub struct Entity {
     /// What the pipeline in effect at the start says about recording on this span.
     recording: Settings,
     /// Set when metrics are on: what the duration histogram needs at the end.
-    timing: Option<Timing>,
+    timing: Option<Box<Timing>>,
 }
 
 /// The pipeline settings an entity's recorder needs, copied at its start (cheap, and `Send`).
@@ -68,22 +85,28 @@ struct Timing {
 }
 
 impl Entity {
-    /// Starts the span `span_name` (`"{name}.{kind}"`, computed by the macro) as a child of the
-    /// current context, in the pipeline in effect. With tracing off this is one atomic load and
-    /// a branch.
+    /// Starts the span of `site` as a child of the current context, in the pipeline in effect.
+    /// With tracing off this is two atomic loads and a branch.
     #[inline]
-    pub fn start(
-        kind: Kind,
-        name: &'static str,
-        span_name: &'static str,
-        version: Option<&'static str>,
-    ) -> Entity {
+    pub fn start(site: &'static Site) -> Entity {
+        if !pipeline::may_be_on() {
+            return Entity::OFF;
+        }
+        Entity::started(site)
+    }
+
+    const OFF: Entity = Entity {
+        cx: None,
+        recording: OFF,
+        timing: None,
+    };
+
+    /// [`start`](Self::start) past the switch: kept out of line, so the off path inlined at
+    /// every call site stays two loads and a branch.
+    #[inline(never)]
+    fn started(site: &'static Site) -> Entity {
         let Some(current) = pipeline::current() else {
-            return Entity {
-                cx: None,
-                recording: OFF,
-                timing: None,
-            };
+            return Entity::OFF;
         };
         let recording = current.recording();
         let settings = Settings {
@@ -91,16 +114,17 @@ impl Entity {
             vocabularies: recording.vocabularies,
         };
         let timing = match current.pipeline().and_then(|p| p.metrics()) {
-            Some(recorder) if kind != Kind::Task => Some(Timing {
-                kind,
-                name,
+            // Boxed: the entity stays small for the calls without metrics, which move it.
+            Some(recorder) if site.kind != Kind::Task => Some(Box::new(Timing {
+                kind: site.kind,
+                name: site.name,
                 started: Instant::now(),
                 recorder: Arc::clone(recorder),
-            }),
+            })),
             _ => None,
         };
         Entity {
-            cx: Some(start_span(&current, kind, name, span_name, version)),
+            cx: Some(start_span(&current, site)),
             recording: settings,
             timing,
         }
@@ -158,6 +182,13 @@ impl Entity {
     /// Ends the span; `cancelled` says the work did not run to completion.
     #[inline]
     pub(super) fn finish(&mut self, cancelled: bool) {
+        // With tracing off, only this check is inlined where the entity drops.
+        if self.cx.is_some() || self.timing.is_some() {
+            self.finish_started(cancelled);
+        }
+    }
+
+    fn finish_started(&mut self, cancelled: bool) {
         if let Some(cx) = self.cx.take() {
             Entity::end(cx, cancelled, self.recording.vocabularies);
         }
@@ -240,15 +271,17 @@ pub fn type_name_of<T: ?Sized>(_: &T) -> &'static str {
     std::any::type_name::<T>()
 }
 
-fn start_span(
-    current: &pipeline::Current,
-    kind: Kind,
-    name: &'static str,
-    span_name: &'static str,
-    version: Option<&'static str>,
-) -> Context {
+fn start_span(current: &pipeline::Current, site: &'static Site) -> Context {
+    let &Site {
+        kind,
+        name,
+        span_name,
+        version,
+        content,
+    } = site;
     let parent = Context::current();
-    let vocabularies = current.recording().vocabularies;
+    let recording = current.recording();
+    let vocabularies = recording.vocabularies;
     // Tasks and tools chain their names under the enclosing task, as iftracer-sdk does.
     let entity_name = match kind {
         Kind::Task | Kind::Tool => match parent.entity_path() {
@@ -257,7 +290,32 @@ fn start_span(
         },
         Kind::Workflow | Kind::Agent => Name::Static(name),
     };
-    let mut attributes = Vec::with_capacity(7);
+    let genai = vocabularies.contains(Vocabularies::GENAI) && kind != Kind::Task;
+    // Exactly the room needed: the span's own attributes, what iftracer's span processor
+    // stamps from the parent's entity frame, and the content the function records. A list
+    // larger than the span needs is a larger block for whichever thread frees the span (a batch
+    // processor's export thread), and above glibc's fast-bin size that slows the application
+    // thread's next allocation by several percent of the whole span; a list too small is
+    // reallocated when the rest is recorded.
+    let stamped = match current.pipeline() {
+        Some(_) => {
+            usize::from(parent.entity_path().is_some())
+                + usize::from(parent.workflow_name().is_some())
+        }
+        None => 0,
+    };
+    let content = if recording.privacy.capture_content {
+        content
+    } else {
+        0
+    };
+    let capacity = 2
+        + usize::from(version.is_some())
+        + usize::from(kind == Kind::Workflow)
+        + 2 * usize::from(genai)
+        + stamped
+        + content;
+    let mut attributes = Vec::with_capacity(capacity);
     attributes.push(KeyValue::new(iftracer::SPAN_KIND, kind.as_str()));
     attributes.push(KeyValue::new(iftracer::ENTITY_NAME, entity_name.value()));
     if let Some(version) = version {
@@ -266,7 +324,7 @@ fn start_span(
     if kind == Kind::Workflow {
         attributes.push(KeyValue::new(iftracer::WORKFLOW_NAME, name));
     }
-    if vocabularies.contains(Vocabularies::GENAI) {
+    if genai {
         match kind {
             Kind::Workflow => {
                 attributes.push(KeyValue::new(gen_ai::OPERATION_NAME, "invoke_workflow"));
@@ -284,13 +342,14 @@ fn start_span(
         }
     }
     let builder = SpanBuilder::from_name(span_name).with_attributes(attributes);
-    let cx = match current.pipeline() {
-        Some(pipeline) => {
+    let cx = match (current.pipeline(), current.fallback_tracer()) {
+        (Some(pipeline), _) => {
             let span = pipeline.sdk_tracer().build_with_context(builder, &parent);
             parent.with_span(span)
         }
         // Before `init`: OpenTelemetry's global provider.
-        None => {
+        (None, Some(tracer)) => parent.with_span(tracer.build_with_context(builder, &parent)),
+        (None, None) => {
             let span = pipeline::fallback_tracer().build_with_context(builder, &parent);
             parent.with_span(span)
         }

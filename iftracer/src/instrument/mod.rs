@@ -11,6 +11,6 @@ pub use capture::{
     Capture, CaptureError, CaptureFallback, CaptureSerialize, Content, ErrorDebug, ErrorDisplay,
     JsonObject,
 };
-pub use entity::{Entity, EntityGuard, Kind, Recorder, type_name_of as entity_type_name};
+pub use entity::{Entity, EntityGuard, Kind, Recorder, Site, type_name_of as entity_type_name};
 pub use future::Instrumented;
 pub use stream::InstrumentedStream;

@@ -1,8 +1,13 @@
 //! Which pipeline is in effect, found cheaply on instrumentation's hot path: the global one is
 //! cached per thread and fetched again only after `init` installs another; a context-attached
 //! one is looked up only once some pipeline was ever attached.
+//!
+//! One thread-local lookup answers everything the macros need at a span's start (the pipeline
+//! or, before `init`, OpenTelemetry's global tracer and the default settings): measured in
+//! time, each extra lookup on that path costs more than its few instructions suggest.
 
 use std::cell::RefCell;
+use std::fmt;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
@@ -23,9 +28,29 @@ static ENABLED: AtomicBool = AtomicBool::new(true);
 static ATTACHED: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
-    static CACHED: RefCell<Option<(u64, Rc<Option<Pipeline>>)>> = const { RefCell::new(None) };
-    /// OpenTelemetry's global tracer, for instrumentation before `init`.
-    static FALLBACK: RefCell<Option<(u64, Rc<BoxedTracer>)>> = const { RefCell::new(None) };
+    static CACHED: RefCell<Option<(u64, Rc<Global>)>> = const { RefCell::new(None) };
+}
+
+/// A thread's copy of the global state.
+pub(crate) enum Global {
+    /// The pipeline `init` installed.
+    Pipeline(Pipeline),
+    /// No `init` yet (or `.global(false)`): OpenTelemetry's global tracer (scope `iftracer`),
+    /// and the default settings.
+    Fallback {
+        tracer: Rc<BoxedTracer>,
+        recording: &'static Recording,
+    },
+}
+
+/// Shows the pipeline, never the tracer (an application's provider).
+impl fmt::Debug for Global {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Global::Pipeline(pipeline) => f.debug_tuple("Pipeline").field(pipeline).finish(),
+            Global::Fallback { .. } => f.write_str("Fallback"),
+        }
+    }
 }
 
 /// The defaults recording paths use when no pipeline is in effect.
@@ -59,18 +84,11 @@ pub(crate) fn refresh() {
 /// looked up once per thread and again after [`refresh`] or an install, not on every call (a
 /// lock and an allocation). The borrow is released before use, so span creation may re-enter.
 pub(crate) fn fallback_tracer() -> Rc<BoxedTracer> {
-    let generation = GENERATION.load(Ordering::Acquire);
-    FALLBACK.with(|cached| {
-        let mut cached = cached.borrow_mut();
-        match &*cached {
-            Some((seen, tracer)) if *seen == generation => Rc::clone(tracer),
-            _ => {
-                let tracer = Rc::new(otel_global::tracer("iftracer"));
-                *cached = Some((generation, Rc::clone(&tracer)));
-                tracer
-            }
-        }
-    })
+    match &*cached_global() {
+        Global::Fallback { tracer, .. } => Rc::clone(tracer),
+        // Only asked for without a pipeline; with one, not worth a cache.
+        Global::Pipeline(_) => Rc::new(otel_global::tracer("iftracer")),
+    }
 }
 
 /// The global pipeline, whatever is attached.
@@ -96,8 +114,8 @@ pub(super) fn context_with(pipeline: &Pipeline) -> Context {
 /// What instrumentation records with here.
 #[derive(Debug)]
 pub(crate) enum Current {
-    /// The thread's copy of the global state (`None` inside: not initialised, defaults).
-    Global(Rc<Option<Pipeline>>),
+    /// The thread's copy of the global state.
+    Global(Rc<Global>),
     /// A pipeline attached to the current context.
     Attached(Pipeline),
 }
@@ -107,7 +125,10 @@ impl Current {
     #[inline]
     pub(crate) fn pipeline(&self) -> Option<&Pipeline> {
         match self {
-            Current::Global(global) => global.as_ref().as_ref(),
+            Current::Global(global) => match &**global {
+                Global::Pipeline(pipeline) => Some(pipeline),
+                Global::Fallback { .. } => None,
+            },
             Current::Attached(pipeline) => Some(pipeline),
         }
     }
@@ -115,11 +136,34 @@ impl Current {
     /// The settings to record with.
     #[inline]
     pub(crate) fn recording(&self) -> &Recording {
-        match self.pipeline() {
-            Some(pipeline) => pipeline.recording(),
-            None => &DEFAULT_RECORDING,
+        match self {
+            Current::Global(global) => match &**global {
+                Global::Pipeline(pipeline) => pipeline.recording(),
+                Global::Fallback { recording, .. } => recording,
+            },
+            Current::Attached(pipeline) => pipeline.recording(),
         }
     }
+
+    /// OpenTelemetry's global tracer when no pipeline is in effect (before `init`).
+    #[inline]
+    pub(crate) fn fallback_tracer(&self) -> Option<&BoxedTracer> {
+        match self {
+            Current::Global(global) => match &**global {
+                Global::Fallback { tracer, .. } => Some(tracer),
+                Global::Pipeline(_) => None,
+            },
+            Current::Attached(_) => None,
+        }
+    }
+}
+
+/// Whether [`current`] may find a pipeline or the global tracer: `false` only when tracing is
+/// off globally and no pipeline was ever attached. Two loads, for what is inlined at each
+/// instrumented call.
+#[inline]
+pub(crate) fn may_be_on() -> bool {
+    enabled() || ATTACHED.load(Ordering::Relaxed)
 }
 
 /// The pipeline in effect, `None` when tracing is off. Cheap: no lock, no atomic reference count
@@ -127,7 +171,7 @@ impl Current {
 #[inline]
 pub(crate) fn current() -> Option<Current> {
     if ATTACHED.load(Ordering::Relaxed)
-        && let Some(Attached(pipeline)) = Context::map_current(|cx| cx.get::<Attached>().cloned())
+        && let Some(pipeline) = attached()
     {
         return Some(Current::Attached(pipeline));
     }
@@ -137,14 +181,29 @@ pub(crate) fn current() -> Option<Current> {
     Some(Current::Global(cached_global()))
 }
 
-fn cached_global() -> Rc<Option<Pipeline>> {
+/// The pipeline attached to the current context: out of line, so what is inlined at each
+/// instrumented call stays small.
+fn attached() -> Option<Pipeline> {
+    Context::map_current(|cx| {
+        cx.get::<Attached>()
+            .map(|Attached(pipeline)| pipeline.clone())
+    })
+}
+
+fn cached_global() -> Rc<Global> {
     let generation = GENERATION.load(Ordering::Acquire);
     CACHED.with(|cached| {
         let mut cached = cached.borrow_mut();
         match &*cached {
             Some((seen, global)) if *seen == generation => Rc::clone(global),
             _ => {
-                let global = Rc::new(self::global());
+                let global = Rc::new(match self::global() {
+                    Some(pipeline) => Global::Pipeline(pipeline),
+                    None => Global::Fallback {
+                        tracer: Rc::new(otel_global::tracer("iftracer")),
+                        recording: &DEFAULT_RECORDING,
+                    },
+                });
                 *cached = Some((generation, Rc::clone(&global)));
                 global
             }

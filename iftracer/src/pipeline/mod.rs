@@ -19,7 +19,9 @@ use opentelemetry::trace::{SpanKind, TracerProvider as _};
 use opentelemetry::{Context, ContextGuard, InstrumentationScope};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
-pub(crate) use installed::{Current, current, fallback_tracer, global, install, install_disabled};
+pub(crate) use installed::{
+    Current, current, fallback_tracer, global, install, install_disabled, may_be_on,
+};
 
 use crate::metrics::Recorder;
 use crate::privacy::Privacy;
