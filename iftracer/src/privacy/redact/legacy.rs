@@ -1,0 +1,334 @@
+//! The redactor as it was before the shared scan (one pass per detector over the whole text),
+//! kept unchanged for the differential tests only: the shared scan must redact exactly as it did.
+//!
+//! The selected detectors run as six passes, each fast where nothing matches (the common case):
+//!
+//! 1. e-mail addresses, found from their `@` (`email`);
+//! 2. the values of `password=`-style pairs, from their `=` and `:` (`pairs`);
+//! 3. credentials (API keys, `Bearer`/`Basic` values, JWTs, PEM keys): one regex alternation
+//!    whose literal prefixes the engine looks for (`credentials`);
+//! 4. IBANs, from two capitals before two digits, with their checksum (`iban`), and UK National
+//!    Insurance numbers (`national_ids`);
+//! 5. numbers (cards, SSNs, phone numbers): one alternation searched only around runs of at
+//!    least 8 digits (`numbers`);
+//! 6. IP and MAC addresses, opt-in, around `:`, `.` and `-` (`network`).
+//!
+//! Each candidate is then checked in code (Luhn, mod 97, SSN ranges, digit counts, what the
+//! value is glued to), which keeps the expressions small and free of capture groups. Text with
+//! nothing to redact is returned borrowed.
+
+mod credentials;
+mod email;
+mod iban;
+mod national_ids;
+mod network;
+mod numbers;
+mod pairs;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use regex::{NoExpand, Regex, RegexBuilder};
+
+use super::Detector;
+
+/// One pass over the text (see the module documentation for the order).
+enum Pass {
+    Email,
+    /// `password=…` values; before the other credentials, so `token=sk-…` is one pair.
+    Pairs,
+    /// The alternation of the selected credential patterns.
+    Credentials(Regex),
+    Iban,
+    Nino,
+    /// The alternation of the selected number patterns, searched in `NumberRuns`.
+    Numbers(Regex),
+    Network(network::Kinds),
+}
+
+/// The alternation of the selected `patterns`, compiled with Unicode off: `\d` and `\b` are
+/// ASCII, which keeps the DFA small and lets it run on any text (with a Unicode `\b` it gives
+/// up on non-ASCII input, for a slower engine).
+fn alternation<P: AsRef<str>>(patterns: &[(Detector, P)], selected: &[Detector]) -> Option<Regex> {
+    let alternatives: Vec<&str> = patterns
+        .iter()
+        .filter(|(d, _)| selected.contains(d))
+        .map(|(_, p)| p.as_ref())
+        .collect();
+    if alternatives.is_empty() {
+        return None;
+    }
+    let re = RegexBuilder::new(&alternatives.join("|"))
+        .unicode(false)
+        .build()
+        // Fixed patterns, compiled for every detector subset by the tests.
+        .expect("built-in redaction patterns are valid");
+    Some(re)
+}
+
+/// Compiled redaction rules: built-in detectors, then custom `(pattern, replacement)` rules.
+///
+/// Cheap to clone (the compiled rules are shared) and safe to use from any thread.
+///
+/// ```
+/// use iftracer::privacy::{Detector, Redactor};
+///
+/// let order = iftracer::privacy::Regex::new(r"ORD-\d{4}-\d{6}").unwrap();
+/// let redactor = Redactor::new(&Detector::ALL, vec![(order, "[ORDER]".to_owned())]);
+///
+/// assert_eq!(
+///     redactor.redact("Mail jane@example.com about ORD-2024-000123, or call 555-123-4567."),
+///     "Mail [REDACTED:EMAIL] about [ORDER], or call [REDACTED:PHONE]."
+/// );
+/// ```
+#[derive(Clone, Default)]
+pub(super) struct Redactor {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// The selected detectors, for `Debug`.
+    detectors: Vec<Detector>,
+    /// The passes with a selected detector, in order.
+    passes: Vec<Pass>,
+    /// Applied in order after the built-ins; replacements are literal text.
+    custom: Vec<(Regex, String)>,
+}
+
+impl Redactor {
+    /// Builds a redactor from built-in detectors and custom `(pattern, replacement)` rules.
+    ///
+    /// Custom rules run after the built-in detectors, in order, and replace every match with
+    /// their replacement text taken literally (`$1` is not expanded).
+    ///
+    /// ```
+    /// use iftracer::privacy::{Detector, Redactor};
+    ///
+    /// let emails_only = Redactor::new(&[Detector::Email], Vec::new());
+    /// assert_eq!(
+    ///     emails_only.redact("jane@example.com, SSN 123-45-6789"),
+    ///     "[REDACTED:EMAIL], SSN 123-45-6789"
+    /// );
+    /// ```
+    pub(super) fn new(detectors: &[Detector], custom: Vec<(Regex, String)>) -> Redactor {
+        let mut selected: Vec<Detector> = Vec::new();
+        for &d in detectors {
+            if !selected.contains(&d) {
+                selected.push(d);
+            }
+        }
+        let has = |d: Detector| selected.contains(&d);
+        let mut passes = Vec::new();
+        if has(Detector::Email) {
+            passes.push(Pass::Email);
+        }
+        if has(Detector::Credential) {
+            passes.push(Pass::Pairs);
+        }
+        if let Some(re) = alternation(&credentials::patterns(), &selected) {
+            passes.push(Pass::Credentials(re));
+        }
+        if has(Detector::Iban) {
+            passes.push(Pass::Iban);
+        }
+        if has(Detector::NationalId) {
+            passes.push(Pass::Nino);
+        }
+        if let Some(re) = alternation(numbers::PATTERNS, &selected) {
+            passes.push(Pass::Numbers(re));
+        }
+        // Last: what an earlier pass leaves next to an address (`[REDACTED:CARD]::1`) must not
+        // change the verdict on a second run.
+        let kinds = network::Kinds {
+            ip: has(Detector::IpAddress),
+            mac: has(Detector::MacAddress),
+        };
+        if kinds.ip || kinds.mac {
+            passes.push(Pass::Network(kinds));
+        }
+        Redactor {
+            inner: Arc::new(Inner {
+                detectors: selected,
+                passes,
+                custom,
+            }),
+        }
+    }
+
+    /// Whether no rule is configured, so [`redact`](Redactor::redact) never changes anything.
+    ///
+    /// ```
+    /// use iftracer::privacy::{Detector, Redactor};
+    ///
+    /// assert!(Redactor::default().is_empty());
+    /// assert!(Redactor::new(&[], Vec::new()).is_empty());
+    /// assert!(!Redactor::new(&[Detector::Ssn], Vec::new()).is_empty());
+    /// ```
+    #[allow(dead_code)]
+    pub(super) fn is_empty(&self) -> bool {
+        self.inner.passes.is_empty() && self.inner.custom.is_empty()
+    }
+
+    /// `text` with every sensitive value replaced; borrowed when nothing matched.
+    ///
+    /// Built-in detectors replace a value with `[REDACTED:<KIND>]`, where the kind is `SSN`,
+    /// `EMAIL`, `CARD`, `PHONE`, `API_KEY`, `BEARER_TOKEN`, `CREDENTIAL`, `IBAN`, `NATIONAL_ID`, `IP` or `MAC`.
+    /// Redacting twice changes nothing more than redacting once (custom rules aside).
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use iftracer::privacy::{Detector, Redactor};
+    ///
+    /// let redactor = Redactor::new(&Detector::ALL, Vec::new());
+    /// assert_eq!(
+    ///     redactor.redact("Authorization: Bearer abc123.def456; card 4111 1111 1111 1111"),
+    ///     "Authorization: Bearer [REDACTED:BEARER_TOKEN]; card [REDACTED:CARD]"
+    /// );
+    /// // 4111 1111 1111 1112 fails the Luhn check: not a card, nothing to copy.
+    /// assert!(matches!(redactor.redact("ref 4111 1111 1111 1112"), Cow::Borrowed(_)));
+    /// ```
+    pub(super) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = Cow::Borrowed(text);
+        // IBAN and NINO candidates, found once for both passes.
+        let mut codes: Option<Vec<usize>> = None;
+        for pass in &self.inner.passes {
+            let redacted = match pass {
+                Pass::Email => replace_found(
+                    &out,
+                    email::find(&out, 0).map(|(s, e)| (s, e, email::EMAIL)),
+                ),
+                Pass::Pairs => replace_found(
+                    &out,
+                    pairs::find(&out)
+                        .into_iter()
+                        .map(|(s, e)| (s, e, pairs::PLACEHOLDER)),
+                ),
+                Pass::Credentials(re) => {
+                    replace(re, &out, std::iter::once(0..out.len()), credentials::accept)
+                }
+                Pass::Iban => {
+                    let found = iban::codes(out.as_bytes());
+                    let ibans: Vec<(usize, usize)> = iban::find(&out, &found).collect();
+                    codes = Some(iban::moved(found, &ibans));
+                    replace_found(&out, ibans.into_iter().map(|(s, e)| (s, e, iban::IBAN)))
+                }
+                Pass::Nino => {
+                    let found = codes.take().unwrap_or_else(|| iban::codes(out.as_bytes()));
+                    replace_found(
+                        &out,
+                        national_ids::find_nino(&out, &found)
+                            .map(|(s, e)| (s, e, national_ids::NATIONAL_ID)),
+                    )
+                }
+                Pass::Network(kinds) => replace_found(&out, network::find(&out, *kinds)),
+                Pass::Numbers(re) => replace(
+                    re,
+                    &out,
+                    numbers::NumberRuns::new(out.as_bytes()),
+                    numbers::accept,
+                ),
+            };
+            if let Cow::Owned(s) = redacted {
+                out = Cow::Owned(s);
+            }
+        }
+        for (re, replacement) in &self.inner.custom {
+            if let Cow::Owned(s) = re.replace_all(&out, NoExpand(replacement)) {
+                out = Cow::Owned(s);
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Debug for Redactor {
+    // The compiled patterns are long and say little; names and custom patterns say it all.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let detectors: Vec<&str> = self.inner.detectors.iter().map(|d| d.name()).collect();
+        let custom: Vec<&str> = self
+            .inner
+            .custom
+            .iter()
+            .map(|(re, _)| re.as_str())
+            .collect();
+        f.debug_struct("Redactor")
+            .field("detectors", &detectors)
+            .field("custom", &custom)
+            .finish()
+    }
+}
+
+/// Checks a pass's candidate `text[start..end]`: the span to replace and its placeholder, or
+/// `None` when it is not a sensitive value.
+type Accept = fn(&[u8], usize, usize) -> Option<(usize, usize, &'static str)>;
+
+/// Replaces every accepted candidate of `re` found in the `windows` of `text` (increasing and
+/// disjoint, each ending where `\b` reads as it does in all of `text`), copying only once one is
+/// accepted.
+fn replace<'a>(
+    re: &Regex,
+    text: &'a str,
+    windows: impl IntoIterator<Item = Range<usize>>,
+    accept: Accept,
+) -> Cow<'a, str> {
+    let mut out = String::new();
+    let mut copied = 0; // `text[..copied]` is already in `out`
+    for window in windows {
+        // `find_at` reads the text before `at`, so `\b` works at a window's start too.
+        let haystack = &text[..window.end];
+        let mut at = window.start.max(copied);
+        while let Some(m) = re.find_at(haystack, at) {
+            match accept(text.as_bytes(), m.start(), m.end()) {
+                Some((start, end, placeholder)) => {
+                    reserve_once(&mut out, text);
+                    out.push_str(&text[copied..start]);
+                    out.push_str(placeholder);
+                    copied = end;
+                    at = end;
+                }
+                // A rejected candidate may hide a real one starting inside it; `\b` keeps that
+                // from starting mid-word.
+                None => at = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8),
+            }
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// Replaces the `(start, end, placeholder)` spans of `text` (increasing and disjoint), copying
+/// only once there is one.
+fn replace_found<'a>(
+    text: &'a str,
+    found: impl Iterator<Item = (usize, usize, &'static str)>,
+) -> Cow<'a, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    for (start, end, placeholder) in found {
+        reserve_once(&mut out, text);
+        out.push_str(&text[copied..start]);
+        out.push_str(placeholder);
+        copied = end;
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// Sizes `out` for a redacted copy of `text` when the first value is replaced: growing a long
+/// copy step by step costs more than redacting it. Placeholders are a little longer than most
+/// values they replace (`[REDACTED:SSN]` for `123-45-6789`), hence the room.
+fn reserve_once(out: &mut String, text: &str) {
+    if out.capacity() == 0 {
+        out.reserve(text.len() + text.len() / 8 + 64);
+    }
+}
+

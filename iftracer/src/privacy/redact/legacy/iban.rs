@@ -1,0 +1,256 @@
+//! International bank account numbers: a country code, two check digits and the account, written
+//! contiguous or in groups of four. Accepted only with the country's IBAN length and a valid
+//! ISO 7064 mod-97 checksum, so random codes (`AB12 CDEF…`) are left alone.
+
+pub(super) const IBAN: &str = "[REDACTED:IBAN]";
+
+/// IBAN lengths by country (SWIFT's IBAN registry), sorted by code for a binary search.
+const LENGTHS: &[(&[u8; 2], usize)] = &[
+    (b"AD", 24),
+    (b"AE", 23),
+    (b"AL", 28),
+    (b"AT", 20),
+    (b"AZ", 28),
+    (b"BA", 20),
+    (b"BE", 16),
+    (b"BG", 22),
+    (b"BH", 22),
+    (b"BR", 29),
+    (b"BY", 28),
+    (b"CH", 21),
+    (b"CR", 22),
+    (b"CY", 28),
+    (b"CZ", 24),
+    (b"DE", 22),
+    (b"DK", 18),
+    (b"DO", 28),
+    (b"EE", 20),
+    (b"EG", 29),
+    (b"ES", 24),
+    (b"FI", 18),
+    (b"FO", 18),
+    (b"FR", 27),
+    (b"GB", 22),
+    (b"GE", 22),
+    (b"GI", 23),
+    (b"GL", 18),
+    (b"GR", 27),
+    (b"GT", 28),
+    (b"HR", 21),
+    (b"HU", 28),
+    (b"IE", 22),
+    (b"IL", 23),
+    (b"IQ", 23),
+    (b"IS", 26),
+    (b"IT", 27),
+    (b"JO", 30),
+    (b"KW", 30),
+    (b"KZ", 20),
+    (b"LB", 28),
+    (b"LC", 32),
+    (b"LI", 21),
+    (b"LT", 20),
+    (b"LU", 20),
+    (b"LV", 21),
+    (b"LY", 25),
+    (b"MC", 27),
+    (b"MD", 24),
+    (b"ME", 22),
+    (b"MK", 19),
+    (b"MR", 27),
+    (b"MT", 31),
+    (b"MU", 30),
+    (b"NL", 18),
+    (b"NO", 15),
+    (b"PK", 24),
+    (b"PL", 28),
+    (b"PS", 29),
+    (b"PT", 25),
+    (b"QA", 29),
+    (b"RO", 24),
+    (b"RS", 22),
+    (b"SA", 24),
+    (b"SC", 31),
+    (b"SD", 18),
+    (b"SE", 24),
+    (b"SI", 19),
+    (b"SK", 24),
+    (b"SM", 27),
+    (b"ST", 25),
+    (b"SV", 28),
+    (b"TL", 23),
+    (b"TN", 24),
+    (b"TR", 26),
+    (b"UA", 29),
+    (b"VA", 22),
+    (b"VG", 24),
+    (b"XK", 20),
+];
+
+/// The IBANs of `text`, as byte ranges, in order; `codes` are its `codes()`.
+pub(super) fn find<'a>(
+    text: &'a str,
+    codes: &'a [usize],
+) -> impl Iterator<Item = (usize, usize)> + 'a {
+    let b = text.as_bytes();
+    let mut at = 0;
+    // Two capitals (the country) before a digit (the first check digit).
+    codes
+        .iter()
+        .filter(move |&&start| b[start + 2].is_ascii_digit())
+        .filter_map(move |&start| {
+            if start < at
+                || text[..start]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            {
+                return None;
+            }
+            let end = iban_at(b, start)?;
+            at = end;
+            Some((start, end))
+        })
+}
+
+/// Where two ASCII capitals are followed by a digit or by a blank and a digit: the candidates
+/// of IBANs (`DE89`) and UK NINOs (`AB12`, `AB 12`), found once for both passes (see `moved`).
+pub(super) fn codes(b: &[u8]) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = next_code(&b[at..], true) {
+        found.push(at + i);
+        at += i + 1;
+    }
+    found
+}
+
+/// `codes` as they are once `ibans` (the IBANs found among them) are replaced by their
+/// placeholder: those inside an IBAN are gone, later ones move. No code appears next to or in a
+/// placeholder (`[` before, `]` after, no digit in it), so this is what `codes()` would find.
+pub(super) fn moved(codes: Vec<usize>, ibans: &[(usize, usize)]) -> Vec<usize> {
+    if ibans.is_empty() {
+        return codes;
+    }
+    let mut ibans = ibans.iter().peekable();
+    let (mut grown, mut shrunk) = (0, 0);
+    codes
+        .into_iter()
+        .filter_map(|code| {
+            while let Some(&&(start, end)) = ibans.peek() {
+                if code < end {
+                    if code >= start {
+                        return None;
+                    }
+                    break;
+                }
+                grown += IBAN.len();
+                shrunk += end - start;
+                ibans.next();
+            }
+            Some(code + grown - shrunk)
+        })
+        .collect()
+}
+
+/// The index of the first two ASCII capitals in `b` followed by a digit (IBANs' `DE89`, NINOs'
+/// `AB12`), or with `blank`, also by a blank and a digit (NINOs' `AB 12`). Digits are frequent in
+/// JSON and logs, such codes are not: this looks at 16 bytes at a time as one integer (SWAR),
+/// testing 13 positions at once.
+fn next_code(b: &[u8], blank: bool) -> Option<usize> {
+    // The top bit of each byte: of bytes 0 to 12 of a window, the positions tested in it.
+    const TESTED: u128 = (TOP << 24) >> 24;
+    let mut offset = 0;
+    while let Some(window) = b.get(offset..offset + 16) {
+        let w = u128::from_le_bytes(window.try_into().ok()?);
+        let capitals = within(w, b'A', b'Z');
+        // Shifting by 8 moves byte `i + 1`'s flag onto byte `i`'s.
+        let pairs = capitals & (capitals >> 8) & TESTED;
+        if pairs != 0 {
+            let digits = within(w, b'0', b'9');
+            let mut next = digits >> 16;
+            if blank {
+                next |= (within(w, b' ', b' ') >> 16) & (digits >> 24);
+            }
+            let codes = pairs & next;
+            if codes != 0 {
+                return Some(offset + codes.trailing_zeros() as usize / 8);
+            }
+        }
+        offset += 13;
+    }
+    let code = |i: usize| {
+        b[i].is_ascii_uppercase()
+            && b[i + 1].is_ascii_uppercase()
+            && (b[i + 2].is_ascii_digit()
+                || (blank && b[i + 2] == b' ' && b.get(i + 3).is_some_and(u8::is_ascii_digit)))
+    };
+    (offset..b.len().saturating_sub(2)).find(|&i| code(i))
+}
+
+/// Ones in every byte of a `u128`, and their top bits.
+const ONES: u128 = u128::from_ne_bytes([1; 16]);
+const TOP: u128 = ONES * 0x80;
+
+/// The top bit of each byte of `w` that is in `low..=high` (ASCII), in a few integer operations
+/// for all 16 bytes.
+fn within(w: u128, low: u8, high: u8) -> u128 {
+    let seven = w & !TOP; // at most 0x7f per byte, so the sums below stay in their byte
+    let at_least_low = seven + ONES * u128::from(0x80 - low);
+    let past_high = seven + ONES * u128::from(0x7f - high);
+    at_least_low & !past_high & !w & TOP
+}
+
+/// The end of the IBAN starting at `start`, if one does.
+fn iban_at(b: &[u8], start: usize) -> Option<usize> {
+    let country = &b[start..start + 2];
+    let at = LENGTHS
+        .binary_search_by(|(code, _)| code[..].cmp(country))
+        .ok()?;
+    let len = LENGTHS[at].1;
+    // Its characters, allowing one blank between groups of four (on the stack: the longest
+    // IBAN has 32).
+    let mut chars = [0u8; 32];
+    let mut count = 0;
+    let mut i = start;
+    while count < len && i < b.len() {
+        let c = b[i];
+        if c.is_ascii_digit() || c.is_ascii_uppercase() {
+            chars[count] = c;
+            count += 1;
+            i += 1;
+        } else if c == b' '
+            && count.is_multiple_of(4)
+            && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
+        {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let chars = &chars[..count];
+    let glued = b
+        .get(i)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    (count == len && !glued && chars[2..4].iter().all(u8::is_ascii_digit) && mod97(chars))
+        .then_some(i)
+}
+
+/// ISO 7064 MOD 97-10: the first four characters moved to the end, letters as 10..35, the
+/// number modulo 97 is 1.
+fn mod97(iban: &[u8]) -> bool {
+    let mut rem = 0u32;
+    for &c in iban[4..].iter().chain(&iban[..4]) {
+        let v = if c.is_ascii_digit() {
+            u32::from(c - b'0')
+        } else {
+            u32::from(c - b'A') + 10
+        };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    rem == 1
+}

@@ -1,0 +1,119 @@
+//! IP (v4 and v6) and MAC addresses (opt-in detectors: logs and tool calls hold many addresses
+//! of servers, not of people). Candidates are the runs of hex digits, `:`, `.` and `-` around
+//! each `:`/`.`/`-` (a `memchr` scan), parsed by the standard library or checked in code.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+pub(super) const IP: &str = "[REDACTED:IP]";
+pub(super) const MAC: &str = "[REDACTED:MAC]";
+
+/// What the caller wants found.
+#[derive(Clone, Copy)]
+pub(super) struct Kinds {
+    pub(super) ip: bool,
+    pub(super) mac: bool,
+}
+
+/// The addresses of `text`, as byte ranges with their placeholder, in order.
+pub(super) fn find(
+    text: &str,
+    kinds: Kinds,
+) -> impl Iterator<Item = (usize, usize, &'static str)> + '_ {
+    let b = text.as_bytes();
+    let mut done = 0;
+    memchr::memchr3_iter(b':', b'.', b'-', b)
+        .filter_map(move |hit| {
+            if hit < done {
+                return None;
+            }
+            let is_run = |c: &u8| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'-');
+            let start = b[..hit]
+                .iter()
+                .rposition(|c| !is_run(c))
+                .map_or(0, |i| i + 1);
+            let end = b[hit..]
+                .iter()
+                .position(|c| !is_run(c))
+                .map_or(b.len(), |i| hit + i);
+            done = end;
+            // Glued to a word (`v1.2.3.4`, `sha256:…`) is an identifier.
+            let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+            if (start > 0 && word(b[start - 1])) || b.get(end).is_some_and(|&c| word(c)) {
+                return None;
+            }
+            Some(classify(text, start, end, kinds))
+        })
+        .flatten()
+}
+
+/// The addresses in the run `text[start..end]`: the whole run, or its parts between dashes
+/// (`10.0.0.1-10.0.0.9`), or an IPv4 address before a `:port`.
+fn classify(
+    text: &str,
+    start: usize,
+    end: usize,
+    kinds: Kinds,
+) -> Vec<(usize, usize, &'static str)> {
+    // A full stop or colon after the run ends a sentence or a label.
+    let mut end = end;
+    while end > start && matches!(text.as_bytes()[end - 1], b'.' | b'-') {
+        end -= 1;
+    }
+    if end > start + 1 && text.as_bytes()[end - 1] == b':' && text.as_bytes()[end - 2] != b':' {
+        end -= 1;
+    }
+    let run = &text[start..end];
+    if let Some(kind) = address(run, kinds) {
+        return vec![(start, end, kind)];
+    }
+    if kinds.ip
+        && let Some((host, port)) = run.rsplit_once(':')
+        && !port.is_empty()
+        && port.bytes().all(|c| c.is_ascii_digit())
+        && host.parse::<Ipv4Addr>().is_ok()
+    {
+        return vec![(start, start + host.len(), IP)];
+    }
+    let mut found = Vec::new();
+    let mut at = start;
+    for part in run.split('-') {
+        if let Some(kind) = address(part, kinds).filter(|_| part.len() < run.len()) {
+            found.push((at, at + part.len(), kind));
+        }
+        at += part.len() + 1;
+    }
+    found
+}
+
+fn address(s: &str, kinds: Kinds) -> Option<&'static str> {
+    if kinds.mac && is_mac(s) {
+        return Some(MAC);
+    }
+    if !kinds.ip || !s.bytes().any(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    if s.contains('.') && !s.contains(':') {
+        return s.parse::<Ipv4Addr>().ok().map(|_| IP);
+    }
+    // Two colons at least: `11:36` and `12:30:00` are times, not addresses (they do not parse
+    // as IPv6 either, which wants eight groups or a `::`).
+    // A digit at least: `a::b` is a Rust path.
+    (s.bytes().filter(|&c| c == b':').count() >= 2
+        && s.bytes().any(|c| c.is_ascii_digit())
+        && s.parse::<Ipv6Addr>().is_ok())
+    .then_some(IP)
+}
+
+/// Six pairs of hex digits, one separator (`:` or `-`) throughout.
+fn is_mac(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 17 || !matches!(b[2], b':' | b'-') {
+        return false;
+    }
+    let sep = b[2];
+    b.chunks(3).all(|group| {
+        group[0].is_ascii_hexdigit()
+            && group[1].is_ascii_hexdigit()
+            && group.get(2).is_none_or(|&c| c == sep)
+    })
+}

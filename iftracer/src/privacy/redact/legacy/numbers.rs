@@ -1,0 +1,313 @@
+//! Payment cards, SSNs and phone numbers: searched only in `NumberRuns` (runs of digits with at
+//! least 8 of them), since a DFA scan of all text costs about 2 ns per byte, and checked in code
+//! (Luhn, SSN ranges, digit counts, what the number is glued to).
+
+use std::ops::Range;
+
+use super::Detector;
+
+pub(super) const SSN: &str = "[REDACTED:SSN]";
+pub(super) const CARD: &str = "[REDACTED:CARD]";
+pub(super) const PHONE: &str = "[REDACTED:PHONE]";
+
+/// The patterns of this pass. Every one that starts with a digit starts with `\b`, and every one
+/// ends with `\b`: a number is never redacted out of the middle of a word.
+pub(super) const PATTERNS: &[(Detector, &str)] = &[
+    // Cards: contiguous, 4-4-4-4(-3) and Amex/Diners 4-6-5/4-6-4, one separator throughout.
+    // Major industry identifiers 2 to 6 are the payment networks; this also spares 13-digit
+    // epoch milliseconds and 19-digit epoch nanoseconds, which start with 1.
+    (Detector::PaymentCard, r"\b[2-6]\d{12,18}\b"),
+    (
+        Detector::PaymentCard,
+        r"\b[2-6]\d{3}(?: \d{4}){2} \d{1,4}(?: \d{1,3})?\b",
+    ),
+    (
+        Detector::PaymentCard,
+        r"\b[2-6]\d{3}(?:-\d{4}){2}-\d{1,4}(?:-\d{1,3})?\b",
+    ),
+    (Detector::PaymentCard, r"\b[2-6]\d{3} \d{6} \d{4,5}\b"),
+    (Detector::PaymentCard, r"\b[2-6]\d{3}-\d{6}-\d{4,5}\b"),
+    // SSNs with every separator InsightFinder's gateway knows, the same one twice; 9 contiguous
+    // digits only after the word (checked in `number`).
+    (Detector::Ssn, r"\b\d{3}-\d{2}-\d{4}\b"),
+    (Detector::Ssn, r"\b\d{3} \d{2} \d{4}\b"),
+    (Detector::Ssn, r"\b\d{3}\.\d{2}\.\d{4}\b"),
+    (Detector::Ssn, r"\b\d{3}/\d{2}/\d{4}\b"),
+    (Detector::Ssn, r"\b\d{3}_\d{2}_\d{4}\b"),
+    (Detector::Ssn, r"\b\d{3},\d{2},\d{4}\b"),
+    (Detector::Ssn, r"\b\d{9}\b"),
+    // Canadian Social Insurance numbers: 3-3-3, one separator throughout (Luhn, in `number`).
+    (Detector::NationalId, r"\b[1-79]\d{2}-\d{3}-\d{3}\b"),
+    (Detector::NationalId, r"\b[1-79]\d{2} \d{3} \d{3}\b"),
+    // North American: area code 2-9, one separator throughout, optional leading `1`.
+    (Detector::Phone, r"\b(?:1-)?[2-9]\d{2}-\d{3}-\d{4}\b"),
+    (Detector::Phone, r"\b(?:1\.)?[2-9]\d{2}\.\d{3}\.\d{4}\b"),
+    (Detector::Phone, r"\b(?:1 )?[2-9]\d{2} \d{3} \d{4}\b"),
+    (Detector::Phone, r"\([2-9]\d{2}\) ?\d{3}[-. ]\d{4}\b"),
+    // International: `+`, country code, groups separated by blanks, dashes or dots (8 to 15
+    // digits, checked in `phone`), an area code in parentheses, or 10 to 15 contiguous digits.
+    (Detector::Phone, r"\+[1-9]\d{0,2}(?:[ .-]\d{1,8}){1,6}\b"),
+    (
+        Detector::Phone,
+        r"\+[1-9]\d{0,2}[ .-]?\(\d{1,4}\)[ .-]?\d{1,8}(?:[ .-]\d{1,8}){0,4}\b",
+    ),
+    (Detector::Phone, r"\+[1-9]\d{9,14}\b"),
+];
+
+/// The windows of a text that can hold a number candidate: runs of digits joined by at most
+/// two of ` .-()+/_,`, with at least 8 digits (no number detector takes fewer), plus a `+` or
+/// `(` just before. No number pattern spans anything else, so searching only there finds what a
+/// search of the whole text would, while prose is skipped at the speed of a byte scan.
+pub(super) struct NumberRuns<'a> {
+    text: &'a [u8],
+    at: usize,
+}
+
+impl<'a> NumberRuns<'a> {
+    pub(super) fn new(text: &'a [u8]) -> Self {
+        NumberRuns { text, at: 0 }
+    }
+}
+
+impl Iterator for NumberRuns<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let b = self.text;
+        let is = |at: usize, class: u8| {
+            b.get(at)
+                .is_some_and(|&c| CLASS[usize::from(c)] & class != 0)
+        };
+        loop {
+            let first = self.at + next_digit(&b[self.at..])?;
+            let (mut end, mut digits) = (first, 0);
+            loop {
+                while is(end, DIGIT) {
+                    end += 1;
+                    digits += 1;
+                }
+                // One or two separators, then a digit.
+                if !is(end, GAP) {
+                    break;
+                }
+                if is(end + 1, DIGIT) {
+                    end += 1;
+                } else if is(end + 1, GAP) && is(end + 2, DIGIT) {
+                    end += 2;
+                } else {
+                    break;
+                }
+            }
+            // Past the word the run ends in, if any, so that `\b` at the window's end reads as
+            // it does in the whole text. Digits glued to letters cannot start a candidate.
+            let mut stop = end;
+            while is(stop, WORD) {
+                stop += 1;
+            }
+            self.at = stop;
+            if digits >= 8 {
+                let lead = first > 0 && matches!(b[first - 1], b'+' | b'(');
+                return Some(first - usize::from(lead)..stop);
+            }
+        }
+    }
+}
+
+/// Byte classes of `NumberRuns`, looked up in `CLASS`.
+const DIGIT: u8 = 1;
+/// A separator a number may hold (at most two in a row).
+const GAP: u8 = 2;
+/// ASCII letters, digits and `_`, as `\b` reads them.
+const WORD: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c.is_ascii_digit() {
+            table[i] |= DIGIT;
+        }
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            table[i] |= WORD;
+        }
+        if matches!(
+            c,
+            b' ' | b'.' | b'-' | b'(' | b')' | b'+' | b'/' | b'_' | b','
+        ) {
+            table[i] |= GAP;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// The index of the first ASCII digit in `b`. Looks at 16 bytes at a time, a loop the compiler
+/// vectorises: most of a prompt is letters.
+pub(super) fn next_digit(b: &[u8]) -> Option<usize> {
+    let mut chunks = b.chunks_exact(16);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |any, c| any | c.is_ascii_digit()) {
+            break;
+        }
+        offset += 16;
+    }
+    b[offset..]
+        .iter()
+        .position(u8::is_ascii_digit)
+        .map(|i| offset + i)
+}
+
+/// What to replace for the candidate `b[start..end]`: the span and its placeholder, or `None`.
+pub(super) fn accept(b: &[u8], start: usize, end: usize) -> Option<(usize, usize, &'static str)> {
+    match b[start] {
+        b'+' | b'(' => phone(b, start, end),
+        _ => number(b, start, end),
+    }
+}
+
+/// A candidate starting with a digit: 9 digits are an SSN or a SIN, 10 or 11 a North American phone
+/// number, 13 to 19 a card.
+fn number(b: &[u8], start: usize, end: usize) -> Option<(usize, usize, &'static str)> {
+    if glued(b, start, end) || next_to_letter(b, start, end) {
+        return None;
+    }
+    let s = &b[start..end];
+    match digits(s).count() {
+        // Nine digits in a row are an order or account number unless the text says SSN.
+        9 if s.iter().all(u8::is_ascii_digit) => {
+            (valid_ssn(s) && ssn_keyword_before(b, start)).then_some((start, end, SSN))
+        }
+        // 3-3-3 is a Canadian SIN, 3-2-4 an SSN.
+        9 if s.len() == 11 && !s[7].is_ascii_digit() => {
+            luhn(s).then_some((start, end, super::national_ids::NATIONAL_ID))
+        }
+        9 => valid_ssn(s).then_some((start, end, SSN)),
+        10 | 11 => Some((start, end, PHONE)),
+        // A trailing group may be something else (`4111 1111 1111 1111 123`): take the longest
+        // prefix that is a card.
+        _ => longest_prefix(s, 13, 19, luhn).map(|len| (start, start + len, CARD)),
+    }
+}
+
+/// `SSN` or `social security` (any case) within a few words before `start`.
+fn ssn_keyword_before(b: &[u8], start: usize) -> bool {
+    // A placeholder an earlier SSN left is not the word (the verdict must not change on a
+    // second run).
+    // Bytes, lower-cased on the stack: the words are ASCII, whatever surrounds them.
+    let raw = &b[start.saturating_sub(32)..start];
+    let mut buf = [0u8; 32];
+    let before = &mut buf[..raw.len()];
+    before.copy_from_slice(raw);
+    before.make_ascii_lowercase();
+    let word = memchr::memmem::find_iter(before, b"ssn")
+        .any(|i| (i == 0 || before[i - 1] != b':') && before.get(i + 3) != Some(&b']'));
+    word || memchr::memmem::find(before, b"social security").is_some()
+}
+
+/// A candidate starting with `+` or `(`: a phone number of 8 to 15 digits (E.164 allows 15),
+/// dropping trailing groups the pattern took from what follows.
+fn phone(b: &[u8], start: usize, end: usize) -> Option<(usize, usize, &'static str)> {
+    // `x+1 555 123 4567` or `f(555) 123-4567` is code or an identifier, not a phone number.
+    // `]` counts as a word so that a placeholder left by an earlier pass gives the same verdict.
+    if (start > 0 && is_tokenish(b[start - 1]))
+        || glued(b, start, end)
+        || next_to_letter(b, start, end)
+    {
+        return None;
+    }
+    longest_prefix(&b[start..end], 8, 15, |_| true).map(|len| (start, start + len, PHONE))
+}
+
+/// Whether a number is glued by `-` or `.` to a longer token on either side (`ORD-555-123-4567`,
+/// a group of `1234-5678-9012-3456-7890`), which makes it part of an identifier. Placeholders'
+/// brackets count as token characters, for the same verdict on a second pass.
+fn glued(b: &[u8], start: usize, end: usize) -> bool {
+    let left = start >= 2 && matches!(b[start - 1], b'-' | b'.') && is_tokenish(b[start - 2]);
+    let right = end + 1 < b.len() && matches!(b[end], b'-' | b'.') && is_tokenish(b[end + 1]);
+    left || right
+}
+
+/// Whether a non-ASCII letter touches the number (`公司4111…`): `\b` is ASCII here, so the
+/// patterns let such numbers through, but they are part of a word as `x4111…` is.
+fn next_to_letter(b: &[u8], start: usize, end: usize) -> bool {
+    let before = b[..start]
+        .iter()
+        .rposition(|&c| c & 0xC0 != 0x80)
+        .map(|i| &b[i..start]);
+    let after_len = b.get(end).map_or(0, |&c| match c {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 0,
+    });
+    let after = b.get(end..end + after_len);
+    [before, after].into_iter().flatten().any(|bytes| {
+        std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|s| s.chars().next())
+            .is_some_and(|c| !c.is_ascii() && c.is_alphanumeric())
+    })
+}
+
+fn is_tokenish(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'[' | b']')
+}
+
+/// The ASCII digits of `s` as numbers.
+fn digits(s: &[u8]) -> impl DoubleEndedIterator<Item = u32> + '_ {
+    s.iter()
+        .filter(|c| c.is_ascii_digit())
+        .map(|c| u32::from(c - b'0'))
+}
+
+/// The length of the longest prefix of `s` that ends a digit group (at the end or before a
+/// separator), holds `min..=max` digits and satisfies `ok`.
+fn longest_prefix(s: &[u8], min: usize, max: usize, ok: impl Fn(&[u8]) -> bool) -> Option<usize> {
+    let mut count = digits(s).count(); // digits in `s[..len]` as `len` walks back
+    let mut len = s.len();
+    loop {
+        if (min..=max).contains(&count) && ok(&s[..len]) {
+            return Some(len);
+        }
+        // Step back to the previous group end.
+        loop {
+            if len == 0 || count < min {
+                return None;
+            }
+            len -= 1;
+            if s[len].is_ascii_digit() {
+                count -= 1;
+            } else if matches!(s[len], b' ' | b'-' | b'.') && len > 0 && s[len - 1].is_ascii_digit()
+            {
+                break;
+            }
+        }
+    }
+}
+
+/// The Luhn checksum of the digits of `s`.
+pub(super) fn luhn(s: &[u8]) -> bool {
+    let sum: u32 = digits(s)
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            if i % 2 == 1 {
+                if d > 4 { 2 * d - 9 } else { 2 * d }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// An SSN that could have been issued: area not 000, 666 or 900-999, group not 00, serial not
+/// 0000. `s` holds exactly 9 digits.
+pub(super) fn valid_ssn(s: &[u8]) -> bool {
+    let mut d = digits(s);
+    let mut take = |n: usize| d.by_ref().take(n).fold(0, |acc, x| acc * 10 + x);
+    let (area, group, serial) = (take(3), take(2), take(4));
+    area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
+}
