@@ -15,32 +15,40 @@ const SEP: u8 = 2;
 const NET: u8 = 4;
 /// A capital: IBANs' and NINOs' `DE89`, `AB 12`.
 const CAP: u8 = 8;
-/// The first byte of a credential pattern (`-----BEGIN`, `Bearer`, `sk-`, `AKIA`, …).
-const CRED: u8 = 16;
-/// `a`: "password is …".
-const PHRASE: u8 = 32;
+/// A byte that is not a word character (ASCII, as `\b` reads it): a credential may start after
+/// it, and a blank may be the one in "password is".
+const BOUNDARY: u8 = 16;
+/// The first byte of a credential pattern after a word boundary (`Bearer`, `sk-`, `AKIA`, …),
+/// and `-` (`-----BEGIN`, which needs no boundary).
+const CRED_FIRST: u8 = 32;
 
+/// What each byte may start or hinge on. Lower-case letters and digits, most of any text, are 0
+/// (or only `CRED_FIRST`, looked at after a boundary), so the scan skips them in a few
+/// instructions.
 static CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
-    table[b'@' as usize] = AT;
-    table[b'=' as usize] = SEP;
-    table[b':' as usize] = SEP | NET;
-    table[b'.' as usize] = NET;
-    table[b'-' as usize] = NET | CRED;
-    let mut c = b'A';
-    while c <= b'Z' {
-        table[c as usize] = CAP;
-        c += 1;
-    }
-    table[b'A' as usize] |= CRED;
-    table[b'B' as usize] |= CRED;
-    let firsts = b"besrghxn";
     let mut i = 0;
-    while i < firsts.len() {
-        table[firsts[i] as usize] |= CRED;
+    while i < 256 {
+        let c = i as u8;
+        if !(c.is_ascii_alphanumeric() || c == b'_') {
+            table[i] = BOUNDARY;
+        }
+        if c.is_ascii_uppercase() {
+            table[i] = CAP;
+        }
         i += 1;
     }
-    table[b'a' as usize] |= PHRASE;
+    table[b'@' as usize] |= AT;
+    table[b'=' as usize] |= SEP;
+    table[b':' as usize] |= SEP | NET;
+    table[b'.' as usize] |= NET;
+    table[b'-' as usize] |= NET | CRED_FIRST;
+    let firsts = b"ABbesrghxn";
+    let mut i = 0;
+    while i < firsts.len() {
+        table[firsts[i] as usize] |= CRED_FIRST;
+        i += 1;
+    }
     table
 };
 
@@ -53,12 +61,18 @@ const REACH: usize = 12;
 pub(super) struct Wants(u8);
 
 impl Wants {
+    fn has(self, bits: u8) -> bool {
+        self.0 & bits == bits
+    }
+}
+
+impl Wants {
     pub(super) fn new(email: bool, pairs: bool, credentials: bool, codes: bool, net: bool) -> Self {
         let bit = |on: bool, bits: u8| if on { bits } else { 0 };
         Wants(
             bit(email, AT)
-                | bit(pairs, SEP | PHRASE)
-                | bit(credentials, CRED)
+                | bit(pairs, SEP | BOUNDARY)
+                | bit(credentials, BOUNDARY | CRED_FIRST)
                 | bit(codes, CAP)
                 | bit(net, NET),
         )
@@ -91,8 +105,20 @@ impl Candidates {
     }
 
     fn scan_into(&mut self, b: &[u8], range: Range<usize>, wants: Wants) {
-        let mask = wants.0;
-        for x in range {
+        let (lo, hi) = (range.start, range.end);
+        let mask = wants.0 & !CRED_FIRST;
+        let creds = wants.has(BOUNDARY | CRED_FIRST);
+        let phrases = wants.has(SEP | BOUNDARY);
+        // A credential at the very start of the range has its boundary before the range.
+        if creds
+            && lo < hi
+            && b[lo] != b'-'
+            && (lo == 0 || CLASS[usize::from(b[lo - 1])] & BOUNDARY != 0)
+            && is_credential_start(b, lo)
+        {
+            self.cred.push(lo);
+        }
+        for x in lo..hi {
             let c = CLASS[usize::from(b[x])] & mask;
             if c == 0 {
                 continue;
@@ -109,16 +135,42 @@ impl Candidates {
             if c & CAP != 0 && is_code(b, x) {
                 self.code.push(x);
             }
-            if c & CRED != 0 && is_credential_start(b, x) {
-                self.cred.push(x);
+            if c & BOUNDARY != 0 {
+                // The PEM header starts with `-` itself; the other patterns after a boundary.
+                if creds && b[x] == b'-' && b[x..].starts_with(b"-----BEGIN") {
+                    self.cred.push(x);
+                }
+                if creds
+                    && x + 1 < hi
+                    && CLASS[usize::from(b[x + 1])] & CRED_FIRST != 0
+                    && b[x + 1] != b'-'
+                    && is_credential_start(b, x + 1)
+                {
+                    self.cred.push(x + 1);
+                }
+                if phrases && b[x] == b' ' && x >= lo + 7 {
+                    self.phrase_at(b, x);
+                }
             }
-            if c & PHRASE != 0
-                && x > 0
-                && matches!(b[x - 1], b'p' | b'P')
-                && b[x..].starts_with(b"assword is ")
-            {
-                self.phrase.push(x);
+        }
+        // "password is " ending past the range but starting in it.
+        if phrases {
+            for x in hi.max(lo + 7)..(hi + 7).min(b.len()) {
+                if b[x] == b' ' {
+                    self.phrase_at(b, x);
+                }
             }
+        }
+    }
+
+    /// Records "password is " whose first blank is at `x`, by the position of its `a`.
+    fn phrase_at(&mut self, b: &[u8], x: usize) {
+        if x >= 8
+            && b[x + 1..].starts_with(b"is ")
+            && b[x - 7..x] == *b"assword"
+            && matches!(b[x - 8], b'p' | b'P')
+        {
+            self.phrase.push(x - 7);
         }
     }
 
@@ -144,14 +196,27 @@ impl Candidates {
                 _ => zones.push((old, fresh)),
             }
         }
-        let mut rescanned = Vec::with_capacity(zones.len());
-        for (_, fresh) in &zones {
-            rescanned.push(Candidates::scan(new, fresh.clone(), wants));
+        // The zones' fresh candidates, in one set of lists; `ends[z][k]` is where zone `z`'s
+        // part of list `k` ends.
+        let mut fresh = Candidates::default();
+        let mut ends: Vec<[usize; 6]> = Vec::with_capacity(zones.len());
+        for (_, zone) in &zones {
+            fresh.scan_into(new, zone.clone(), wants);
+            ends.push(fresh.lists().map(Vec::len));
         }
-        let rescanned: Vec<[&Vec<usize>; 6]> = rescanned.iter().map(Candidates::lists).collect();
+        let fresh = fresh.lists();
         for (k, list) in self.lists_mut().into_iter().enumerate() {
+            if list.is_empty() && fresh[k].is_empty() {
+                continue;
+            }
             let old = std::mem::take(list);
-            *list = merge(&old, &zones, rescanned.iter().map(|lists| &lists[k][..]));
+            let mut from = 0;
+            let parts = ends.iter().map(|end| {
+                let part = &fresh[k][from..end[k]];
+                from = end[k];
+                part
+            });
+            *list = merge(&old, &zones, parts);
         }
     }
 
