@@ -19,12 +19,149 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group};
 use iftracer::privacy::{Detector, Redactor};
 
-// The inputs, shared with the redaction tests (which check that the shared scan redacts them as
-// the per-detector passes did).
-#[path = "../src/privacy/redact/corpus.rs"]
-mod corpus;
+/// Prose in the style of an agent's prompt, with the everyday numbers a prompt holds (dates,
+/// versions, amounts, ids) and nothing sensitive.
+const PROSE: &[&str] = &[
+    "You are a helpful customer support assistant for Acme Cloud. Answer politely and concisely, ",
+    "and never reveal internal notes. The customer below opened ticket #100234587 on 2026-11-23 ",
+    "about an invoice of $1,234.56 that was charged twice after upgrading to plan v2.14 last week. ",
+    "Summarise the conversation in three bullet points, then propose a next step for the agent. ",
+    "If the customer asks about refunds, explain that refunds take five to seven business days ",
+    "and are issued to the original payment method; don't promise anything else. Keep the tone ",
+    "friendly, avoid jargon, and mention the order ORD-2024-000123 when it helps the customer. ",
+    "Context from the knowledge base: billing cycles start on the first day of each month, and ",
+    "upgrades are prorated to the day. Customers on the Team plan can add seats at any time. ",
+    "The previous agent wrote: “Customer was upset but calm; we’re checking with finance.” ",
+];
 
-use corpus::{Piece, json, logs, prose, text};
+/// The sensitive values a KB with secrets holds (different ones in each KB): an e-mail address,
+/// a phone number, an SSN, a card, an API key, a password and an IBAN.
+struct Secrets {
+    email: String,
+    phone: String,
+    ssn: String,
+    card: &'static str,
+    key: String,
+    password: String,
+    iban: &'static str,
+}
+
+impl Secrets {
+    fn of_kb(kb: usize) -> Secrets {
+        Secrets {
+            email: format!("jane.doe{kb}@example.com"),
+            phone: format!("+1 555 {:03} {:04}", 100 + kb % 900, kb % 10_000),
+            ssn: format!("123-45-{:04}", 1000 + kb % 9000),
+            card: "4111 1111 1111 1111",
+            key: format!("sk-proj-abc123DEF456ghi789JKL{kb:04}"),
+            password: format!("Hunter{kb}!"),
+            iban: "DE89 3704 0044 0532 0130 00",
+        }
+    }
+}
+
+/// Prose; with `sensitive`, a sentence with the secrets after every tenth piece.
+fn prose(i: usize, kb: usize, sensitive: bool) -> String {
+    let mut piece = PROSE[i % PROSE.len()].to_owned();
+    if sensitive && i % PROSE.len() == 3 {
+        let s = Secrets::of_kb(kb);
+        piece.push_str(&format!(
+            "The customer can be reached at {} or on {}; SSN {}, card {}, key {}, db \
+             password={}, IBAN {}. ",
+            s.email, s.phone, s.ssn, s.card, s.key, s.password, s.iban,
+        ));
+    }
+    piece
+}
+
+/// A chat request, a completion or a tool call as JSON; with `sensitive`, a tool call whose input
+/// holds the secrets in every fourth piece.
+fn json(i: usize, kb: usize, sensitive: bool) -> String {
+    match i % 4 {
+        0 => format!(
+            r#"{{"model":"gpt-4o-2024-08-06","temperature":0.2,"max_tokens":512,"messages":[{{"role":"system","content":"{}"}},{{"role":"user","content":"{}"}}]}}"#,
+            PROSE[i % PROSE.len()].trim_end(),
+            PROSE[(i + 1) % PROSE.len()]
+                .trim_end()
+                .replace(['“', '”'], "\\\""),
+        ),
+        2 => format!(
+            r#"{{"id":"chatcmpl-9f86d081884c7d65","created":1732361783,"choices":[{{"index":0,"finish_reason":"tool_calls"}}],"usage":{{"prompt_tokens":{},"completion_tokens":87,"total_tokens":{}}}}}"#,
+            1000 + i,
+            1087 + i,
+        ),
+        3 => format!(
+            r#"{{"tool_call_id":"call_{i:08}","name":"lookup_order","arguments":"{{\"order_id\":\"ORD-2024-{:06}\",\"amount\":\"$1,234.56\",\"date\":\"2026-11-23T11:36:23Z\"}}"}}"#,
+            i % 1_000_000,
+        ),
+        _ if sensitive => {
+            let s = Secrets::of_kb(kb);
+            format!(
+                r#"{{"type":"tool_use","id":"toolu_{i:08}","name":"update_customer","input":{{"email":"{}","phone":"{}","ssn":"{}","card":"{}","key":"{}","password":"{}","iban":"{}"}}}}"#,
+                s.email, s.phone, s.ssn, s.card, s.key, s.password, s.iban,
+            )
+        }
+        _ => format!(
+            r#"{{"role":"tool","tool_call_id":"call_{i:08}","content":"{{\"status\":\"shipped\",\"carrier\":\"UPS\",\"eta\":\"2026-11-25\",\"weight_kg\":1.25}}"}}"#,
+        ),
+    }
+}
+
+/// Log lines: timestamps, trace ids, versions, prices, durations, ports and `key=value` pairs;
+/// with `sensitive`, a line with the secrets in every third.
+fn logs(i: usize, kb: usize, sensitive: bool) -> String {
+    match i % 3 {
+        1 if sensitive => {
+            let s = Secrets::of_kb(kb);
+            format!(
+                "2026-11-23T11:36:{:02}.123Z WARN signup email={} phone=\"{}\" ssn={} card=\"{}\" \
+                 openai_key={} password={} iban=\"{}\"\n",
+                i % 60,
+                s.email,
+                s.phone,
+                s.ssn,
+                s.card,
+                s.key,
+                s.password,
+                s.iban,
+            )
+        }
+        n => format!(
+            "2026-11-23T11:36:{:02}.{:03}Z INFO http{{method=GET path=/v1/orders/ORD-2024-{:06} \
+             status=200}} trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7 \
+             latency_ms={}.{} total=$1,234.56 build=v2.14.{} pid=48213 listening on 0.0.0.0:8080 \
+             ratio 16:9 id 550e8400-e29b-41d4-a716-44665544{:04}\n",
+            i % 60,
+            i % 1000,
+            i % 1_000_000,
+            n * 3,
+            i % 10,
+            100 + n,
+            i % 10_000,
+        ),
+    }
+}
+
+/// A generator of one kind of input: piece `i`, in KB `kb`, with or without secrets.
+type Piece = fn(usize, usize, bool) -> String;
+
+/// About `len` bytes of `piece(i, kb, sensitive)` for i = 0, 1, …, where `kb` is the KB the
+/// piece starts in.
+fn text(len: usize, sensitive: bool, piece: Piece) -> String {
+    let mut text = String::with_capacity(len + 1024);
+    let mut i = 0;
+    while text.len() < len {
+        let kb = text.len() / 1024;
+        text.push_str(&piece(i, kb, sensitive));
+        i += 1;
+    }
+    let mut end = len;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text
+}
 
 fn redaction(c: &mut Criterion) {
     let kinds: [(&str, Piece); 3] = [("prose", prose), ("json", json), ("logs", logs)];
@@ -76,7 +213,9 @@ fn redaction(c: &mut Criterion) {
 
 /// Redacts one case (`set/name`, as criterion names it) ten times, for callgrind.
 fn callgrind(case: &str) {
-    let (set, name) = case.split_once('/').expect("REDACTION_CALLGRIND is set/name");
+    let (set, name) = case
+        .split_once('/')
+        .expect("REDACTION_CALLGRIND is set/name");
     let detectors = match set {
         "default" => &Detector::DEFAULT[..],
         "all" => &Detector::ALL[..],
@@ -101,7 +240,10 @@ fn callgrind(case: &str) {
     for _ in 0..10 {
         total += redactor.redact(black_box(&input)).len();
     }
-    println!("{case}: {} bytes in, {total} bytes out over 10 runs", input.len());
+    println!(
+        "{case}: {} bytes in, {total} bytes out over 10 runs",
+        input.len()
+    );
 }
 
 criterion_group!(benches, redaction);

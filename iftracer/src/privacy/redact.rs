@@ -1,26 +1,20 @@
 //! In-process redaction of sensitive values in every string a span carries.
 //!
-//! One shared scan (`scan`) finds, in a single pass over the text, the candidates of every
-//! selected detector: `@` for e-mail addresses, `=`/`:` and "password is" for secret pairs, the
-//! literal prefixes of credentials at a word boundary, two capitals before a digit for IBANs and
-//! UK NINOs, `:`/`.`/`-` for IP and MAC addresses. The detectors then run in this order, each
-//! only at its candidates:
+//! The selected detectors run as six passes, each fast where nothing matches (the common case):
 //!
-//! 1. e-mail addresses (`email`);
-//! 2. the values of `password=`-style pairs (`pairs`);
-//! 3. credentials (API keys, `Bearer`/`Basic` values, JWTs, PEM keys): one anchored regex
-//!    alternation tried at each candidate (`credentials`);
-//! 4. IBANs, with their checksum (`iban`), and UK National Insurance numbers (`national_ids`);
+//! 1. e-mail addresses, found from their `@` (`email`);
+//! 2. the values of `password=`-style pairs, from their `=` and `:` (`pairs`);
+//! 3. credentials (API keys, `Bearer`/`Basic` values, JWTs, PEM keys): one regex alternation
+//!    whose literal prefixes the engine looks for (`credentials`);
+//! 4. IBANs, from two capitals before two digits, with their checksum (`iban`), and UK National
+//!    Insurance numbers (`national_ids`);
 //! 5. numbers (cards, SSNs, phone numbers): one alternation searched only around runs of at
 //!    least 8 digits (`numbers`);
-//! 6. IP and MAC addresses, opt-in (`network`).
+//! 6. IP and MAC addresses, opt-in, around `:`, `.` and `-` (`network`).
 //!
-//! Each candidate is checked in code (Luhn, mod 97, SSN ranges, digit counts, what the value is
-//! glued to), which keeps the expressions small and free of capture groups. A detector sees the
-//! text as the detectors before it left it (a placeholder, not the value): when one replaces
-//! values, the text is copied once with its placeholders and the later detectors' candidates
-//! are moved, found anew only around each placeholder. Text with nothing to redact is never
-//! copied and is returned borrowed.
+//! Each candidate is then checked in code (Luhn, mod 97, SSN ranges, digit counts, what the
+//! value is glued to), which keeps the expressions small and free of capture groups. Text with
+//! nothing to redact is returned borrowed.
 
 mod credentials;
 mod detector;
@@ -30,9 +24,6 @@ mod national_ids;
 mod network;
 mod numbers;
 mod pairs;
-mod scan;
-#[cfg(test)]
-mod legacy;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -42,15 +33,13 @@ use std::sync::Arc;
 use regex::{NoExpand, Regex, RegexBuilder};
 
 pub use self::detector::Detector;
-use self::scan::{Candidates, Wants};
 
 /// One pass over the text (see the module documentation for the order).
 enum Pass {
     Email,
     /// `password=…` values; before the other credentials, so `token=sk-…` is one pair.
     Pairs,
-    /// The alternation of the selected credential patterns, anchored at its start: it is tried
-    /// at each candidate of the shared scan.
+    /// The alternation of the selected credential patterns.
     Credentials(Regex),
     Iban,
     Nino,
@@ -62,11 +51,7 @@ enum Pass {
 /// The alternation of the selected `patterns`, compiled with Unicode off: `\d` and `\b` are
 /// ASCII, which keeps the DFA small and lets it run on any text (with a Unicode `\b` it gives
 /// up on non-ASCII input, for a slower engine).
-fn alternation<P: AsRef<str>>(
-    patterns: &[(Detector, P)],
-    selected: &[Detector],
-    anchored: bool,
-) -> Option<Regex> {
+fn alternation<P: AsRef<str>>(patterns: &[(Detector, P)], selected: &[Detector]) -> Option<Regex> {
     let alternatives: Vec<&str> = patterns
         .iter()
         .filter(|(d, _)| selected.contains(d))
@@ -75,13 +60,7 @@ fn alternation<P: AsRef<str>>(
     if alternatives.is_empty() {
         return None;
     }
-    let joined = alternatives.join("|");
-    let pattern = if anchored {
-        format!("^(?:{joined})")
-    } else {
-        joined
-    };
-    let re = RegexBuilder::new(&pattern)
+    let re = RegexBuilder::new(&alternatives.join("|"))
         .unicode(false)
         .build()
         // Fixed patterns, compiled for every detector subset by the tests.
@@ -115,8 +94,6 @@ struct Inner {
     detectors: Vec<Detector>,
     /// The passes with a selected detector, in order.
     passes: Vec<Pass>,
-    /// The candidates the passes need from the shared scan.
-    wants: Wants,
     /// Applied in order after the built-ins; replacements are literal text.
     custom: Vec<(Regex, String)>,
 }
@@ -151,7 +128,7 @@ impl Redactor {
         if has(Detector::Credential) {
             passes.push(Pass::Pairs);
         }
-        if let Some(re) = alternation(&credentials::patterns(), &selected, true) {
+        if let Some(re) = alternation(&credentials::patterns(), &selected) {
             passes.push(Pass::Credentials(re));
         }
         if has(Detector::Iban) {
@@ -160,7 +137,7 @@ impl Redactor {
         if has(Detector::NationalId) {
             passes.push(Pass::Nino);
         }
-        if let Some(re) = alternation(numbers::PATTERNS, &selected, false) {
+        if let Some(re) = alternation(numbers::PATTERNS, &selected) {
             passes.push(Pass::Numbers(re));
         }
         // Last: what an earlier pass leaves next to an address (`[REDACTED:CARD]::1`) must not
@@ -172,18 +149,10 @@ impl Redactor {
         if kinds.ip || kinds.mac {
             passes.push(Pass::Network(kinds));
         }
-        let wants = Wants::new(
-            has(Detector::Email),
-            has(Detector::Credential),
-            passes.iter().any(|p| matches!(p, Pass::Credentials(_))),
-            has(Detector::Iban) || has(Detector::NationalId),
-            kinds.ip || kinds.mac,
-        );
         Redactor {
             inner: Arc::new(Inner {
                 detectors: selected,
                 passes,
-                wants,
                 custom,
             }),
         }
@@ -222,38 +191,48 @@ impl Redactor {
     /// ```
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
-        let wants = self.inner.wants;
-        let mut found = Candidates::scan(text.as_bytes(), 0..text.len(), wants);
+        // IBAN and NINO candidates, found once for both passes.
+        let mut codes: Option<Vec<usize>> = None;
         for pass in &self.inner.passes {
-            let edits: Vec<(usize, usize, &'static str)> = match pass {
-                Pass::Email => email::find(&out, &found.at)
-                    .map(|(s, e)| (s, e, email::EMAIL))
-                    .collect(),
-                Pass::Pairs => pairs::find(&out, &found.sep, &found.phrase)
-                    .into_iter()
-                    .map(|(s, e)| (s, e, pairs::PLACEHOLDER))
-                    .collect(),
-                Pass::Credentials(re) => credentials(re, &out, &found.cred),
-                Pass::Iban => iban::find(&out, &found.code)
-                    .map(|(s, e)| (s, e, iban::IBAN))
-                    .collect(),
-                Pass::Nino => national_ids::find_nino(&out, &found.code)
-                    .map(|(s, e)| (s, e, national_ids::NATIONAL_ID))
-                    .collect(),
-                Pass::Network(kinds) => network::find(&out, &found.net, *kinds).collect(),
-                Pass::Numbers(re) => search(
+            let redacted = match pass {
+                Pass::Email => replace_found(
+                    &out,
+                    email::find(&out, 0).map(|(s, e)| (s, e, email::EMAIL)),
+                ),
+                Pass::Pairs => replace_found(
+                    &out,
+                    pairs::find(&out)
+                        .into_iter()
+                        .map(|(s, e)| (s, e, pairs::PLACEHOLDER)),
+                ),
+                Pass::Credentials(re) => {
+                    replace(re, &out, std::iter::once(0..out.len()), credentials::accept)
+                }
+                Pass::Iban => {
+                    let found = iban::codes(out.as_bytes());
+                    let ibans: Vec<(usize, usize)> = iban::find(&out, &found).collect();
+                    codes = Some(iban::moved(found, &ibans));
+                    replace_found(&out, ibans.into_iter().map(|(s, e)| (s, e, iban::IBAN)))
+                }
+                Pass::Nino => {
+                    let found = codes.take().unwrap_or_else(|| iban::codes(out.as_bytes()));
+                    replace_found(
+                        &out,
+                        national_ids::find_nino(&out, &found)
+                            .map(|(s, e)| (s, e, national_ids::NATIONAL_ID)),
+                    )
+                }
+                Pass::Network(kinds) => replace_found(&out, network::find(&out, *kinds)),
+                Pass::Numbers(re) => replace(
                     re,
                     &out,
                     numbers::NumberRuns::new(out.as_bytes()),
                     numbers::accept,
                 ),
             };
-            if edits.is_empty() {
-                continue;
+            if let Cow::Owned(s) = redacted {
+                out = Cow::Owned(s);
             }
-            let redacted = apply(&out, &edits);
-            found.remap(redacted.as_bytes(), &edits, wants);
-            out = Cow::Owned(redacted);
         }
         for (re, replacement) in &self.inner.custom {
             if let Cow::Owned(s) = re.replace_all(&out, NoExpand(replacement)) {
@@ -285,29 +264,29 @@ impl fmt::Debug for Redactor {
 /// `None` when it is not a sensitive value.
 type Accept = fn(&[u8], usize, usize) -> Option<(usize, usize, &'static str)>;
 
-/// A replacement: the span of the text and its placeholder.
-type Edit = (usize, usize, &'static str);
-
-/// Every accepted candidate of `re` found in the `windows` of `text` (increasing and disjoint,
-/// each ending where `\b` reads as it does in all of `text`).
-fn search(
+/// Replaces every accepted candidate of `re` found in the `windows` of `text` (increasing and
+/// disjoint, each ending where `\b` reads as it does in all of `text`), copying only once one is
+/// accepted.
+fn replace<'a>(
     re: &Regex,
-    text: &str,
+    text: &'a str,
     windows: impl IntoIterator<Item = Range<usize>>,
     accept: Accept,
-) -> Vec<Edit> {
-    let mut edits = Vec::new();
-    let mut done = 0; // the end of the last accepted value
+) -> Cow<'a, str> {
+    let mut out = String::new();
+    let mut copied = 0; // `text[..copied]` is already in `out`
     for window in windows {
         // `find_at` reads the text before `at`, so `\b` works at a window's start too.
         let haystack = &text[..window.end];
-        let mut at = window.start.max(done);
+        let mut at = window.start.max(copied);
         while let Some(m) = re.find_at(haystack, at) {
             match accept(text.as_bytes(), m.start(), m.end()) {
-                Some(edit) => {
-                    edits.push(edit);
-                    done = edit.1;
-                    at = edit.1;
+                Some((start, end, placeholder)) => {
+                    reserve_once(&mut out, text);
+                    out.push_str(&text[copied..start]);
+                    out.push_str(placeholder);
+                    copied = end;
+                    at = end;
                 }
                 // A rejected candidate may hide a real one starting inside it; `\b` keeps that
                 // from starting mid-word.
@@ -315,48 +294,42 @@ fn search(
             }
         }
     }
-    edits
-}
-
-/// The credentials of `text`: the anchored alternation `re` tried at each candidate `starts`
-/// (increasing; every position where a pattern can match is one), so the matches are those an
-/// unanchored search of the whole text finds, leftmost first.
-fn credentials(re: &Regex, text: &str, starts: &[usize]) -> Vec<Edit> {
-    let mut edits = Vec::new();
-    let mut done = 0;
-    for &start in starts {
-        if start < done {
-            continue;
-        }
-        // Candidates are ASCII, so `start` is a character boundary. `^` anchors the search at
-        // the slice's start; the word boundary before it was checked by the scan.
-        if let Some(m) = re.find(&text[start..])
-            && let Some(edit) = credentials::accept(text.as_bytes(), start, start + m.end())
-        {
-            edits.push(edit);
-            done = edit.1;
-        }
+    if copied == 0 {
+        return Cow::Borrowed(text);
     }
-    edits
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
 }
 
-/// `text` with the `edits` (increasing and disjoint) applied, in one copy.
-fn apply(text: &str, edits: &[Edit]) -> String {
-    let grown: usize = edits.iter().map(|(_, _, p)| p.len()).sum();
-    let mut out = String::with_capacity(text.len() + grown);
+/// Replaces the `(start, end, placeholder)` spans of `text` (increasing and disjoint), copying
+/// only once there is one.
+fn replace_found<'a>(
+    text: &'a str,
+    found: impl Iterator<Item = (usize, usize, &'static str)>,
+) -> Cow<'a, str> {
+    let mut out = String::new();
     let mut copied = 0;
-    for &(start, end, placeholder) in edits {
+    for (start, end, placeholder) in found {
+        reserve_once(&mut out, text);
         out.push_str(&text[copied..start]);
         out.push_str(placeholder);
         copied = end;
     }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
     out.push_str(&text[copied..]);
-    out
+    Cow::Owned(out)
 }
 
-#[cfg(test)]
-mod corpus;
-#[cfg(test)]
-mod differential;
+/// Sizes `out` for a redacted copy of `text` when the first value is replaced: growing a long
+/// copy step by step costs more than redacting it. Placeholders are a little longer than most
+/// values they replace (`[REDACTED:SSN]` for `123-45-6789`), hence the room.
+fn reserve_once(out: &mut String, text: &str) {
+    if out.capacity() == 0 {
+        out.reserve(text.len() + text.len() / 8 + 64);
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,13 +1,14 @@
-//! E-mail addresses, found from their `@` (a candidate of the shared scan) and checked in code, so that local
+//! E-mail addresses, found from their `@` (a `memchr` scan) and checked in code, so that local
 //! parts and domains may hold non-ASCII letters (`josé.núñez@correo.es`, `用户@例子.公司.cn`)
 //! without a Unicode regex.
 
 pub(super) const EMAIL: &str = "[REDACTED:EMAIL]";
 
-/// The e-mail addresses of `text`, as byte ranges, in order; `ats` are the positions of its `@`.
-pub(super) fn find<'a>(text: &'a str, ats: &'a [usize]) -> impl Iterator<Item = (usize, usize)> + 'a {
-    let mut last_end = 0;
-    ats.iter().filter_map(move |&at| {
+/// The e-mail addresses of `text` at or after `from`, as byte ranges, in order.
+pub(super) fn find(text: &str, from: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut last_end = from;
+    memchr::memchr_iter(b'@', &text.as_bytes()[from..]).filter_map(move |at| {
+        let at = from + at;
         if at < last_end {
             return None;
         }

@@ -87,8 +87,7 @@ const LENGTHS: &[(&[u8; 2], usize)] = &[
     (b"XK", 20),
 ];
 
-/// The IBANs of `text`, as byte ranges, in order; `codes` are the positions of its two capitals
-/// before a digit or a blank and a digit (candidates of the shared scan).
+/// The IBANs of `text`, as byte ranges, in order; `codes` are its `codes()`.
 pub(super) fn find<'a>(
     text: &'a str,
     codes: &'a [usize],
@@ -112,6 +111,94 @@ pub(super) fn find<'a>(
             at = end;
             Some((start, end))
         })
+}
+
+/// Where two ASCII capitals are followed by a digit or by a blank and a digit: the candidates
+/// of IBANs (`DE89`) and UK NINOs (`AB12`, `AB 12`), found once for both passes (see `moved`).
+pub(super) fn codes(b: &[u8]) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = next_code(&b[at..], true) {
+        found.push(at + i);
+        at += i + 1;
+    }
+    found
+}
+
+/// `codes` as they are once `ibans` (the IBANs found among them) are replaced by their
+/// placeholder: those inside an IBAN are gone, later ones move. No code appears next to or in a
+/// placeholder (`[` before, `]` after, no digit in it), so this is what `codes()` would find.
+pub(super) fn moved(codes: Vec<usize>, ibans: &[(usize, usize)]) -> Vec<usize> {
+    if ibans.is_empty() {
+        return codes;
+    }
+    let mut ibans = ibans.iter().peekable();
+    let (mut grown, mut shrunk) = (0, 0);
+    codes
+        .into_iter()
+        .filter_map(|code| {
+            while let Some(&&(start, end)) = ibans.peek() {
+                if code < end {
+                    if code >= start {
+                        return None;
+                    }
+                    break;
+                }
+                grown += IBAN.len();
+                shrunk += end - start;
+                ibans.next();
+            }
+            Some(code + grown - shrunk)
+        })
+        .collect()
+}
+
+/// The index of the first two ASCII capitals in `b` followed by a digit (IBANs' `DE89`, NINOs'
+/// `AB12`), or with `blank`, also by a blank and a digit (NINOs' `AB 12`). Digits are frequent in
+/// JSON and logs, such codes are not: this looks at 16 bytes at a time as one integer (SWAR),
+/// testing 13 positions at once.
+fn next_code(b: &[u8], blank: bool) -> Option<usize> {
+    // The top bit of each byte: of bytes 0 to 12 of a window, the positions tested in it.
+    const TESTED: u128 = (TOP << 24) >> 24;
+    let mut offset = 0;
+    while let Some(window) = b.get(offset..offset + 16) {
+        let w = u128::from_le_bytes(window.try_into().ok()?);
+        let capitals = within(w, b'A', b'Z');
+        // Shifting by 8 moves byte `i + 1`'s flag onto byte `i`'s.
+        let pairs = capitals & (capitals >> 8) & TESTED;
+        if pairs != 0 {
+            let digits = within(w, b'0', b'9');
+            let mut next = digits >> 16;
+            if blank {
+                next |= (within(w, b' ', b' ') >> 16) & (digits >> 24);
+            }
+            let codes = pairs & next;
+            if codes != 0 {
+                return Some(offset + codes.trailing_zeros() as usize / 8);
+            }
+        }
+        offset += 13;
+    }
+    let code = |i: usize| {
+        b[i].is_ascii_uppercase()
+            && b[i + 1].is_ascii_uppercase()
+            && (b[i + 2].is_ascii_digit()
+                || (blank && b[i + 2] == b' ' && b.get(i + 3).is_some_and(u8::is_ascii_digit)))
+    };
+    (offset..b.len().saturating_sub(2)).find(|&i| code(i))
+}
+
+/// Ones in every byte of a `u128`, and their top bits.
+const ONES: u128 = u128::from_ne_bytes([1; 16]);
+const TOP: u128 = ONES * 0x80;
+
+/// The top bit of each byte of `w` that is in `low..=high` (ASCII), in a few integer operations
+/// for all 16 bytes.
+fn within(w: u128, low: u8, high: u8) -> u128 {
+    let seven = w & !TOP; // at most 0x7f per byte, so the sums below stay in their byte
+    let at_least_low = seven + ONES * u128::from(0x80 - low);
+    let past_high = seven + ONES * u128::from(0x7f - high);
+    at_least_low & !past_high & !w & TOP
 }
 
 /// The end of the IBAN starting at `start`, if one does.
@@ -171,6 +258,20 @@ fn mod97(iban: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The codes left for the NINO pass are those `codes()` finds in the redacted text.
+    #[test]
+    fn codes_move_with_the_replaced_ibans() {
+        let text = "AB 12 34 56 C, DE89 3704 0044 0532 0130 00 then GB 99 88 77 D, DE89370400440532013000 AB123456C";
+        let found = codes(text.as_bytes());
+        let ibans: Vec<(usize, usize)> = find(text, &found).collect();
+        assert_eq!(ibans.len(), 2);
+        let mut redacted = text.to_owned();
+        for &(start, end) in ibans.iter().rev() {
+            redacted.replace_range(start..end, IBAN);
+        }
+        assert_eq!(moved(found, &ibans), codes(redacted.as_bytes()));
+    }
 
     #[test]
     fn lengths_are_sorted_for_the_binary_search() {

@@ -5,8 +5,8 @@
 
 pub(super) const NATIONAL_ID: &str = "[REDACTED:NATIONAL_ID]";
 
-/// The UK National Insurance numbers of `text`, as byte ranges, in order; `codes` are the
-/// positions of two capitals before a digit or a blank and a digit (the shared scan's).
+/// The UK National Insurance numbers of `text`, as byte ranges, in order; `codes` are its
+/// `iban::codes()` (the prefix letters before a digit or a blank and a digit).
 pub(super) fn find_nino<'a>(
     text: &'a str,
     codes: &'a [usize],

@@ -1,6 +1,6 @@
 //! IP (v4 and v6) and MAC addresses (opt-in detectors: logs and tool calls hold many addresses
 //! of servers, not of people). Candidates are the runs of hex digits, `:`, `.` and `-` around
-//! each `:`/`.`/`-` (candidates of the shared scan), parsed by the standard library or checked in code.
+//! each `:`/`.`/`-` (a `memchr` scan), parsed by the standard library or checked in code.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -14,17 +14,15 @@ pub(super) struct Kinds {
     pub(super) mac: bool,
 }
 
-/// The addresses of `text`, as byte ranges with their placeholder, in order; `hits` are the
-/// positions of its `:`, `.` and `-`.
-pub(super) fn find<'a>(
-    text: &'a str,
-    hits: &'a [usize],
+/// The addresses of `text`, as byte ranges with their placeholder, in order.
+pub(super) fn find(
+    text: &str,
     kinds: Kinds,
-) -> impl Iterator<Item = (usize, usize, &'static str)> + 'a {
+) -> impl Iterator<Item = (usize, usize, &'static str)> + '_ {
     let b = text.as_bytes();
     let mut done = 0;
-    hits.iter()
-        .filter_map(move |&hit| {
+    memchr::memchr3_iter(b':', b'.', b'-', b)
+        .filter_map(move |hit| {
             if hit < done {
                 return None;
             }

@@ -1,11 +1,12 @@
 //! The values of `key=value` pairs whose key says secret (`password=…`, `"client_secret": "…"`,
 //! `X-Api-Key: …`, `AWS_SECRET_ACCESS_KEY=…`) and of "my password is …". Found from their `=`
-//! and `:` (candidates of the shared scan), the key read backwards from there.
+//! and `:` (a `memchr` scan; prose has few), the key read backwards from there.
+
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 use super::credentials::CREDENTIAL;
-
-/// What follows the `p` of "my password is …" (the shared scan finds it).
-const PHRASE: &[u8] = b"assword is ";
 
 /// Key endings that say the value is a secret, lower case, `-` read as `_`: `db_password`,
 /// `client_secret`, `aws_secret_access_key`, `x-api-key`.
@@ -25,13 +26,12 @@ const KEYS: &[&[u8]] = &[
     b"private_key",
 ];
 
-/// Every secret value of `text`, as byte ranges, in order; `seps` are the positions of its `=`
-/// and `:`, `phrases` those of the `a` of "password is ".
-pub(super) fn find(text: &str, seps: &[usize], phrases: &[usize]) -> Vec<(usize, usize)> {
+/// Every secret value of `text`, as byte ranges, in order.
+pub(super) fn find(text: &str) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
     let mut found: Vec<(usize, usize)> = Vec::new();
     let mut done = 0;
-    for &sep in seps {
+    for sep in memchr::memchr2_iter(b'=', b':', b) {
         if sep < done || !key_before(b, sep) {
             continue;
         }
@@ -40,9 +40,15 @@ pub(super) fn find(text: &str, seps: &[usize], phrases: &[usize]) -> Vec<(usize,
             done = end;
         }
     }
-    // "my password is …", in the two spellings prose uses.
-    for &at in phrases {
-        if let Some(range) = value_after(text, at + PHRASE.len(), false) {
+    // "my password is …", in the two spellings prose uses; one search for both, with a searcher
+    // built once (building one costs as much as searching a KB).
+    static PHRASE: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(b"assword is "));
+    for at in PHRASE.find_iter(b) {
+        if at > 0
+            && matches!(b[at - 1], b'p' | b'P')
+            && let Some(range) = value_after(text, at + PHRASE.needle().len(), false)
+        {
             found.push(range);
         }
     }

@@ -12,7 +12,7 @@ use super::numbers::{CARD, PHONE, SSN, luhn, valid_ssn};
 use super::*;
 
 /// Sensitive values and what each must become, per detector.
-pub(super) const POSITIVES: &[(Detector, &str, &str)] = &[
+const POSITIVES: &[(Detector, &str, &str)] = &[
     (Detector::Ssn, "123-45-6789", SSN),
     (Detector::Ssn, "123 45 6789", SSN),
     (Detector::Ssn, "078-05-1120", SSN),
@@ -262,7 +262,7 @@ const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkw
 /// The benign corpus: text that looks numeric or secret-ish but holds nothing sensitive
 /// (timestamps, order and invoice numbers, versions, UUIDs, hashes, prices, ISO dates,
 /// durations, ports, prose about secrets). README reports its false positives.
-pub(super) const NEGATIVES: &[&str] = &[
+const NEGATIVES: &[&str] = &[
     "invoice INV-2024-00042 and order #A-7731-22",
     "invoice 2026-000117, PO 4500012345",
     "reference 987654321",
@@ -345,7 +345,7 @@ pub(super) const NEGATIVES: &[&str] = &[
 ];
 
 /// Surroundings every positive and negative sample is tried in.
-pub(super) const CONTEXTS: &[&str] = &[
+const CONTEXTS: &[&str] = &[
     "{}",
     "{} is it",
     "see {}",
