@@ -8,10 +8,15 @@
 //!   prices, `key=value` pairs, ports).
 //!
 //! `cargo bench -p iftracer --bench redaction -- --warm-up-time 1 --measurement-time 3`
+//!
+//! Instruction counts, repeatable on a loaded machine: `REDACTION_CALLGRIND=all/json_100KB_clean`
+//! runs only that case, ten times, without criterion, for
+//! `valgrind --tool=callgrind --toggle-collect='*Redactor*redact*' <bench binary>`
+//! (instructions per KB: the collected total over 10 × 100).
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use iftracer::privacy::{Detector, Redactor};
 
 /// Prose in the style of an agent's prompt, with the everyday numbers a prompt holds (dates,
@@ -206,5 +211,48 @@ fn redaction(c: &mut Criterion) {
     }
 }
 
+/// Redacts one case (`set/name`, as criterion names it) ten times, for callgrind.
+fn callgrind(case: &str) {
+    let (set, name) = case
+        .split_once('/')
+        .expect("REDACTION_CALLGRIND is set/name");
+    let detectors = match set {
+        "default" => &Detector::DEFAULT[..],
+        "all" => &Detector::ALL[..],
+        _ => panic!("set {set}: default or all"),
+    };
+    let (kind, rest) = name.split_once('_').expect("name is kind_sizeKB[_clean]");
+    let piece: Piece = match kind {
+        "prose" => prose,
+        "json" => json,
+        "logs" => logs,
+        _ => panic!("kind {kind}: prose, json or logs"),
+    };
+    let clean = rest.ends_with("_clean");
+    let size: usize = rest
+        .trim_end_matches("_clean")
+        .trim_end_matches("KB")
+        .parse()
+        .expect("size in KB");
+    let input = text(size * 1024, !clean, piece);
+    let redactor = Redactor::new(detectors, Vec::new());
+    let mut total = 0;
+    for _ in 0..10 {
+        total += redactor.redact(black_box(&input)).len();
+    }
+    println!(
+        "{case}: {} bytes in, {total} bytes out over 10 runs",
+        input.len()
+    );
+}
+
 criterion_group!(benches, redaction);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(case) = std::env::var("REDACTION_CALLGRIND") {
+        callgrind(&case);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -273,6 +273,64 @@ mod tests {
         assert_eq!(moved(found, &ibans), codes(redacted.as_bytes()));
     }
 
+    /// `codes` finds what testing every position finds.
+    #[test]
+    fn codes_are_every_position_of_two_capitals_before_a_digit() {
+        let plain = |b: &[u8]| -> Vec<usize> {
+            (0..b.len().saturating_sub(2))
+                .filter(|&i| {
+                    b[i].is_ascii_uppercase()
+                        && b[i + 1].is_ascii_uppercase()
+                        && (b[i + 2].is_ascii_digit()
+                            || (b[i + 2] == b' ' && b.get(i + 3).is_some_and(u8::is_ascii_digit)))
+                })
+                .collect()
+        };
+        // Every string of up to 6 bytes over the bytes that matter, then longer mixed ones.
+        let alphabet = b"AZa 09-";
+        let mut inputs: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..6 {
+            let longer: Vec<Vec<u8>> = inputs
+                .iter()
+                .filter(|s| s.len() == inputs.last().map_or(0, Vec::len))
+                .flat_map(|s| {
+                    alphabet.iter().map(move |&c| {
+                        let mut t = s.clone();
+                        t.push(c);
+                        t
+                    })
+                })
+                .collect();
+            inputs.extend(longer);
+        }
+        // The four-byte ones at every offset of the 16-byte windows `next_code` tests.
+        let padded: Vec<Vec<u8>> = inputs
+            .iter()
+            .filter(|s| s.len() == 4)
+            .flat_map(|s| {
+                (0..16).map(move |offset| {
+                    let mut t = vec![b'a'; offset];
+                    t.extend_from_slice(s);
+                    t.resize(40, b'a');
+                    t
+                })
+            })
+            .collect();
+        inputs.extend(padded);
+        inputs.push(
+            b"DE89 3704 0044 0532 0130 00, AB 12 34 56 C and GB 99 AB123456C 12AB34 A".repeat(9),
+        );
+        inputs.push("é AB1 \u{1F389}CD 2 XY99999999 ".repeat(40).into_bytes());
+        for input in &inputs {
+            assert_eq!(
+                codes(input),
+                plain(input),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
     #[test]
     fn lengths_are_sorted_for_the_binary_search() {
         assert!(LENGTHS.windows(2).all(|w| w[0].0 < w[1].0));
