@@ -209,7 +209,9 @@ impl LiteLlm {
     }
 
     fn start() -> Result<LiteLlm, String> {
+        // Empty counts as unset, as in scripts/setup-test-tools.sh (`${IFTRACER_TEST_VENV:-.venv}`).
         let venv = std::env::var_os("IFTRACER_TEST_VENV")
+            .filter(|venv| !venv.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"));
         let litellm = venv.join("bin").join("litellm");

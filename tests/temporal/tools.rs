@@ -16,7 +16,9 @@ impl Tools {
     /// The tools in `$IFTRACER_TEST_VENV` (default `.venv` at the repository root), or a message
     /// naming the setup command.
     pub fn locate() -> Result<Tools, String> {
+        // Empty counts as unset, as in scripts/setup-test-tools.sh (`${IFTRACER_TEST_VENV:-.venv}`).
         let venv = std::env::var_os("IFTRACER_TEST_VENV")
+            .filter(|venv| !venv.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
         let tools = Tools {
