@@ -25,6 +25,8 @@ use opentelemetry_proto::tonic::metrics::v1::{HistogramDataPoint, Metric};
 use prost::Message;
 use tokio::net::TcpListener;
 
+use crate::plain_body;
+
 /// One export request as received.
 #[derive(Debug, Clone)]
 pub struct Export {
@@ -291,21 +293,8 @@ async fn handle_http(
         return Ok(status(400));
     };
     let body = body.to_bytes();
-    let gzip = headers
-        .iter()
-        .any(|(k, v)| k == "content-encoding" && v == "gzip");
-    let body = if gzip {
-        let mut plain = Vec::new();
-        use std::io::Read as _;
-        if flate2::read::GzDecoder::new(&body[..])
-            .read_to_end(&mut plain)
-            .is_err()
-        {
-            return Ok(status(400));
-        }
-        Bytes::from(plain)
-    } else {
-        body
+    let Some(body) = plain_body(&headers, body) else {
+        return Ok(status(400));
     };
     let Ok(decoded) = ExportMetricsServiceRequest::decode(body) else {
         return Ok(status(400));

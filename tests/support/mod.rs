@@ -408,6 +408,23 @@ impl Drop for Receiver {
     }
 }
 
+/// An HTTP request's body as sent before `content-encoding: gzip`; `None` if it does not
+/// decompress.
+pub(crate) fn plain_body(headers: &[(String, String)], body: Bytes) -> Option<Bytes> {
+    let gzip = headers
+        .iter()
+        .any(|(k, v)| k == "content-encoding" && v == "gzip");
+    if !gzip {
+        return Some(body);
+    }
+    let mut plain = Vec::new();
+    use std::io::Read as _;
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut plain)
+        .ok()?;
+    Some(Bytes::from(plain))
+}
+
 async fn serve_grpc(
     listener: TcpListener,
     state: Arc<State>,
@@ -498,21 +515,8 @@ async fn handle_http(
         Err(_) => return Ok(status(400)),
     };
     let size = body.len();
-    let gzip = headers
-        .iter()
-        .any(|(k, v)| k == "content-encoding" && v == "gzip");
-    let body = if gzip {
-        let mut plain = Vec::new();
-        use std::io::Read as _;
-        if flate2::read::GzDecoder::new(&body[..])
-            .read_to_end(&mut plain)
-            .is_err()
-        {
-            return Ok(status(400));
-        }
-        Bytes::from(plain)
-    } else {
-        body
+    let Some(body) = plain_body(&headers, body) else {
+        return Ok(status(400));
     };
     let Ok(decoded) = ExportTraceServiceRequest::decode(body) else {
         return Ok(status(400));
