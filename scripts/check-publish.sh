@@ -10,6 +10,12 @@ cd "$(dirname "$0")/.."
 # before it, served from a local registry under the target dir, so iftracer's dry run does not
 # need iftracer-macros on crates.io. The macros' dev-dependency on iftracer is path-only, which
 # cargo leaves out of the published manifest: no cycle.
+# Cargo unpacks each package it verifies from that temporary registry into
+# $CARGO_HOME/registry/src/-<hash>/ and reuses an unpacked copy with the same name and version: a
+# previous run's sources would be built instead of this tree's. Remove ours first.
+for unpacked in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/; do
+    rm -rf "$unpacked"iftracer-[0-9]* "$unpacked"iftracer-macros-[0-9]* "$unpacked"iftracer-temporal-[0-9]*
+done
 cargo publish --dry-run --locked -p iftracer-macros -p iftracer -p iftracer-temporal "$@"
 
 # Documentation, warnings as errors (broken links included), with the default features and with
