@@ -159,20 +159,48 @@ impl Name {
     }
 }
 
-/// The context a `#[workflow]` (`workflow`) or `#[task]`/`#[tool]` (`path`) runs in.
-pub(crate) fn enter_entity(
-    cx: &Context,
-    workflow: Option<&'static str>,
-    path: Option<Name>,
-) -> Context {
-    cx.with_entity_frame(|frame| {
+/// The entity frame a context carries, looked up once for everything an entity's start needs
+/// (its parent's path, whether a workflow encloses it, the frame it enters): each lookup hashes
+/// into the context's map.
+#[derive(Clone, Copy)]
+pub(crate) struct Enclosing<'a>(Option<&'a EntityFrame>);
+
+impl<'a> Enclosing<'a> {
+    /// The frame `cx` carries, if any.
+    #[inline]
+    pub(crate) fn of(cx: &'a Context) -> Self {
+        Enclosing(cx.get::<EntityFrame>())
+    }
+
+    /// The enclosing entity path.
+    #[inline]
+    pub(crate) fn entity_path(self) -> Option<&'a str> {
+        self.0?.entity_path.as_ref().map(Name::as_str)
+    }
+
+    /// Whether a workflow encloses the entity.
+    #[inline]
+    pub(crate) fn in_workflow(self) -> bool {
+        self.0.is_some_and(|frame| frame.workflow_name.is_some())
+    }
+
+    /// `cx` inside the entity: a `#[workflow]` sets the workflow name (`workflow`), a
+    /// `#[task]`/`#[tool]` the entity path (`path`); the rest of the frame is kept.
+    pub(crate) fn enter(
+        self,
+        cx: &Context,
+        workflow: Option<&'static str>,
+        path: Option<Name>,
+    ) -> Context {
+        let mut frame = self.0.cloned().unwrap_or_default();
         if let Some(name) = workflow {
             frame.workflow_name = Some(Name::Static(name));
         }
         if path.is_some() {
             frame.entity_path = path;
         }
-    })
+        cx.with_value(frame)
+    }
 }
 
 trait WithEntityFrame {

@@ -6,7 +6,7 @@ use std::time::Instant;
 use opentelemetry::trace::{SpanBuilder, TraceContextExt, Tracer};
 use opentelemetry::{Context, ContextGuard, KeyValue};
 
-use crate::associations::{self, AssociationsExt, Name};
+use crate::associations::{Enclosing, Name};
 use crate::attributes::{gen_ai, iftracer};
 use crate::failure::{Failure, short_type_name};
 use crate::metrics;
@@ -113,21 +113,28 @@ impl Entity {
             capture_content: recording.privacy.capture_content,
             vocabularies: recording.vocabularies,
         };
-        let timing = match current.pipeline().and_then(|p| p.metrics()) {
-            // Boxed: the entity stays small for the calls without metrics, which move it.
-            Some(recorder) if site.kind != Kind::Task => Some(Box::new(Timing {
-                kind: site.kind,
-                name: site.name,
-                started: Instant::now(),
-                recorder: Arc::clone(recorder),
-            })),
-            _ => None,
+        // Tasks are not timed (the duration histogram is for workflows, agents and tools).
+        let timing = match site.kind {
+            Kind::Task => None,
+            _ => Entity::timing(&current, site),
         };
         Entity {
             cx: Some(start_span(&current, site)),
             recording: settings,
             timing,
         }
+    }
+
+    #[cold]
+    fn timing(current: &pipeline::Current, site: &'static Site) -> Option<Box<Timing>> {
+        let recorder = current.pipeline()?.metrics()?;
+        // Boxed: the entity stays small for the calls without metrics, which move it.
+        Some(Box::new(Timing {
+            kind: site.kind,
+            name: site.name,
+            started: Instant::now(),
+            recorder: Arc::clone(recorder),
+        }))
     }
 
     /// Whether arguments and results should be serialised: tracing on and content captured.
@@ -280,11 +287,14 @@ fn start_span(current: &pipeline::Current, site: &'static Site) -> Context {
         content,
     } = site;
     let parent = Context::current();
+    // One lookup of the enclosing entity answers the name, the stamped attributes and the frame
+    // entered below.
+    let enclosing = Enclosing::of(&parent);
     let recording = current.recording();
     let vocabularies = recording.vocabularies;
     // Tasks and tools chain their names under the enclosing task, as iftracer-sdk does.
     let entity_name = match kind {
-        Kind::Task | Kind::Tool => match parent.entity_path() {
+        Kind::Task | Kind::Tool => match enclosing.entity_path() {
             Some(path) => Name::Shared(format!("{path}.{name}").into()),
             None => Name::Static(name),
         },
@@ -299,8 +309,7 @@ fn start_span(current: &pipeline::Current, site: &'static Site) -> Context {
     // reallocated when the rest is recorded.
     let stamped = match current.pipeline() {
         Some(_) => {
-            usize::from(parent.entity_path().is_some())
-                + usize::from(parent.workflow_name().is_some())
+            usize::from(enclosing.entity_path().is_some()) + usize::from(enclosing.in_workflow())
         }
         None => 0,
     };
@@ -355,8 +364,8 @@ fn start_span(current: &pipeline::Current, site: &'static Site) -> Context {
         }
     };
     match kind {
-        Kind::Workflow => associations::enter_entity(&cx, Some(name), None),
-        Kind::Task | Kind::Tool => associations::enter_entity(&cx, None, Some(entity_name)),
+        Kind::Workflow => enclosing.enter(&cx, Some(name), None),
+        Kind::Task | Kind::Tool => enclosing.enter(&cx, None, Some(entity_name)),
         Kind::Agent => cx,
     }
 }
