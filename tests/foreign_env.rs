@@ -2,7 +2,8 @@
 //! `OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_}{COMPRESSION,HEADERS,TIMEOUT}` set in the process and
 //! iftracer told to ignore it (`.env_source()` with a map), traces and metrics arrive over
 //! both transports uncompressed, without the foreign header, and `init()` succeeds; the same
-//! compression resolved from iftracer's own environment source gzips both signals.
+//! compression resolved from iftracer's own environment source gzips both signals, and each
+//! signal's own variables (`OTEL_EXPORTER_OTLP_{TRACES,METRICS}_*`) apply to it alone.
 //!
 //! One test, because it changes the process environment.
 
@@ -113,6 +114,39 @@ fn only_resolved_settings_reach_the_wire_for_both_signals_over_both_transports()
         assert_eq!(delivered.traces.header("x-resolved"), Some("1"));
         assert_eq!(delivered.metrics.header("x-resolved"), Some("1"));
         assert_eq!(delivered.traces.span_names(), ["work"], "decoded");
+    }
+
+    // Each signal's own variables apply to that signal alone, over its generic twin.
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        let delivered = deliver(
+            protocol,
+            &[
+                ("OTEL_EXPORTER_OTLP_HEADERS", "x-generic=1"),
+                ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-traces=1"),
+                ("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "x-metrics=1"),
+                ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+                ("OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", "none"),
+            ],
+        );
+        assert_eq!(
+            encodings(&delivered, protocol),
+            (Some("gzip"), None),
+            "{protocol:?}"
+        );
+        let (traces, metrics) = (&delivered.traces, &delivered.metrics);
+        for name in ["x-generic", "x-traces", "x-metrics"] {
+            let expected = |signal| (name == signal).then_some("1");
+            assert_eq!(
+                traces.header(name),
+                expected("x-traces"),
+                "{protocol:?} {name}"
+            );
+            assert_eq!(
+                metrics.header(name),
+                expected("x-metrics"),
+                "{protocol:?} {name}"
+            );
+        }
     }
 
     // A process environment meant for another backend.

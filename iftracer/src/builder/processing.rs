@@ -30,7 +30,7 @@ impl IftracerBuilder {
     }
 
     /// Most spans waiting for export (`OTEL_BSP_MAX_QUEUE_SIZE`, default 2048); more are
-    /// dropped and counted in [`stats`](crate::stats).
+    /// dropped and counted in [`stats`](crate::stats()).
     ///
     /// ```
     /// let b = iftracer::Iftracer::builder().max_queue_size(8192);

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::endpoint::Endpoint;
 use super::env::Env;
+use super::otlp::{self, METRICS};
 use super::resolve::{builder, env_only, zero};
 use super::{OtlpConfig, Protocol, Settings};
 use crate::error::{Error, Setting};
@@ -19,14 +20,17 @@ pub(crate) const OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: &str =
 /// The specification's default export interval.
 pub(crate) const DEFAULT_METRIC_EXPORT_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Where and how metrics are exported; headers, compression, TLS and timeout are the traces'.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where and how metrics are exported: the traces' settings unless the metrics' own variables
+/// (`OTEL_EXPORTER_OTLP_METRICS_*`) say otherwise.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct MetricsConfig {
-    pub(crate) endpoint: Endpoint,
+    /// Endpoint, protocol, headers, compression and TLS.
+    pub(crate) otlp: OtlpConfig,
     /// `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`: HTTP posts to it exactly as given.
     pub(crate) exact_url: bool,
-    pub(crate) protocol: Protocol,
     pub(crate) interval: Duration,
+    /// Bounds each export, retries included.
+    pub(crate) timeout: Duration,
     pub(crate) temporality: Temporality,
 }
 
@@ -34,15 +38,17 @@ impl MetricsConfig {
     /// The URL HTTP posts metrics to.
     pub(crate) fn http_url(&self) -> String {
         if self.exact_url {
-            self.endpoint.http_url()
+            self.otlp.endpoint.http_url()
         } else {
-            self.endpoint.metrics_http_url()
+            self.otlp.endpoint.metrics_http_url()
         }
     }
 }
 
 /// Where GenAI metrics go when they are on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
+// Resolved once at `init` and held by the configuration: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum MetricsDestination {
     /// Exported over OTLP.
     Otlp(MetricsConfig),
@@ -109,16 +115,11 @@ pub(crate) fn resolve(
         Some(endpoint) => (endpoint, true),
         None => (traces.endpoint.clone(), false),
     };
-    if endpoint.uses_tls() && !cfg!(feature = "tls") {
-        return Err(Error::TlsNotEnabled {
-            endpoint: endpoint.grpc_url(),
-        });
-    }
     Ok(Some(MetricsDestination::Otlp(MetricsConfig {
-        endpoint,
+        otlp: otlp::resolve_metrics_destination(settings, env, endpoint, protocol, traces)?,
         exact_url,
-        protocol,
         interval,
+        timeout: otlp::resolve_timeout(settings, env, &METRICS)?,
         temporality,
     })))
 }

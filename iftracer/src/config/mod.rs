@@ -27,11 +27,11 @@ use std::time::Duration;
 use opentelemetry::KeyValue;
 
 use self::env::*;
-use self::resolve::{builder, env_only, zero};
+use self::resolve::{builder, env_only};
 use self::resource::ResourceSettings;
 use self::sampler::Sampler;
 use self::secret::Secret;
-use crate::error::{Error, Setting};
+use crate::error::Error;
 use crate::privacy::{Detector, Privacy};
 use crate::vocabulary::Vocabularies;
 
@@ -149,18 +149,9 @@ pub(crate) fn resolve(
     env: &Env<'_>,
     custom_exporter: bool,
 ) -> Result<Config, Error> {
-    const ABOVE_ZERO: &str = "a duration above zero";
-    let timeout_from_env = |var: &'static str| match env.millis(var)? {
-        Some(timeout) if timeout.is_zero() => Err(zero(Setting::Env(var), ABOVE_ZERO)),
-        other => Ok(other),
-    };
-    let export_timeout = builder(settings.export_timeout, ".export_timeout()")
-        .nonzero(ABOVE_ZERO)?
-        .or_lenient_env(OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, timeout_from_env)?
-        .or_lenient_env(OTEL_EXPORTER_OTLP_TIMEOUT, timeout_from_env)?
-        .or(DEFAULT_EXPORT_TIMEOUT);
+    let export_timeout = otlp::resolve_timeout(settings, env, &otlp::TRACES)?;
     let shutdown_timeout = builder(settings.shutdown_timeout, ".shutdown_timeout()")
-        .nonzero(ABOVE_ZERO)?
+        .nonzero("a duration above zero")?
         .or(DEFAULT_SHUTDOWN_TIMEOUT);
     let sampler = builder(settings.sampler, ".sampler()")
         .check(Sampler::validate)?

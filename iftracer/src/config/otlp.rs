@@ -2,17 +2,44 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::endpoint::Endpoint;
 use super::env::*;
 use super::headers::Headers;
 use super::kv_list;
-use super::resolve::builder;
+use super::resolve::{builder, zero};
 use super::secret::Secret;
-use super::{Compression, Protocol, Settings, gateway};
+use super::{Compression, DEFAULT_EXPORT_TIMEOUT, Protocol, Settings, gateway};
 use crate::error::{Error, Setting};
 
-#[derive(Debug)]
+/// One signal's OTLP variables: each wins over its generic `OTEL_EXPORTER_OTLP_*` twin, as the
+/// specification says (the endpoint and protocol are resolved by each signal's own code).
+pub(crate) struct SignalVars {
+    headers: &'static str,
+    compression: &'static str,
+    certificate: &'static str,
+    timeout: &'static str,
+}
+
+/// The traces' variables.
+pub(crate) const TRACES: SignalVars = SignalVars {
+    headers: OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+    compression: OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
+    certificate: OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE,
+    timeout: OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
+};
+
+/// The metrics' variables.
+pub(crate) const METRICS: SignalVars = SignalVars {
+    headers: OTEL_EXPORTER_OTLP_METRICS_HEADERS,
+    compression: OTEL_EXPORTER_OTLP_METRICS_COMPRESSION,
+    certificate: OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE,
+    timeout: OTEL_EXPORTER_OTLP_METRICS_TIMEOUT,
+};
+
+/// Where and how one signal is sent over OTLP.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct OtlpConfig {
     pub(crate) endpoint: Endpoint,
     pub(crate) protocol: Protocol,
@@ -24,7 +51,7 @@ pub(crate) struct OtlpConfig {
 }
 
 /// A PEM file's contents, read and checked at `init` so a bad path fails early.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct CaCertificate {
     pub(crate) setting: Setting,
     pub(crate) path: PathBuf,
@@ -78,23 +105,19 @@ pub(crate) fn resolve_otlp(
         .or_lenient_env(OTEL_EXPORTER_OTLP_PROTOCOL, protocol_in)?
         .or_default()
         .check_compiled_in()?;
-    let compression_in = |var| env.parsed(var, Compression::parse);
-    let compression = builder(settings.compression, ".compression()")
-        .or_lenient_env(OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, compression_in)?
-        .or_lenient_env(OTEL_EXPORTER_OTLP_COMPRESSION, compression_in)?
-        .or_default();
+    let compression = resolve_compression(settings, env, &TRACES)?;
     if endpoint.uses_tls() && !cfg!(feature = "tls") {
         return Err(Error::TlsNotEnabled {
             endpoint: endpoint.grpc_url(),
         });
     }
-    let headers = resolve_headers(settings, env)?;
+    let headers = resolve_headers(settings, env, &TRACES)?;
     let insightfinder = check_insightfinder_credentials(&endpoint, &headers, env)?;
     if insightfinder && protocol == Protocol::HttpProtobuf {
         gateway::warn_http_once();
     }
     let ca_certificate = if endpoint.uses_tls() {
-        resolve_ca_certificate(settings, env)?
+        resolve_ca_certificate(settings, env, &TRACES)?
     } else {
         None
     };
@@ -106,6 +129,70 @@ pub(crate) fn resolve_otlp(
         ca_certificate,
         insightfinder,
     }))
+}
+
+/// The metrics' destination: `endpoint` and `protocol` (resolved by the metrics' code), with
+/// the headers, compression and TLS settings resolved from the metrics' variables, so
+/// `OTEL_EXPORTER_OTLP_METRICS_HEADERS` replaces the generic list for metrics alone and the
+/// traces' variables do not apply. The credentials were checked with the traces'.
+pub(crate) fn resolve_metrics_destination(
+    settings: &Settings,
+    env: &Env<'_>,
+    endpoint: Endpoint,
+    protocol: Protocol,
+    traces: &OtlpConfig,
+) -> Result<OtlpConfig, Error> {
+    let compression = resolve_compression(settings, env, &METRICS)?;
+    if endpoint.uses_tls() && !cfg!(feature = "tls") {
+        return Err(Error::TlsNotEnabled {
+            endpoint: endpoint.grpc_url(),
+        });
+    }
+    let headers = resolve_headers(settings, env, &METRICS)?;
+    let ca_certificate = if endpoint.uses_tls() {
+        resolve_ca_certificate(settings, env, &METRICS)?
+    } else {
+        None
+    };
+    Ok(OtlpConfig {
+        endpoint,
+        protocol,
+        compression,
+        headers,
+        ca_certificate,
+        insightfinder: traces.insightfinder,
+    })
+}
+
+/// The export timeout of one signal: builder, the signal's variable, the generic one, the
+/// default. A zero from the environment is warned about and replaced by the default.
+pub(crate) fn resolve_timeout(
+    settings: &Settings,
+    env: &Env<'_>,
+    signal: &SignalVars,
+) -> Result<Duration, Error> {
+    const ABOVE_ZERO: &str = "a duration above zero";
+    let timeout_from_env = |var: &'static str| match env.millis(var)? {
+        Some(timeout) if timeout.is_zero() => Err(zero(Setting::Env(var), ABOVE_ZERO)),
+        other => Ok(other),
+    };
+    Ok(builder(settings.export_timeout, ".export_timeout()")
+        .nonzero(ABOVE_ZERO)?
+        .or_lenient_env(signal.timeout, timeout_from_env)?
+        .or_lenient_env(OTEL_EXPORTER_OTLP_TIMEOUT, timeout_from_env)?
+        .or(DEFAULT_EXPORT_TIMEOUT))
+}
+
+fn resolve_compression(
+    settings: &Settings,
+    env: &Env<'_>,
+    signal: &SignalVars,
+) -> Result<Compression, Error> {
+    let compression_in = |var| env.parsed(var, Compression::parse);
+    Ok(builder(settings.compression, ".compression()")
+        .or_lenient_env(signal.compression, compression_in)?
+        .or_lenient_env(OTEL_EXPORTER_OTLP_COMPRESSION, compression_in)?
+        .or_default())
 }
 
 /// The InsightFinder credentials: header name, builder method, environment variables.
@@ -131,14 +218,18 @@ const CREDENTIALS: [(&str, &str, &str, &[&str]); 4] = [
     ),
 ];
 
-/// Headers, later sources winning per name: `OTEL_EXPORTER_OTLP_TRACES_HEADERS` (or, when it
-/// is unset, `OTEL_EXPORTER_OTLP_HEADERS`), `IFTRACER_HEADERS`, `INSIGHTFINDER_*`, builder
-/// `.header()`, `.bearer_token()`, builder credentials.
-fn resolve_headers(settings: &Settings, env: &Env<'_>) -> Result<Headers, Error> {
+/// Headers, later sources winning per name: the signal's `OTEL_EXPORTER_OTLP_{TRACES,METRICS}_HEADERS`
+/// (or, when it is unset, `OTEL_EXPORTER_OTLP_HEADERS`), `IFTRACER_HEADERS`, `INSIGHTFINDER_*`,
+/// builder `.header()`, `.bearer_token()`, builder credentials.
+fn resolve_headers(
+    settings: &Settings,
+    env: &Env<'_>,
+    signal: &SignalVars,
+) -> Result<Headers, Error> {
     let mut headers = Headers::default();
     // The signal-specific list replaces the generic one, as the specification says.
-    let otlp = match env.string(OTEL_EXPORTER_OTLP_TRACES_HEADERS)? {
-        Some(_) => OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+    let otlp = match env.string(signal.headers)? {
+        Some(_) => signal.headers,
         None => OTEL_EXPORTER_OTLP_HEADERS,
     };
     for var in [otlp, IFTRACER_HEADERS] {
@@ -236,13 +327,11 @@ fn check_insightfinder_credentials(
 fn resolve_ca_certificate(
     settings: &Settings,
     env: &Env<'_>,
+    signal: &SignalVars,
 ) -> Result<Option<CaCertificate>, Error> {
     let (path, setting) = match &settings.ca_certificate {
         Some(path) => (path.clone(), Setting::Builder(".ca_certificate()")),
-        None => match env.first(&[
-            OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE,
-            OTEL_EXPORTER_OTLP_CERTIFICATE,
-        ])? {
+        None => match env.first(&[signal.certificate, OTEL_EXPORTER_OTLP_CERTIFICATE])? {
             Some((path, var)) => (PathBuf::from(path), Setting::Env(var)),
             None => return Ok(None),
         },

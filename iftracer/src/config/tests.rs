@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::env::{Env, Lookup};
 use super::*;
+use crate::error::Setting;
 
 fn lookup(pairs: &[(&str, &str)]) -> Box<Lookup> {
     let map: HashMap<String, OsString> = pairs
@@ -1106,4 +1107,113 @@ fn metrics_settings_come_from_the_builder_then_the_environment_then_the_default(
         .unwrap_err()
         .to_string();
     assert!(error.contains("`IFTRACER_METRICS_ENABLED`"), "{error}");
+}
+
+#[test]
+fn metrics_use_their_own_otlp_variables_over_the_generic_ones_and_never_the_traces() {
+    use super::metrics::MetricsDestination;
+    let resolve_both = |settings: &Settings, pairs: &[(&str, &str)]| {
+        let mut pairs = pairs.to_vec();
+        pairs.push(("OTEL_EXPORTER_OTLP_ENDPOINT", "https://127.0.0.1:4317"));
+        let config = resolve_with(settings, &pairs).unwrap();
+        let Some(MetricsDestination::Otlp(metrics)) = config.metrics else {
+            panic!("expected OTLP metrics, got {:?}", config.metrics);
+        };
+        (config.otlp.unwrap(), config.export_timeout, metrics)
+    };
+    let dir = std::env::temp_dir();
+    let pem = |name: &str| {
+        let path = dir.join(format!("iftracer-{name}-{}.pem", std::process::id()));
+        std::fs::write(&path, format!("-----BEGIN CERTIFICATE-----\n{name}\n")).unwrap();
+        path
+    };
+    let (generic_pem, traces_pem, metrics_pem) = (pem("generic"), pem("traces"), pem("metrics"));
+    let generic = [
+        ("OTEL_EXPORTER_OTLP_HEADERS", "x-generic=1"),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "4000"),
+        (
+            "OTEL_EXPORTER_OTLP_CERTIFICATE",
+            generic_pem.to_str().unwrap(),
+        ),
+    ];
+    let traces_only = [
+        ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-traces=1"),
+        ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "none"),
+        ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "1000"),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+            traces_pem.to_str().unwrap(),
+        ),
+    ];
+    let metrics_only = [
+        ("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "x-metrics=1"),
+        ("OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", "none"),
+        ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "2500"),
+        (
+            "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE",
+            metrics_pem.to_str().unwrap(),
+        ),
+    ];
+    let certificate = |otlp: &OtlpConfig| otlp.ca_certificate.as_ref().unwrap().path.clone();
+
+    // The traces' variables never reach metrics: they fall back to the generic ones.
+    let env: Vec<_> = generic.iter().chain(&traces_only).copied().collect();
+    let (traces, traces_timeout, metrics) = resolve_both(&Settings::default(), &env);
+    assert_eq!(traces.headers.get("x-traces"), Some("1"));
+    assert_eq!(
+        traces.headers.get("x-generic"),
+        None,
+        "the signal's list replaces it"
+    );
+    assert_eq!(traces.compression, Compression::None);
+    assert_eq!(traces_timeout, Duration::from_millis(1000));
+    assert_eq!(certificate(&traces), traces_pem);
+    assert_eq!(metrics.otlp.headers.get("x-generic"), Some("1"));
+    assert_eq!(metrics.otlp.headers.get("x-traces"), None);
+    assert_eq!(metrics.otlp.compression, Compression::Gzip);
+    assert_eq!(metrics.timeout, Duration::from_millis(4000));
+    assert_eq!(certificate(&metrics.otlp), generic_pem);
+
+    // The metrics' own variables win over the generic ones, for metrics alone.
+    let env: Vec<_> = generic.iter().chain(&metrics_only).copied().collect();
+    let (traces, traces_timeout, metrics) = resolve_both(&Settings::default(), &env);
+    assert_eq!(traces.headers.get("x-generic"), Some("1"));
+    assert_eq!(traces.headers.get("x-metrics"), None);
+    assert_eq!(traces.compression, Compression::Gzip);
+    assert_eq!(traces_timeout, Duration::from_millis(4000));
+    assert_eq!(certificate(&traces), generic_pem);
+    assert_eq!(metrics.otlp.headers.get("x-metrics"), Some("1"));
+    assert_eq!(metrics.otlp.headers.get("x-generic"), None);
+    assert_eq!(metrics.otlp.compression, Compression::None);
+    assert_eq!(metrics.timeout, Duration::from_millis(2500));
+    assert_eq!(certificate(&metrics.otlp), metrics_pem);
+
+    // Builder settings win for both signals.
+    let built = Settings {
+        compression: Some(Compression::Gzip),
+        export_timeout: Some(Duration::from_secs(3)),
+        ..Settings::default()
+    };
+    let (traces, traces_timeout, metrics) = resolve_both(&built, &env);
+    assert_eq!(
+        (traces.compression, metrics.otlp.compression),
+        (Compression::Gzip, Compression::Gzip)
+    );
+    assert_eq!(
+        (traces_timeout, metrics.timeout),
+        (Duration::from_secs(3), Duration::from_secs(3))
+    );
+
+    // A malformed metrics timeout or compression warns and falls back, as for traces.
+    let nonsense = [
+        ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "soon"),
+        ("OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", "zstd-ish"),
+    ];
+    let (_, _, metrics) = resolve_both(&Settings::default(), &nonsense);
+    assert_eq!(metrics.timeout, DEFAULT_EXPORT_TIMEOUT);
+    assert_eq!(metrics.otlp.compression, Compression::default());
+    for path in [generic_pem, traces_pem, metrics_pem] {
+        let _ = std::fs::remove_file(path);
+    }
 }

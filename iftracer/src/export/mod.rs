@@ -149,12 +149,12 @@ pub(crate) fn build_metrics(
             Ok(Some(metrics::MetricsPipeline::in_process(resource(config))))
         }
         #[cfg(any(feature = "grpc-tonic", feature = "http-proto"))]
-        (Some(MetricsDestination::Otlp(settings)), Some(traces)) => {
-            let exporter = otlp::build_metrics(traces, settings, runtime)?;
+        (Some(MetricsDestination::Otlp(settings)), _) => {
+            let exporter = otlp::build_metrics(settings, runtime)?;
             Ok(Some(metrics::MetricsPipeline::new(
                 exporter,
                 settings.interval,
-                config.export_timeout,
+                settings.timeout,
                 resource(config),
                 runtime.handle().clone(),
             )))

@@ -63,23 +63,13 @@ pub(crate) fn build(
     Ok(OtlpTraceExporter::new(transport))
 }
 
-/// The OTLP metrics exporter: the traces' headers, compression and TLS, sent to `metrics`'
-/// endpoint and protocol with its temporality. The export timeout is the pipeline's.
+/// The OTLP metrics exporter: `metrics`' destination and temporality. The export timeout is
+/// the pipeline's.
 pub(crate) fn build_metrics(
-    traces: &OtlpConfig,
     metrics: &MetricsConfig,
     runtime: &ExportRuntime,
 ) -> Result<OtlpMetricExporter, Error> {
-    // TLS settings follow the metrics endpoint's scheme; the rest is shared.
-    let destination = OtlpConfig {
-        endpoint: metrics.endpoint.clone(),
-        protocol: metrics.protocol,
-        compression: traces.compression,
-        headers: traces.headers.clone(),
-        ca_certificate: traces.ca_certificate.clone(),
-        insightfinder: traces.insightfinder,
-    };
-    let transport = Transport::new(&destination, &metrics.http_url(), runtime)?;
+    let transport = Transport::new(&metrics.otlp, &metrics.http_url(), runtime)?;
     Ok(OtlpMetricExporter::new(transport, metrics.temporality))
 }
 
