@@ -326,6 +326,11 @@ fn start_span(current: &pipeline::Current, site: &'static Site, kind: Kind) -> C
         Kind::Workflow | Kind::Agent => Name::Static(name),
     };
     let genai = vocabularies.contains(Vocabularies::GENAI) && kind != Kind::Task;
+    // Built before the list is allocated, not pushed right after: a value written field by
+    // field and copied at once makes the copy wait for the writes (store-to-load forwarding
+    // fails for the wider loads), several percent of a span this small.
+    let span_kind = KeyValue::new(iftracer::SPAN_KIND, kind.as_str());
+    let entity = KeyValue::new(iftracer::ENTITY_NAME, entity_name.value());
     // Exactly the room needed: the span's own attributes, what iftracer's span processor
     // stamps from the parent's entity frame, and the content the function records. A list
     // larger than the span needs is a larger block for whichever thread frees the span (a batch
@@ -350,8 +355,8 @@ fn start_span(current: &pipeline::Current, site: &'static Site, kind: Kind) -> C
         + stamped
         + content;
     let mut attributes = Vec::with_capacity(capacity);
-    attributes.push(KeyValue::new(iftracer::SPAN_KIND, kind.as_str()));
-    attributes.push(KeyValue::new(iftracer::ENTITY_NAME, entity_name.value()));
+    attributes.push(span_kind);
+    attributes.push(entity);
     if let Some(version) = version {
         attributes.push(KeyValue::new(iftracer::ENTITY_VERSION, version));
     }
@@ -375,22 +380,41 @@ fn start_span(current: &pipeline::Current, site: &'static Site, kind: Kind) -> C
             Kind::Task => {}
         }
     }
-    let builder = SpanBuilder::from_name(span_name).with_attributes(attributes);
     let cx = match (current.pipeline(), current.fallback_tracer()) {
-        (Some(pipeline), _) => {
-            let span = pipeline.sdk_tracer().build_with_context(builder, &parent);
-            parent.with_span(span)
-        }
+        (Some(pipeline), _) => started(pipeline.sdk_tracer(), span_name, attributes, &parent),
         // Before `init`: OpenTelemetry's global provider.
-        (None, Some(tracer)) => parent.with_span(tracer.build_with_context(builder, &parent)),
-        (None, None) => {
-            let span = pipeline::fallback_tracer().build_with_context(builder, &parent);
-            parent.with_span(span)
-        }
+        (None, Some(tracer)) => started(tracer, span_name, attributes, &parent),
+        (None, None) => started(
+            &*pipeline::fallback_tracer(),
+            span_name,
+            attributes,
+            &parent,
+        ),
     };
     match kind {
         Kind::Workflow => enclosing.enter(&cx, Some(name), None),
         Kind::Task | Kind::Tool => enclosing.enter(&cx, None, Some(entity_name)),
         Kind::Agent => cx,
     }
+}
+
+/// `parent` with a span of `tracer` started in it. The builder is made right at the call, so it
+/// is written where the tracer reads it instead of being copied there just after being written
+/// (a copy that waits for the writes to land).
+#[inline(always)]
+fn started<T>(
+    tracer: &T,
+    name: &'static str,
+    attributes: Vec<KeyValue>,
+    parent: &Context,
+) -> Context
+where
+    T: Tracer,
+    T::Span: Send + Sync + 'static,
+{
+    let span = tracer.build_with_context(
+        SpanBuilder::from_name(name).with_attributes(attributes),
+        parent,
+    );
+    parent.with_span(span)
 }
