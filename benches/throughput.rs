@@ -22,6 +22,10 @@
 //!   target) or 100,000 per second; what matters is that nothing is dropped and export keeps up.
 //! - `flat-out`: the thread ends spans as fast as it can; the export rate is the ceiling, and
 //!   what the queue cannot hold is dropped (and counted).
+//!
+//! For experiments: `IFTRACER_BENCH_BATCH` and `IFTRACER_BENCH_QUEUE` replace the batch size
+//! and queue size of the `default` scenarios, for both stacks; `IFTRACER_BENCH_THREADS=1` adds
+//! each thread's user and system CPU per exported span under its row.
 
 use iftracer_test_support as support;
 
@@ -148,7 +152,15 @@ impl Scenario {
                 .max_export_batch_size(4_096)
                 .scheduled_delay(Duration::from_millis(200))
         } else {
-            builder
+            let (batch, queue) = batch_override();
+            let builder = match batch {
+                Some(batch) => builder.max_export_batch_size(batch),
+                None => builder,
+            };
+            match queue {
+                Some(queue) => builder.max_queue_size(queue),
+                None => builder,
+            }
         }
     }
 }
@@ -231,6 +243,7 @@ fn run(scenario: Scenario, duration: Duration) {
     };
 
     let cpu_before = background_cpu();
+    let threads_before = thread_cpu();
     let started = Instant::now();
     if let Some(rate) = scenario.paced {
         // rate / 1000 spans every millisecond, catching up if a tick was late.
@@ -256,6 +269,7 @@ fn run(scenario: Scenario, duration: Duration) {
     // Export rate while the application was producing: the sustained figure.
     let window = started.elapsed();
     let cpu = background_cpu().saturating_sub(cpu_before);
+    let threads_after = thread_cpu();
     let (ended, exported_in_window, dropped, failed) = match &pipeline {
         Pipeline::Iftracer(guard) => {
             let at_end = guard.stats();
@@ -293,14 +307,32 @@ fn run(scenario: Scenario, duration: Duration) {
         support::peak_rss_mib(),
         cpu.as_secs_f64() * 1e6 / exported_in_window.max(1) as f64,
     );
+    print_thread_cpu(&threads_before, &threads_after, exported_in_window);
+}
+
+/// `IFTRACER_BENCH_BATCH` and `IFTRACER_BENCH_QUEUE`, for experiments with batch settings.
+fn batch_override() -> (Option<usize>, Option<usize>) {
+    let read = |var| std::env::var(var).ok().and_then(|v| v.parse().ok());
+    (read("IFTRACER_BENCH_BATCH"), read("IFTRACER_BENCH_QUEUE"))
 }
 
 /// CPU time of every thread but the application's (the main one): the batch processor, the
 /// export thread and the receiver. Per exported span, it is what export costs whatever else
 /// the machine runs, where a rate on two shared cores moves with the neighbours' load.
 fn background_cpu() -> Duration {
+    let ticks: u64 = thread_cpu()
+        .values()
+        .map(|(user, system)| user + system)
+        .sum();
+    // Linux reports these in USER_HZ, 100 per second on every architecture.
+    Duration::from_millis(ticks * 10)
+}
+
+/// User and system CPU ticks of every thread but the application's, summed by thread name
+/// (the receiver's threads carry the process's name).
+fn thread_cpu() -> std::collections::BTreeMap<String, (u64, u64)> {
     let main = std::process::id().to_string();
-    let mut ticks = 0u64;
+    let mut by_name = std::collections::BTreeMap::new();
     for task in std::fs::read_dir("/proc/self/task")
         .into_iter()
         .flatten()
@@ -312,22 +344,45 @@ fn background_cpu() -> Duration {
         let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
             continue;
         };
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let name = head.split_once('(').map_or("", |(_, name)| name).to_owned();
         // After the parenthesised name: state is field 3, utime and stime fields 14 and 15.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        ticks += fields
-            .get(11)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0);
-        ticks += fields
-            .get(12)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0);
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let tick = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let entry: &mut (u64, u64) = by_name.entry(name).or_default();
+        entry.0 += tick(11);
+        entry.1 += tick(12);
     }
-    // Linux reports these in USER_HZ, 100 per second on every architecture.
-    Duration::from_millis(ticks * 10)
+    by_name
+}
+
+/// With `IFTRACER_BENCH_THREADS` set: each thread's user and system CPU per exported span,
+/// where the combined column cannot tell export from receiver, or code from the kernel.
+fn print_thread_cpu(
+    before: &std::collections::BTreeMap<String, (u64, u64)>,
+    after: &std::collections::BTreeMap<String, (u64, u64)>,
+    exported: u64,
+) {
+    if std::env::var_os("IFTRACER_BENCH_THREADS").is_none() {
+        return;
+    }
+    for (name, (user, system)) in after {
+        let (user_before, system_before) = before.get(name).copied().unwrap_or_default();
+        // Ticks of 10 ms, in µs per span.
+        let per_span = |ticks: u64| ticks as f64 * 10_000.0 / exported.max(1) as f64;
+        println!(
+            "    {name:<20} user {:>6.3} µs/span  system {:>6.3} µs/span",
+            per_span(user.saturating_sub(user_before)),
+            per_span(system.saturating_sub(system_before)),
+        );
+    }
 }
 
 enum Pipeline {
@@ -368,7 +423,7 @@ impl SpanProcessor for CountEnded {
 /// opentelemetry-otlp's exporter under the SDK's batch processor, at iftracer's default batch
 /// settings (which are the SDK's: queue 2048, batches of 512, 5 s delay).
 fn raw_provider(protocol: Protocol, endpoint: &str) -> Pipeline {
-    use iftracer::opentelemetry_sdk::trace::BatchSpanProcessor;
+    use iftracer::opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor};
     use opentelemetry_otlp::{SpanExporter, WithExportConfig, WithHttpConfig};
     // As opentelemetry-otlp documents: tonic's channel is built inside a tokio runtime, which
     // drives its connection while the SDK's batch thread awaits each export.
@@ -398,10 +453,23 @@ fn raw_provider(protocol: Protocol, endpoint: &str) -> Pipeline {
             .build()
             .unwrap(),
     };
+    let (batch, queue) = batch_override();
+    let mut config = BatchConfigBuilder::default();
+    if let Some(batch) = batch {
+        config = config.with_max_export_batch_size(batch);
+    }
+    if let Some(queue) = queue {
+        config = config.with_max_queue_size(queue);
+    }
+    let config = config.build();
     let ended = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let provider = SdkTracerProvider::builder()
         .with_span_processor(CountEnded(std::sync::Arc::clone(&ended)))
-        .with_span_processor(BatchSpanProcessor::builder(exporter).build())
+        .with_span_processor(
+            BatchSpanProcessor::builder(exporter)
+                .with_batch_config(config)
+                .build(),
+        )
         .build();
     Pipeline::Raw(provider, ended)
 }
