@@ -4,7 +4,8 @@
 //! for each processor. Run it in several processes: a path whose cost depends on the process
 //! (its heap layout, hash seeds) shows as a ratio that moves from one run to the next.
 //!
-//! `cargo bench -p iftracer-macros --bench ratio` (rounds: `-- 400`)
+//! `cargo bench -p iftracer-macros --bench ratio` (rounds: `-- 400`). It also prints what
+//! capturing a `u64` result adds over `skip_output`, measured the same way.
 //!
 //! `ratio count PATH PROCESSOR CALLS` instead makes CALLS calls of one path and exits, for
 //! instruction counts under valgrind: run it twice with different CALLS and divide the
@@ -55,6 +56,34 @@ fn main() {
                 rounds.task_ns,
                 rounds.ratios.len(),
                 rounds.median_ratio(),
+            );
+        }
+        // What capturing a scalar result adds (target: at most 80 ns), in the same interleaved
+        // rounds: `skip_output` as the reference.
+        for (label, rounds) in [
+            (
+                "sync",
+                interleave(
+                    rounds,
+                    || with_task(black_box(7)),
+                    || with_output(black_box(7)),
+                ),
+            ),
+            (
+                "async",
+                interleave(
+                    rounds,
+                    || futures_executor::block_on(with_task_async(black_box(7))),
+                    || futures_executor::block_on(with_output_async(black_box(7))),
+                ),
+            ),
+        ] {
+            println!(
+                "{}, {label}: u64 output captured {:.0} ns over skip_output ({:.0} ns against {:.0} ns)",
+                processing.label(),
+                rounds.task_ns - rounds.hand_ns,
+                rounds.task_ns,
+                rounds.hand_ns,
             );
         }
         provider.shutdown().expect("the provider shuts down");

@@ -286,7 +286,7 @@ fn input_capture(args: &Args, sig: &syn::Signature, krate: &Path) -> syn::Result
         if __if_content.is_on() {
             #[allow(unused_imports)]
             use #krate::__private::{CaptureFallback as _, CaptureSerialize as _};
-            __if_content.set_input(|__if_object| {
+            __if_content.set_input(&__if_entity, |__if_object| {
                 #(
                     // The `&` picks `Serialize` capture when available (autoref specialisation).
                     #[allow(clippy::needless_borrow)]

@@ -239,3 +239,63 @@ async fn only_recording_spans_serialise_arguments_and_results() {
         assert_eq!(attr(&span, "iftracer.entity.output").as_deref(), Some("1"));
     }
 }
+
+#[task]
+fn inner_value(n: u32) -> u32 {
+    n + 1
+}
+
+#[task]
+fn outer_value(n: u32) -> u32 {
+    inner_value(n) * 10
+}
+
+#[task]
+async fn outer_value_async(n: u32) -> u32 {
+    inner_value(n) * 100
+}
+
+/// Returns with another context left attached (its guard forgotten).
+#[task]
+fn leaves_a_context_attached(n: u32) -> u32 {
+    std::mem::forget(iftracer::opentelemetry::Context::new().attach());
+    n
+}
+
+#[tokio::test]
+async fn each_output_lands_on_its_own_span() {
+    let harness = Harness::new();
+    assert_eq!(outer_value(1), 20);
+    assert_eq!(outer_value_async(2).await, 300);
+    let outputs: Vec<(String, Option<String>)> = harness
+        .spans()
+        .iter()
+        .map(|span| (span.name.to_string(), attr(span, "iftracer.entity.output")))
+        .collect();
+    let expected = [
+        ("inner_value.task", Some("2")),
+        ("outer_value.task", Some("20")),
+        ("inner_value.task", Some("3")),
+        ("outer_value_async.task", Some("300")),
+    ];
+    let expected: Vec<(String, Option<String>)> = expected
+        .iter()
+        .map(|(name, output)| ((*name).to_owned(), output.map(str::to_owned)))
+        .collect();
+    assert_eq!(outputs, expected);
+}
+
+/// The output is recorded where the entity's span is current: a body that leaves another
+/// context attached loses its output rather than putting it on another span.
+#[test]
+fn an_output_never_lands_on_another_span() {
+    let harness = Harness::new();
+    assert_eq!(leaves_a_context_attached(7), 7);
+    let spans = harness.spans();
+    assert_eq!(spans.len(), 1, "{spans:?}");
+    assert_eq!(
+        attr(&spans[0], "iftracer.entity.input").as_deref(),
+        Some(r#"{"n":7}"#)
+    );
+    assert_eq!(attr(&spans[0], "iftracer.entity.output"), None);
+}

@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 use std::io::Write as _;
 
-use opentelemetry::trace::TraceContextExt;
+use opentelemetry::trace::{SpanId, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 use serde::Serialize;
 
@@ -49,33 +49,40 @@ impl<T: ?Sized> CaptureFallback for &Capture<'_, T> {
 
 /// Where an entity's captured arguments and result go: its span, when that span records and
 /// content capture is on; otherwise nothing, and the generated code serialises nothing.
+///
+/// It holds the span's id, not a clone of its context: the clone and its release were four
+/// atomic operations per call, a good part of what capturing a scalar result cost. The input
+/// is recorded through the entity itself; the output where the entity's context is current (the
+/// sync function's guard or the future's poll makes it so), checked by that id.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Content {
-    cx: Option<Context>,
+    span: Option<SpanId>,
 }
 
 impl Content {
-    /// The entity's span if it records content: tracing on, content captured, and sampled
+    /// The entity's span if it records content: tracing on, content captured, and recording
     /// (an unsampled span drops its attributes, so serialising for it would be wasted).
     #[inline]
     pub fn of(entity: &Entity) -> Content {
-        let cx = match entity.context() {
-            Some(cx) if entity.wants_content() && cx.span().is_recording() => Some(cx.clone()),
+        let span = match entity.context() {
+            Some(cx) if entity.wants_content() => Some(cx.span().span_context().span_id()),
             _ => None,
         };
-        Content { cx }
+        Content { span }
     }
 
     /// Whether anything should be serialised.
     #[inline]
     pub fn is_on(&self) -> bool {
-        self.cx.is_some()
+        self.span.is_some()
     }
 
-    /// Records `iftracer.entity.input`: the JSON object `fields` writes.
-    pub fn set_input(&self, fields: impl FnOnce(&mut JsonObject<'_>)) {
-        let Some(cx) = &self.cx else { return };
+    /// Records `iftracer.entity.input` on `entity`'s span: the JSON object `fields` writes.
+    pub fn set_input(&self, entity: &Entity, fields: impl FnOnce(&mut JsonObject<'_>)) {
+        let (Some(_), Some(cx)) = (self.span, entity.context()) else {
+            return;
+        };
         let json = with_buffer(|buf| {
             buf.push(b'{');
             let mut object = JsonObject { buf, empty: true };
@@ -89,13 +96,19 @@ impl Content {
         }
     }
 
-    /// Records `iftracer.entity.output` as what `write` writes, unless it writes nothing.
+    /// Records `iftracer.entity.output` as what `write` writes, unless it writes nothing, on the
+    /// current span if it is the entity's (it is, unless the body left another context
+    /// attached).
     pub fn set_output(&self, write: impl FnOnce(&mut Vec<u8>) -> bool) {
-        let Some(cx) = &self.cx else { return };
+        let Some(id) = self.span else { return };
         let json = with_buffer(|buf| if write(buf) { exact_string(buf) } else { None });
         if let Some(json) = json {
-            cx.span()
-                .set_attribute(KeyValue::new(iftracer::ENTITY_OUTPUT, json));
+            Context::map_current(|cx| {
+                let span = cx.span();
+                if span.span_context().span_id() == id {
+                    span.set_attribute(KeyValue::new(iftracer::ENTITY_OUTPUT, json));
+                }
+            });
         }
     }
 }

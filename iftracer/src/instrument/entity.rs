@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry::trace::{SpanBuilder, TraceContextExt, Tracer};
+use opentelemetry::trace::{Span as _, SpanBuilder, TraceContextExt, Tracer};
 use opentelemetry::{Context, ContextGuard, KeyValue};
 
 use crate::associations::{Enclosing, Name};
@@ -58,6 +58,9 @@ pub struct Site {
 #[derive(Debug)]
 pub struct Entity {
     cx: Option<Context>,
+    /// The span records (sampled, or recorded without export): read once at its start, so
+    /// deciding on content capture takes no lock.
+    records: bool,
     /// What the pipeline in effect at the start says about recording on this span.
     recording: Settings,
     /// Set when metrics are on: what the duration histogram needs at the end.
@@ -108,6 +111,7 @@ impl Entity {
 
     const OFF: Entity = Entity {
         cx: None,
+        records: false,
         recording: OFF,
         timing: None,
     };
@@ -141,8 +145,11 @@ impl Entity {
             Kind::Task => None,
             _ => Entity::timing(&current, site),
         };
+        let mut records = false;
+        let cx = start_span(&current, site, kind, &mut records);
         Entity {
-            cx: Some(start_span(&current, site, kind)),
+            cx: Some(cx),
+            records,
             recording: settings,
             timing,
         }
@@ -160,10 +167,11 @@ impl Entity {
         }))
     }
 
-    /// Whether arguments and results should be serialised: tracing on and content captured.
+    /// Whether arguments and results should be serialised: tracing on, content captured and
+    /// the span recording.
     #[inline]
     pub fn wants_content(&self) -> bool {
-        self.cx.is_some() && self.recording.capture_content
+        self.cx.is_some() && self.recording.capture_content && self.records
     }
 
     /// A handle that records on this span from inside the instrumented body.
@@ -301,9 +309,16 @@ pub fn type_name_of<T: ?Sized>(_: &T) -> &'static str {
     std::any::type_name::<T>()
 }
 
-/// The span of `site`, started as `kind` (`site.kind`, or the same as a constant).
+/// The context of the span of `site`, started as `kind` (`site.kind`, or the same as a
+/// constant); `records` is set to whether the span records (an out-parameter: a returned tuple
+/// made the context be copied right after it was written, see [`started`]).
 #[inline(always)]
-fn start_span(current: &pipeline::Current, site: &'static Site, kind: Kind) -> Context {
+fn start_span(
+    current: &pipeline::Current,
+    site: &'static Site,
+    kind: Kind,
+    records: &mut bool,
+) -> Context {
     let &Site {
         name,
         span_name,
@@ -381,14 +396,21 @@ fn start_span(current: &pipeline::Current, site: &'static Site, kind: Kind) -> C
         }
     }
     let cx = match (current.pipeline(), current.fallback_tracer()) {
-        (Some(pipeline), _) => started(pipeline.sdk_tracer(), span_name, attributes, &parent),
+        (Some(pipeline), _) => started(
+            pipeline.sdk_tracer(),
+            span_name,
+            attributes,
+            &parent,
+            records,
+        ),
         // Before `init`: OpenTelemetry's global provider.
-        (None, Some(tracer)) => started(tracer, span_name, attributes, &parent),
+        (None, Some(tracer)) => started(tracer, span_name, attributes, &parent, records),
         (None, None) => started(
             &*pipeline::fallback_tracer(),
             span_name,
             attributes,
             &parent,
+            records,
         ),
     };
     match kind {
@@ -398,15 +420,17 @@ fn start_span(current: &pipeline::Current, site: &'static Site, kind: Kind) -> C
     }
 }
 
-/// `parent` with a span of `tracer` started in it. The builder is made right at the call, so it
-/// is written where the tracer reads it instead of being copied there just after being written
-/// (a copy that waits for the writes to land).
+/// `parent` with a span of `tracer` started in it; `records` is set to whether the span records.
+/// The builder is made right at the call, so it is written where the tracer reads it instead of
+/// being copied there just after being written: a copy that waits for the writes to land
+/// (store-to-load forwarding fails for the wider reads), several percent of a span this small.
 #[inline(always)]
 fn started<T>(
     tracer: &T,
     name: &'static str,
     attributes: Vec<KeyValue>,
     parent: &Context,
+    records: &mut bool,
 ) -> Context
 where
     T: Tracer,
@@ -416,5 +440,7 @@ where
         SpanBuilder::from_name(name).with_attributes(attributes),
         parent,
     );
+    // Asked here, of the span itself: once it is in the context, asking takes its lock.
+    *records = span.is_recording();
     parent.with_span(span)
 }
