@@ -56,8 +56,10 @@ pub(super) const PATTERNS: &[(Detector, &str)] = &[
 
 /// The windows of a text that can hold a number candidate: runs of digits joined by at most
 /// two of ` .-()+/_,`, with at least 8 digits (no number detector takes fewer), plus a `+` or
-/// `(` just before. No number pattern spans anything else, so searching only there finds what a
-/// search of the whole text would, while prose is skipped at the speed of a byte scan.
+/// `(` just before, and with a shape some pattern has (see `Shape`). No number pattern spans
+/// anything else, so searching only there finds what a search of the whole text would, while
+/// prose is skipped at the speed of a byte scan and timestamps or ids without a number's shape
+/// never reach the regex (a search costs hundreds of instructions even on a short window).
 pub(super) struct NumberRuns<'a> {
     text: &'a [u8],
     at: usize,
@@ -80,19 +82,25 @@ impl Iterator for NumberRuns<'_> {
         };
         loop {
             let first = self.at + next_digit(&b[self.at..])?;
+            let lead = first > 0 && matches!(b[first - 1], b'+' | b'(');
             let (mut end, mut digits) = (first, 0);
+            let mut shape = Shape::new(lead);
             loop {
+                let group = end;
                 while is(end, DIGIT) {
                     end += 1;
-                    digits += 1;
                 }
+                digits += end - group;
+                shape.group(end - group);
                 // One or two separators, then a digit.
                 if !is(end, GAP) {
                     break;
                 }
                 if is(end + 1, DIGIT) {
+                    shape.separator(&b[end..end + 1]);
                     end += 1;
                 } else if is(end + 1, GAP) && is(end + 2, DIGIT) {
+                    shape.separator(&b[end..end + 2]);
                     end += 2;
                 } else {
                     break;
@@ -105,10 +113,51 @@ impl Iterator for NumberRuns<'_> {
                 stop += 1;
             }
             self.at = stop;
-            if digits >= 8 {
-                let lead = first > 0 && matches!(b[first - 1], b'+' | b'(');
+            if digits >= 8 && shape.possible {
                 return Some(first - usize::from(lead)..stop);
             }
+        }
+    }
+}
+
+/// Whether a run of digit groups has a shape some number pattern matches. A match of a pattern
+/// without `+` or `(` starts at a group's start (`\b` before a digit) and ends at one's end
+/// (`\b`), its groups joined by one separator each, so its groups are whole groups of the run:
+/// one of 9 or 13 to 19 digits (SSN after the word, card), or three in a row whose lengths start
+/// a pattern (cards 4-4-4 and 4-6-4/5, SSN 3-2-4, SIN 3-3-3, phone 3-3-4 and 1-3-3). A `+` or
+/// `(` in the run may start an international or parenthesised number: always possible.
+struct Shape {
+    possible: bool,
+    /// The lengths of the last two groups, oldest first, while joined by single separators
+    /// (0: none).
+    last: [usize; 2],
+}
+
+impl Shape {
+    fn new(lead: bool) -> Shape {
+        Shape {
+            possible: lead,
+            last: [0; 2],
+        }
+    }
+
+    /// A group of `len` digits, joined to the previous ones as `separator` said.
+    fn group(&mut self, len: usize) {
+        let [a, b] = self.last;
+        self.possible |= len == 9
+            || (13..=19).contains(&len)
+            || matches!(
+                (a, b, len),
+                (4, 4, 4) | (4, 6, 4 | 5) | (3, 2, 4) | (3, 3, 3 | 4) | (1, 3, 3)
+            );
+        self.last = [b, len];
+    }
+
+    /// The separators between two groups: one keeps the chain of groups, two break it.
+    fn separator(&mut self, gap: &[u8]) {
+        self.possible |= gap.iter().any(|c| matches!(c, b'+' | b'('));
+        if gap.len() > 1 {
+            self.last = [0; 2];
         }
     }
 }
@@ -311,3 +360,6 @@ pub(super) fn valid_ssn(s: &[u8]) -> bool {
     let (area, group, serial) = (take(3), take(2), take(4));
     area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
 }
+
+#[cfg(test)]
+mod tests;
