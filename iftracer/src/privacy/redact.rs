@@ -24,6 +24,7 @@ mod national_ids;
 mod network;
 mod numbers;
 mod pairs;
+mod scan;
 
 use std::borrow::Cow;
 use std::fmt;

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::Detector;
+use super::{Detector, scan};
 
 pub(super) const SSN: &str = "[REDACTED:SSN]";
 pub(super) const CARD: &str = "[REDACTED:CARD]";
@@ -81,15 +81,13 @@ impl Iterator for NumberRuns<'_> {
                 .is_some_and(|&c| CLASS[usize::from(c)] & class != 0)
         };
         loop {
-            let first = self.at + next_digit(&b[self.at..])?;
+            let first = scan::next_digit(b, self.at)?;
             let lead = first > 0 && matches!(b[first - 1], b'+' | b'(');
             let (mut end, mut digits) = (first, 0);
             let mut shape = Shape::new(lead);
             loop {
                 let group = end;
-                while is(end, DIGIT) {
-                    end += 1;
-                }
+                end = scan::skip_digits(b, end);
                 digits += end - group;
                 shape.group(end - group);
                 // One or two separators, then a digit.
@@ -108,10 +106,7 @@ impl Iterator for NumberRuns<'_> {
             }
             // Past the word the run ends in, if any, so that `\b` at the window's end reads as
             // it does in the whole text. Digits glued to letters cannot start a candidate.
-            let mut stop = end;
-            while is(stop, WORD) {
-                stop += 1;
-            }
+            let stop = scan::skip_words(b, end);
             self.at = stop;
             if digits >= 8 && shape.possible {
                 return Some(first - usize::from(lead)..stop);
@@ -166,8 +161,6 @@ impl Shape {
 const DIGIT: u8 = 1;
 /// A separator a number may hold (at most two in a row).
 const GAP: u8 = 2;
-/// ASCII letters, digits and `_`, as `\b` reads them.
-const WORD: u8 = 4;
 
 static CLASS: [u8; 256] = {
     let mut table = [0; 256];
@@ -176,9 +169,6 @@ static CLASS: [u8; 256] = {
         let c = i as u8;
         if c.is_ascii_digit() {
             table[i] |= DIGIT;
-        }
-        if c.is_ascii_alphanumeric() || c == b'_' {
-            table[i] |= WORD;
         }
         if matches!(
             c,
@@ -190,23 +180,6 @@ static CLASS: [u8; 256] = {
     }
     table
 };
-
-/// The index of the first ASCII digit in `b`. Looks at 16 bytes at a time, a loop the compiler
-/// vectorises: most of a prompt is letters.
-pub(super) fn next_digit(b: &[u8]) -> Option<usize> {
-    let mut chunks = b.chunks_exact(16);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        if chunk.iter().fold(false, |any, c| any | c.is_ascii_digit()) {
-            break;
-        }
-        offset += 16;
-    }
-    b[offset..]
-        .iter()
-        .position(u8::is_ascii_digit)
-        .map(|i| offset + i)
-}
 
 /// What to replace for the candidate `b[start..end]`: the span and its placeholder, or `None`.
 pub(super) fn accept(b: &[u8], start: usize, end: usize) -> Option<(usize, usize, &'static str)> {

@@ -4,9 +4,10 @@
 use std::ops::Range;
 
 use super::super::{Detector, alternation, replace};
-use super::{CLASS, DIGIT, GAP, NumberRuns, PATTERNS, WORD, accept, next_digit};
+use super::{CLASS, DIGIT, GAP, NumberRuns, PATTERNS, accept};
 
-/// `NumberRuns` as it was before `Shape`: every run with at least 8 digits.
+/// `NumberRuns` as it was before `Shape` and `scan`: every run with at least 8 digits, a byte
+/// at a time.
 fn runs_without_shape_check(b: &[u8]) -> Vec<Range<usize>> {
     let is = |at: usize, class: u8| {
         b.get(at)
@@ -14,7 +15,7 @@ fn runs_without_shape_check(b: &[u8]) -> Vec<Range<usize>> {
     };
     let mut runs = Vec::new();
     let mut at = 0;
-    while let Some(i) = next_digit(&b[at..]) {
+    while let Some(i) = b[at..].iter().position(u8::is_ascii_digit) {
         let first = at + i;
         let (mut end, mut digits) = (first, 0);
         loop {
@@ -34,7 +35,10 @@ fn runs_without_shape_check(b: &[u8]) -> Vec<Range<usize>> {
             }
         }
         let mut stop = end;
-        while is(stop, WORD) {
+        while b
+            .get(stop)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
             stop += 1;
         }
         at = stop;
