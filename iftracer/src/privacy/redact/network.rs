@@ -41,9 +41,19 @@ pub(super) fn find(
             if (start > 0 && word(b[start - 1])) || b.get(end).is_some_and(|&c| word(c)) {
                 return None;
             }
+            // Most runs are a lone `:` or `.` of JSON or prose: skipped without parsing.
+            if !could_hold_address(&b[start..end]) {
+                return None;
+            }
             Some(classify(text, start, end, kinds))
         })
         .flatten()
+}
+
+/// Whether the run `b` may hold an address, as `classify` reads it: every address it accepts
+/// (a part of the run at most) has a hex digit and 3 bytes or more (`::1`; `::` has no digit).
+fn could_hold_address(run: &[u8]) -> bool {
+    run.len() >= 3 && run.iter().any(u8::is_ascii_hexdigit)
 }
 
 /// The addresses in the run `text[start..end]`: the whole run, or its parts between dashes
@@ -116,4 +126,55 @@ fn is_mac(s: &str) -> bool {
             && group[1].is_ascii_hexdigit()
             && group.get(2).is_none_or(|&c| c == sep)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every run `could_hold_address` rejects is one where `classify` finds nothing: all
+    /// strings of up to 4 bytes over the run alphabet, then 100k generated longer ones.
+    #[test]
+    fn runs_skipped_without_parsing_hold_no_address() {
+        let kinds = Kinds {
+            ip: true,
+            mac: true,
+        };
+        let alphabet = b"0f:.-";
+        let mut runs: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut last = runs.clone();
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|r| {
+                    alphabet.iter().map(move |&c| {
+                        let mut r = r.clone();
+                        r.push(c);
+                        r
+                    })
+                })
+                .collect();
+            runs.extend(last.iter().cloned());
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 24) as usize;
+            let run: Vec<u8> = (0..len)
+                .map(|i| b":.-.::aF019"[((x >> (i * 2 % 60)) % 11) as usize])
+                .collect();
+            runs.push(run);
+        }
+        let mut skipped = 0;
+        for run in &runs {
+            if !could_hold_address(run) {
+                skipped += 1;
+                let text = std::str::from_utf8(run).unwrap();
+                assert!(classify(text, 0, run.len(), kinds).is_empty(), "{text:?}");
+            }
+        }
+        assert!(skipped > 1_000, "{skipped}");
+    }
 }
