@@ -50,10 +50,15 @@ pub(super) fn find(
         .flatten()
 }
 
-/// Whether the run `b` may hold an address, as `classify` reads it: every address it accepts
-/// (a part of the run at most) has a hex digit and 3 bytes or more (`::1`; `::` has no digit).
+/// Whether the run may hold an address, as `classify` reads it: every address it accepts (a
+/// part of the run at most) has a hex digit and 3 bytes or more (`::1`; `::` has no digit), and
+/// a `.` or `:` unless it is a MAC address with dashes, which is the whole run but the dashes
+/// `classify` trims off its end (a part between dashes holds none).
 fn could_hold_address(run: &[u8]) -> bool {
-    run.len() >= 3 && run.iter().any(u8::is_ascii_hexdigit)
+    let trimmed = run.len() - run.iter().rev().take_while(|&&c| c == b'-').count();
+    run.len() >= 3
+        && run.iter().any(u8::is_ascii_hexdigit)
+        && (trimmed == 17 || run.iter().any(|c| matches!(c, b'.' | b':')))
 }
 
 /// The addresses in the run `text[start..end]`: the whole run, or its parts between dashes
@@ -161,11 +166,22 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let len = (x % 24) as usize;
+            let len = (x % 40) as usize;
             let run: Vec<u8> = (0..len)
-                .map(|i| b":.-.::aF019"[((x >> (i * 2 % 60)) % 11) as usize])
+                .map(|i| b":.-.::aF019-"[((x >> (i * 2 % 60)) % 12) as usize])
                 .collect();
             runs.push(run);
+        }
+        for sample in [
+            "00-1A-2B-3C-4D-5E",
+            "00-1A-2B-3C-4D-5E--",
+            "00-1a-2b-3c-4d-5e-",
+            "00:1A:2B:3C:4D:5E",
+            "550e8400-e29b-41d4-a716-446655440000",
+            "10.0.0.1-10.0.0.9",
+            "2026-11-23",
+        ] {
+            runs.push(sample.as_bytes().to_vec());
         }
         let mut skipped = 0;
         for run in &runs {
