@@ -36,6 +36,15 @@ pub(super) fn capitals(block: &[u8; 16]) -> u32 {
     return portable::capitals(block);
 }
 
+/// The separators a number may hold: ` .-()+/_,`.
+#[inline]
+pub(super) fn gaps(block: &[u8; 16]) -> u32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return sse2::gaps(block);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return portable::gaps(block);
+}
+
 /// `' '`.
 #[inline]
 pub(super) fn spaces(block: &[u8; 16]) -> u32 {
@@ -70,6 +79,15 @@ mod portable {
 
     pub(super) fn spaces(block: &[u8; 16]) -> u32 {
         mask(block, |c| c == b' ')
+    }
+
+    pub(super) fn gaps(block: &[u8; 16]) -> u32 {
+        mask(block, |c| {
+            matches!(
+                c,
+                b' ' | b'.' | b'-' | b'(' | b')' | b'+' | b'/' | b'_' | b','
+            )
+        })
     }
 }
 
@@ -145,6 +163,14 @@ mod sse2 {
     pub(super) fn spaces(block: &[u8; 16]) -> u32 {
         bits(equal(load(block), b' '))
     }
+
+    #[inline]
+    pub(super) fn gaps(block: &[u8; 16]) -> u32 {
+        let v = load(block);
+        // `(` to `/` but `*`, then ` ` and `_`.
+        let punctuation = bits(within(v, b'(', b'/')) & !bits(equal(v, b'*'));
+        punctuation | bits(or(equal(v, b' '), equal(v, b'_')))
+    }
 }
 
 /// The 16-byte block of `b` at `at`, if `b` holds one there.
@@ -198,8 +224,9 @@ pub(super) fn skip_words(b: &[u8], at: usize) -> usize {
 mod tests {
     use super::*;
 
-    const CLASSES: [(Mask, Mask); 4] = [
+    const CLASSES: [(Mask, Mask); 5] = [
         (digits, portable::digits),
+        (gaps, portable::gaps),
         (words, portable::words),
         (capitals, portable::capitals),
         (spaces, portable::spaces),
@@ -210,8 +237,8 @@ mod tests {
     #[test]
     fn masks_are_the_portable_ones_for_every_byte_at_every_position() {
         let fillers = [
-            0u8, b' ', b'/', b'0', b'9', b':', b'@', b'A', b'Z', b'[', b'_', b'`', b'a', b'z',
-            b'{', 0x7F, 0x80, 0xC3, 0xFF,
+            0u8, b' ', b'(', b'*', b'/', b'0', b'9', b':', b'@', b'A', b'Z', b'[', b'_', b'`',
+            b'a', b'z', b'{', 0x7F, 0x80, 0xC3, 0xFF,
         ];
         for (simd, scalar) in CLASSES {
             for filler in fillers {

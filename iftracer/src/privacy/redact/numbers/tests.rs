@@ -1,5 +1,5 @@
-//! `NumberRuns` skips only runs where no number pattern matches: checked against the runs it
-//! yielded before the shape check (a copy below) on generated text and text like the bench's.
+//! `NumberRuns` finds the runs it found before `scan` and the shape check (a copy below), and
+//! skips only runs where no number pattern matches: on generated text and text like the bench's.
 
 use std::ops::Range;
 
@@ -180,6 +180,13 @@ fn bench_like() -> Vec<String> {
 fn check(text: &str, regexes: &[regex::Regex]) {
     let b = text.as_bytes();
     let before = runs_without_shape_check(b);
+    // The walk itself (the block-at-a-time fast path included) finds exactly the old runs.
+    let unshaped = NumberRuns {
+        text: b,
+        at: 0,
+        check_shape: false,
+    };
+    assert_eq!(unshaped.collect::<Vec<_>>(), before, "{text:?}");
     let after: Vec<Range<usize>> = NumberRuns::new(b).collect();
     let mut kept = after.iter().peekable();
     for run in &before {
@@ -232,6 +239,15 @@ fn the_shape_check_drops_only_runs_without_a_match() {
         check(&generated(&mut rng, len), &regexes);
     }
     for text in bench_like() {
+        check(&text, &regexes);
+    }
+    // Dense digits and separators, where runs cross the 16-byte blocks with single and double
+    // separators: 100k strings of up to 48 bytes.
+    for _ in 0..100_000 {
+        let len = rng.below(49);
+        let text: String = (0..len)
+            .map(|_| char::from(b"1234 -.(+x_"[rng.below(11)]))
+            .collect();
         check(&text, &regexes);
     }
     // The check does drop runs (else this test proves nothing).
