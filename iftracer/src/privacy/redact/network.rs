@@ -1,8 +1,11 @@
 //! IP (v4 and v6) and MAC addresses (opt-in detectors: logs and tool calls hold many addresses
 //! of servers, not of people). Candidates are the runs of hex digits, `:`, `.` and `-` around
-//! each `:`/`.`/`-` (a `memchr` scan), parsed by the standard library or checked in code.
+//! each `:`/`.`/`-` (a SIMD scan, `scan::Positions`), parsed by the standard library or checked
+//! in code.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::scan;
 
 pub(super) const IP: &str = "[REDACTED:IP]";
 pub(super) const MAC: &str = "[REDACTED:MAC]";
@@ -21,7 +24,7 @@ pub(super) fn find(
 ) -> impl Iterator<Item = (usize, usize, &'static str)> + '_ {
     let b = text.as_bytes();
     let mut done = 0;
-    memchr::memchr3_iter(b':', b'.', b'-', b)
+    scan::Positions::new(b, [b':', b'.', b'-'])
         .filter_map(move |hit| {
             if hit < done {
                 return None;

@@ -45,6 +45,15 @@ pub(super) fn gaps(block: &[u8; 16]) -> u32 {
     return portable::gaps(block);
 }
 
+/// Any of `needles`.
+#[inline]
+fn any_of<const N: usize>(block: &[u8; 16], needles: [u8; N]) -> u32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return sse2::any_of(block, needles);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return portable::any_of(block, needles);
+}
+
 /// `' '`.
 #[inline]
 pub(super) fn spaces(block: &[u8; 16]) -> u32 {
@@ -79,6 +88,10 @@ mod portable {
 
     pub(super) fn spaces(block: &[u8; 16]) -> u32 {
         mask(block, |c| c == b' ')
+    }
+
+    pub(super) fn any_of<const N: usize>(block: &[u8; 16], needles: [u8; N]) -> u32 {
+        mask(block, |c| needles.contains(&c))
     }
 
     pub(super) fn gaps(block: &[u8; 16]) -> u32 {
@@ -165,6 +178,16 @@ mod sse2 {
     }
 
     #[inline]
+    pub(super) fn any_of<const N: usize>(block: &[u8; 16], needles: [u8; N]) -> u32 {
+        let v = load(block);
+        let mut any = equal(v, needles[0]);
+        for &c in &needles[1..] {
+            any = or(any, equal(v, c));
+        }
+        bits(any)
+    }
+
+    #[inline]
     pub(super) fn gaps(block: &[u8; 16]) -> u32 {
         let v = load(block);
         // `(` to `/` but `*`, then ` ` and `_`.
@@ -220,6 +243,68 @@ pub(super) fn skip_words(b: &[u8], at: usize) -> usize {
     first(b, at, words, false).unwrap_or(b.len().max(at))
 }
 
+/// The positions of any of `N` bytes in a text, in order, as `memchr2_iter`/`memchr3_iter`
+/// give them, without a call per position: separators are frequent in JSON and logs.
+pub(super) struct Positions<'a, const N: usize> {
+    b: &'a [u8],
+    needles: [u8; N],
+    /// Where the next block starts.
+    next: usize,
+    /// Where the block of `bits` starts.
+    at: usize,
+    /// The positions of the current block not yet given.
+    bits: u32,
+}
+
+impl<'a, const N: usize> Positions<'a, N> {
+    pub(super) fn new(b: &'a [u8], needles: [u8; N]) -> Self {
+        Positions {
+            b,
+            needles,
+            next: 0,
+            at: 0,
+            bits: 0,
+        }
+    }
+}
+
+impl<const N: usize> Iterator for Positions<'_, N> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.bits == 0 {
+            if self.next >= self.b.len() {
+                return None;
+            }
+            self.at = self.next;
+            // 32 bytes a step while there are (two blocks' bits in one mask), then 16, then the
+            // rest: prose has few separators, and each step costs a loop turn.
+            self.bits = match (block(self.b, self.at), block(self.b, self.at + 16)) {
+                (Some(low), Some(high)) => {
+                    self.next += 32;
+                    any_of(low, self.needles) | any_of(high, self.needles) << 16
+                }
+                (Some(block), None) => {
+                    self.next += 16;
+                    any_of(block, self.needles)
+                }
+                // The last bytes, zero-padded; the padding is cut off.
+                (None, _) => {
+                    let rest = &self.b[self.at..];
+                    let mut padded = [0; 16];
+                    padded[..rest.len()].copy_from_slice(rest);
+                    self.next = self.b.len();
+                    any_of(&padded, self.needles) & ((1 << rest.len()) - 1)
+                }
+            };
+        }
+        let i = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        Some(self.at + i)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,7 +339,7 @@ mod tests {
     }
 
     /// Text of every length 0..=200 (every offset around the 16-byte blocks), ASCII and UTF-8
-    /// mixed, 100k strings: the searches find what a byte-by-byte search finds.
+    /// mixed, 100k strings: the searches find what a byte-by-byte search (or `memchr`) finds.
     #[test]
     fn searches_are_the_byte_by_byte_ones_on_generated_text() {
         const PIECES: &[&str] = &[
@@ -275,6 +360,11 @@ mod tests {
                     text.push_str(PIECES[(rng() % PIECES.len() as u64) as usize]);
                 }
                 let b = text.as_bytes();
+                assert!(Positions::new(b, [b'-', b'.']).eq(memchr::memchr2_iter(b'-', b'.', b)));
+                assert!(
+                    Positions::new(b, [b' ', b'_', 0xA9])
+                        .eq(memchr::memchr3_iter(b' ', b'_', 0xA9, b))
+                );
                 for at in [0, b.len() / 3, b.len().saturating_sub(1), b.len()] {
                     let rest = &b[at..];
                     assert_eq!(
