@@ -334,3 +334,6 @@ fn reserve_once(out: &mut String, text: &str) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod equivalence;
