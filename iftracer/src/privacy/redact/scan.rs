@@ -1,5 +1,6 @@
 //! Byte classes 16 bytes at a time, for the passes that walk long text looking for rare shapes
-//! (digit runs for `numbers`, two capitals before a digit for `iban` and `national_ids`): SSE2 on
+//! (digit runs for `numbers`, two capitals before a digit for `iban` and `national_ids`, the
+//! separators of `pairs` and `network`): SSE2 on
 //! x86_64 (part of every x86_64 target, so no runtime detection), and a portable version with
 //! the same results on other targets, checked against it in the tests. This module holds the
 //! crate's only `unsafe`: the SSE2 intrinsics, the unaligned 16-byte load among them.
