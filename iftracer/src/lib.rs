@@ -27,6 +27,8 @@
 //! [`stats()`].
 
 #![warn(missing_docs)]
+// SIMD intrinsics are allowed in `privacy::redact::scan` only.
+#![deny(unsafe_code)]
 // docs.rs (`--cfg docsrs`, nightly) marks what a feature adds.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // Configuration is resolved and validated the same way whatever transports are compiled in, so

@@ -24,6 +24,7 @@ mod national_ids;
 mod network;
 mod numbers;
 mod pairs;
+mod scan;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -333,3 +334,6 @@ fn reserve_once(out: &mut String, text: &str) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod equivalence;

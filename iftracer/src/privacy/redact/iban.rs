@@ -2,6 +2,8 @@
 //! contiguous or in groups of four. Accepted only with the country's IBAN length and a valid
 //! ISO 7064 mod-97 checksum, so random codes (`AB12 CDEF…`) are left alone.
 
+use super::scan;
+
 pub(super) const IBAN: &str = "[REDACTED:IBAN]";
 
 /// IBAN lengths by country (SWIFT's IBAN registry), sorted by code for a binary search.
@@ -155,26 +157,24 @@ pub(super) fn moved(codes: Vec<usize>, ibans: &[(usize, usize)]) -> Vec<usize> {
 
 /// The index of the first two ASCII capitals in `b` followed by a digit (IBANs' `DE89`, NINOs'
 /// `AB12`), or with `blank`, also by a blank and a digit (NINOs' `AB 12`). Digits are frequent in
-/// JSON and logs, such codes are not: this looks at 16 bytes at a time as one integer (SWAR),
-/// testing 13 positions at once.
+/// JSON and logs, such codes are not: this tests 13 positions of a 16-byte block at once, from
+/// the block's byte classes (`scan`).
 fn next_code(b: &[u8], blank: bool) -> Option<usize> {
-    // The top bit of each byte: of bytes 0 to 12 of a window, the positions tested in it.
-    const TESTED: u128 = (TOP << 24) >> 24;
+    // Bits 0 to 12: the positions whose code (up to 4 bytes) lies in the block.
+    const TESTED: u32 = (1 << 13) - 1;
     let mut offset = 0;
-    while let Some(window) = b.get(offset..offset + 16) {
-        let w = u128::from_le_bytes(window.try_into().ok()?);
-        let capitals = within(w, b'A', b'Z');
-        // Shifting by 8 moves byte `i + 1`'s flag onto byte `i`'s.
-        let pairs = capitals & (capitals >> 8) & TESTED;
+    while let Some(block) = scan::block(b, offset) {
+        let capitals = scan::capitals(block);
+        let pairs = capitals & (capitals >> 1) & TESTED;
         if pairs != 0 {
-            let digits = within(w, b'0', b'9');
-            let mut next = digits >> 16;
+            let digits = scan::digits(block);
+            let mut next = digits >> 2;
             if blank {
-                next |= (within(w, b' ', b' ') >> 16) & (digits >> 24);
+                next |= (scan::spaces(block) >> 2) & (digits >> 3);
             }
             let codes = pairs & next;
             if codes != 0 {
-                return Some(offset + codes.trailing_zeros() as usize / 8);
+                return Some(offset + codes.trailing_zeros() as usize);
             }
         }
         offset += 13;
@@ -186,19 +186,6 @@ fn next_code(b: &[u8], blank: bool) -> Option<usize> {
                 || (blank && b[i + 2] == b' ' && b.get(i + 3).is_some_and(u8::is_ascii_digit)))
     };
     (offset..b.len().saturating_sub(2)).find(|&i| code(i))
-}
-
-/// Ones in every byte of a `u128`, and their top bits.
-const ONES: u128 = u128::from_ne_bytes([1; 16]);
-const TOP: u128 = ONES * 0x80;
-
-/// The top bit of each byte of `w` that is in `low..=high` (ASCII), in a few integer operations
-/// for all 16 bytes.
-fn within(w: u128, low: u8, high: u8) -> u128 {
-    let seven = w & !TOP; // at most 0x7f per byte, so the sums below stay in their byte
-    let at_least_low = seven + ONES * u128::from(0x80 - low);
-    let past_high = seven + ONES * u128::from(0x7f - high);
-    at_least_low & !past_high & !w & TOP
 }
 
 /// The end of the IBAN starting at `start`, if one does.

@@ -1,8 +1,11 @@
 //! IP (v4 and v6) and MAC addresses (opt-in detectors: logs and tool calls hold many addresses
 //! of servers, not of people). Candidates are the runs of hex digits, `:`, `.` and `-` around
-//! each `:`/`.`/`-` (a `memchr` scan), parsed by the standard library or checked in code.
+//! each `:`/`.`/`-` (a SIMD scan, `scan::Positions`), parsed by the standard library or checked
+//! in code.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::scan;
 
 pub(super) const IP: &str = "[REDACTED:IP]";
 pub(super) const MAC: &str = "[REDACTED:MAC]";
@@ -21,7 +24,7 @@ pub(super) fn find(
 ) -> impl Iterator<Item = (usize, usize, &'static str)> + '_ {
     let b = text.as_bytes();
     let mut done = 0;
-    memchr::memchr3_iter(b':', b'.', b'-', b)
+    scan::Positions::new(b, [b':', b'.', b'-'])
         .filter_map(move |hit| {
             if hit < done {
                 return None;
@@ -41,9 +44,24 @@ pub(super) fn find(
             if (start > 0 && word(b[start - 1])) || b.get(end).is_some_and(|&c| word(c)) {
                 return None;
             }
+            // Most runs are a lone `:` or `.` of JSON or prose: skipped without parsing.
+            if !could_hold_address(&b[start..end]) {
+                return None;
+            }
             Some(classify(text, start, end, kinds))
         })
         .flatten()
+}
+
+/// Whether the run may hold an address, as `classify` reads it: every address it accepts (a
+/// part of the run at most) has a hex digit and 3 bytes or more (`::1`; `::` has no digit), and
+/// a `.` or `:` unless it is a MAC address with dashes, which is the whole run but the dashes
+/// `classify` trims off its end (a part between dashes holds none).
+fn could_hold_address(run: &[u8]) -> bool {
+    let trimmed = run.len() - run.iter().rev().take_while(|&&c| c == b'-').count();
+    run.len() >= 3
+        && run.iter().any(u8::is_ascii_hexdigit)
+        && (trimmed == 17 || run.iter().any(|c| matches!(c, b'.' | b':')))
 }
 
 /// The addresses in the run `text[start..end]`: the whole run, or its parts between dashes
@@ -116,4 +134,66 @@ fn is_mac(s: &str) -> bool {
             && group[1].is_ascii_hexdigit()
             && group.get(2).is_none_or(|&c| c == sep)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every run `could_hold_address` rejects is one where `classify` finds nothing: all
+    /// strings of up to 4 bytes over the run alphabet, then 100k generated longer ones.
+    #[test]
+    fn runs_skipped_without_parsing_hold_no_address() {
+        let kinds = Kinds {
+            ip: true,
+            mac: true,
+        };
+        let alphabet = b"0f:.-";
+        let mut runs: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut last = runs.clone();
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|r| {
+                    alphabet.iter().map(move |&c| {
+                        let mut r = r.clone();
+                        r.push(c);
+                        r
+                    })
+                })
+                .collect();
+            runs.extend(last.iter().cloned());
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 40) as usize;
+            let run: Vec<u8> = (0..len)
+                .map(|i| b":.-.::aF019-"[((x >> (i * 2 % 60)) % 12) as usize])
+                .collect();
+            runs.push(run);
+        }
+        for sample in [
+            "00-1A-2B-3C-4D-5E",
+            "00-1A-2B-3C-4D-5E--",
+            "00-1a-2b-3c-4d-5e-",
+            "00:1A:2B:3C:4D:5E",
+            "550e8400-e29b-41d4-a716-446655440000",
+            "10.0.0.1-10.0.0.9",
+            "2026-11-23",
+        ] {
+            runs.push(sample.as_bytes().to_vec());
+        }
+        let mut skipped = 0;
+        for run in &runs {
+            if !could_hold_address(run) {
+                skipped += 1;
+                let text = std::str::from_utf8(run).unwrap();
+                assert!(classify(text, 0, run.len(), kinds).is_empty(), "{text:?}");
+            }
+        }
+        assert!(skipped > 1_000, "{skipped}");
+    }
 }

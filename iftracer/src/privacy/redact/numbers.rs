@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::Detector;
+use super::{Detector, scan};
 
 pub(super) const SSN: &str = "[REDACTED:SSN]";
 pub(super) const CARD: &str = "[REDACTED:CARD]";
@@ -56,16 +56,24 @@ pub(super) const PATTERNS: &[(Detector, &str)] = &[
 
 /// The windows of a text that can hold a number candidate: runs of digits joined by at most
 /// two of ` .-()+/_,`, with at least 8 digits (no number detector takes fewer), plus a `+` or
-/// `(` just before. No number pattern spans anything else, so searching only there finds what a
-/// search of the whole text would, while prose is skipped at the speed of a byte scan.
+/// `(` just before, and with a shape some pattern has (see `Shape`). No number pattern spans
+/// anything else, so searching only there finds what a search of the whole text would, while
+/// prose is skipped at the speed of a byte scan and timestamps or ids without a number's shape
+/// never reach the regex (a search costs hundreds of instructions even on a short window).
 pub(super) struct NumberRuns<'a> {
     text: &'a [u8],
     at: usize,
+    /// Off in a test only: every run of 8 digits or more, whatever its shape.
+    check_shape: bool,
 }
 
 impl<'a> NumberRuns<'a> {
     pub(super) fn new(text: &'a [u8]) -> Self {
-        NumberRuns { text, at: 0 }
+        NumberRuns {
+            text,
+            at: 0,
+            check_shape: true,
+        }
     }
 }
 
@@ -79,20 +87,47 @@ impl Iterator for NumberRuns<'_> {
                 .is_some_and(|&c| CLASS[usize::from(c)] & class != 0)
         };
         loop {
-            let first = self.at + next_digit(&b[self.at..])?;
-            let (mut end, mut digits) = (first, 0);
-            loop {
-                while is(end, DIGIT) {
-                    end += 1;
-                    digits += 1;
+            let first = scan::next_digit(b, self.at)?;
+            // Most runs (times, ids, counts) end within 16 bytes with fewer than 8 digits:
+            // told from the block's byte classes alone, without walking the run.
+            if let Some(block) = scan::block(b, first) {
+                let digits = scan::digits(block);
+                let gaps = scan::gaps(block);
+                let group_ends = (digits << 1) & !digits;
+                let joined = gaps & ((digits >> 1) | ((gaps >> 1) & (digits >> 2)));
+                // Bits 1 to 13: the group ends whose join (up to 2 bytes further) is in the block.
+                let breaks = group_ends & !joined & 0x3FFE;
+                if breaks != 0 {
+                    let end = breaks.trailing_zeros();
+                    if (digits & ((1 << end) - 1)).count_ones() < 8 {
+                        // Past the word the run ends in, as below.
+                        let past = (!scan::words(block) >> end).trailing_zeros();
+                        self.at = if end + past < 16 {
+                            first + (end + past) as usize
+                        } else {
+                            scan::skip_words(b, first + 16)
+                        };
+                        continue;
+                    }
                 }
+            }
+            let lead = first > 0 && matches!(b[first - 1], b'+' | b'(');
+            let (mut end, mut digits) = (first, 0);
+            let mut shape = Shape::new(lead);
+            loop {
+                let group = end;
+                end = scan::skip_digits(b, end);
+                digits += end - group;
+                shape.group(end - group);
                 // One or two separators, then a digit.
                 if !is(end, GAP) {
                     break;
                 }
                 if is(end + 1, DIGIT) {
+                    shape.separator(&b[end..end + 1]);
                     end += 1;
                 } else if is(end + 1, GAP) && is(end + 2, DIGIT) {
+                    shape.separator(&b[end..end + 2]);
                     end += 2;
                 } else {
                     break;
@@ -100,15 +135,53 @@ impl Iterator for NumberRuns<'_> {
             }
             // Past the word the run ends in, if any, so that `\b` at the window's end reads as
             // it does in the whole text. Digits glued to letters cannot start a candidate.
-            let mut stop = end;
-            while is(stop, WORD) {
-                stop += 1;
-            }
+            let stop = scan::skip_words(b, end);
             self.at = stop;
-            if digits >= 8 {
-                let lead = first > 0 && matches!(b[first - 1], b'+' | b'(');
+            if digits >= 8 && (shape.possible || !self.check_shape) {
                 return Some(first - usize::from(lead)..stop);
             }
+        }
+    }
+}
+
+/// Whether a run of digit groups has a shape some number pattern matches. A match of a pattern
+/// without `+` or `(` starts at a group's start (`\b` before a digit) and ends at one's end
+/// (`\b`), its groups joined by one separator each, so its groups are whole groups of the run:
+/// one of 9 or 13 to 19 digits (SSN after the word, card), or three in a row whose lengths start
+/// a pattern (cards 4-4-4 and 4-6-4/5, SSN 3-2-4, SIN 3-3-3, phone 3-3-4 and 1-3-3). A `+` or
+/// `(` in the run may start an international or parenthesised number: always possible.
+struct Shape {
+    possible: bool,
+    /// The lengths of the last two groups, oldest first, while joined by single separators
+    /// (0: none).
+    last: [usize; 2],
+}
+
+impl Shape {
+    fn new(lead: bool) -> Shape {
+        Shape {
+            possible: lead,
+            last: [0; 2],
+        }
+    }
+
+    /// A group of `len` digits, joined to the previous ones as `separator` said.
+    fn group(&mut self, len: usize) {
+        let [a, b] = self.last;
+        self.possible |= len == 9
+            || (13..=19).contains(&len)
+            || matches!(
+                (a, b, len),
+                (4, 4, 4) | (4, 6, 4 | 5) | (3, 2, 4) | (3, 3, 3 | 4) | (1, 3, 3)
+            );
+        self.last = [b, len];
+    }
+
+    /// The separators between two groups: one keeps the chain of groups, two break it.
+    fn separator(&mut self, gap: &[u8]) {
+        self.possible |= gap.iter().any(|c| matches!(c, b'+' | b'('));
+        if gap.len() > 1 {
+            self.last = [0; 2];
         }
     }
 }
@@ -117,8 +190,6 @@ impl Iterator for NumberRuns<'_> {
 const DIGIT: u8 = 1;
 /// A separator a number may hold (at most two in a row).
 const GAP: u8 = 2;
-/// ASCII letters, digits and `_`, as `\b` reads them.
-const WORD: u8 = 4;
 
 static CLASS: [u8; 256] = {
     let mut table = [0; 256];
@@ -127,9 +198,6 @@ static CLASS: [u8; 256] = {
         let c = i as u8;
         if c.is_ascii_digit() {
             table[i] |= DIGIT;
-        }
-        if c.is_ascii_alphanumeric() || c == b'_' {
-            table[i] |= WORD;
         }
         if matches!(
             c,
@@ -141,23 +209,6 @@ static CLASS: [u8; 256] = {
     }
     table
 };
-
-/// The index of the first ASCII digit in `b`. Looks at 16 bytes at a time, a loop the compiler
-/// vectorises: most of a prompt is letters.
-pub(super) fn next_digit(b: &[u8]) -> Option<usize> {
-    let mut chunks = b.chunks_exact(16);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        if chunk.iter().fold(false, |any, c| any | c.is_ascii_digit()) {
-            break;
-        }
-        offset += 16;
-    }
-    b[offset..]
-        .iter()
-        .position(u8::is_ascii_digit)
-        .map(|i| offset + i)
-}
 
 /// What to replace for the candidate `b[start..end]`: the span and its placeholder, or `None`.
 pub(super) fn accept(b: &[u8], start: usize, end: usize) -> Option<(usize, usize, &'static str)> {
@@ -311,3 +362,6 @@ pub(super) fn valid_ssn(s: &[u8]) -> bool {
     let (area, group, serial) = (take(3), take(2), take(4));
     area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,12 +1,13 @@
 //! The values of `key=value` pairs whose key says secret (`password=…`, `"client_secret": "…"`,
 //! `X-Api-Key: …`, `AWS_SECRET_ACCESS_KEY=…`) and of "my password is …". Found from their `=`
-//! and `:` (a `memchr` scan; prose has few), the key read backwards from there.
+//! and `:` (a SIMD scan, `scan::Positions`), the key read backwards from there.
 
 use std::sync::LazyLock;
 
 use memchr::memmem;
 
 use super::credentials::CREDENTIAL;
+use super::scan;
 
 /// Key endings that say the value is a secret, lower case, `-` read as `_`: `db_password`,
 /// `client_secret`, `aws_secret_access_key`, `x-api-key`.
@@ -31,7 +32,7 @@ pub(super) fn find(text: &str) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
     let mut found: Vec<(usize, usize)> = Vec::new();
     let mut done = 0;
-    for sep in memchr::memchr2_iter(b'=', b':', b) {
+    for sep in scan::Positions::new(b, [b'=', b':']) {
         if sep < done || !key_before(b, sep) {
             continue;
         }

@@ -1,0 +1,391 @@
+//! Byte classes 16 bytes at a time, for the passes that walk long text looking for rare shapes
+//! (digit runs for `numbers`, two capitals before a digit for `iban` and `national_ids`, the
+//! separators of `pairs` and `network`): SSE2 on
+//! x86_64 (part of every x86_64 target, so no runtime detection), and a portable version with
+//! the same results on other targets, checked against it in the tests. This module holds the
+//! crate's only `unsafe`: the SSE2 intrinsics, the unaligned 16-byte load among them.
+#![allow(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+/// Which of the 16 bytes of a block are in a class: bit `i` for byte `i`.
+type Mask = fn(&[u8; 16]) -> u32;
+
+/// `0`–`9`.
+#[inline]
+pub(super) fn digits(block: &[u8; 16]) -> u32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return sse2::digits(block);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return portable::digits(block);
+}
+
+/// ASCII letters, digits and `_`: a word as `\b` reads it.
+#[inline]
+pub(super) fn words(block: &[u8; 16]) -> u32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return sse2::words(block);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return portable::words(block);
+}
+
+/// `A`–`Z`.
+#[inline]
+pub(super) fn capitals(block: &[u8; 16]) -> u32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return sse2::capitals(block);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return portable::capitals(block);
+}
+
+/// The separators a number may hold: ` .-()+/_,`.
+#[inline]
+pub(super) fn gaps(block: &[u8; 16]) -> u32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return sse2::gaps(block);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return portable::gaps(block);
+}
+
+/// Any of `needles`.
+#[inline]
+fn any_of<const N: usize>(block: &[u8; 16], needles: [u8; N]) -> u32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return sse2::any_of(block, needles);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return portable::any_of(block, needles);
+}
+
+/// `' '`.
+#[inline]
+pub(super) fn spaces(block: &[u8; 16]) -> u32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return sse2::spaces(block);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return portable::spaces(block);
+}
+
+/// A byte at a time: for other targets, and the reference of the tests.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+mod portable {
+    fn mask(block: &[u8; 16], class: impl Fn(u8) -> bool) -> u32 {
+        block
+            .iter()
+            .enumerate()
+            .filter(|&(_, &c)| class(c))
+            .fold(0, |m, (i, _)| m | 1 << i)
+    }
+
+    pub(super) fn digits(block: &[u8; 16]) -> u32 {
+        mask(block, |c| c.is_ascii_digit())
+    }
+
+    pub(super) fn words(block: &[u8; 16]) -> u32 {
+        mask(block, |c| c.is_ascii_alphanumeric() || c == b'_')
+    }
+
+    pub(super) fn capitals(block: &[u8; 16]) -> u32 {
+        mask(block, |c| c.is_ascii_uppercase())
+    }
+
+    pub(super) fn spaces(block: &[u8; 16]) -> u32 {
+        mask(block, |c| c == b' ')
+    }
+
+    pub(super) fn any_of<const N: usize>(block: &[u8; 16], needles: [u8; N]) -> u32 {
+        mask(block, |c| needles.contains(&c))
+    }
+
+    pub(super) fn gaps(block: &[u8; 16]) -> u32 {
+        mask(block, |c| {
+            matches!(
+                c,
+                b' ' | b'.' | b'-' | b'(' | b')' | b'+' | b'/' | b'_' | b','
+            )
+        })
+    }
+}
+
+// Every x86_64 target enables SSE2; the `cfg` says so to the reader too.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+
+    // The intrinsics are `unsafe` only because the CPU must have SSE2, which the `cfg` above
+    // guarantees (Rust does not count a target's baseline features as enabled in the caller);
+    // `load` is the only one that touches memory.
+
+    #[inline]
+    fn load(block: &[u8; 16]) -> __m128i {
+        // SAFETY: `block` is 16 readable bytes, all that `_mm_loadu_si128` reads, and the load
+        // needs no alignment; SSE2 is enabled (the module's `cfg`).
+        unsafe { _mm_loadu_si128(block.as_ptr().cast::<__m128i>()) }
+    }
+
+    /// The bytes of `v` in `low..=high` (ASCII) as 0xFF, others 0. The comparisons are signed:
+    /// bytes of 0x80 and up (UTF-8 beyond ASCII) read as negative, below any ASCII range.
+    #[inline]
+    fn within(v: __m128i, low: u8, high: u8) -> __m128i {
+        // SAFETY: register operations only; SSE2 is enabled (the module's `cfg`).
+        unsafe {
+            let above = _mm_cmpgt_epi8(v, _mm_set1_epi8(low as i8 - 1));
+            let below = _mm_cmplt_epi8(v, _mm_set1_epi8(high as i8 + 1));
+            _mm_and_si128(above, below)
+        }
+    }
+
+    /// The bytes of `v` equal to `c` as 0xFF, others 0.
+    #[inline]
+    fn equal(v: __m128i, c: u8) -> __m128i {
+        // SAFETY: register operations only; SSE2 is enabled (the module's `cfg`).
+        unsafe { _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8)) }
+    }
+
+    #[inline]
+    fn or(a: __m128i, b: __m128i) -> __m128i {
+        // SAFETY: register operations only; SSE2 is enabled (the module's `cfg`).
+        unsafe { _mm_or_si128(a, b) }
+    }
+
+    /// The top bit of each byte of `v`: bit `i` for byte `i`.
+    #[inline]
+    fn bits(v: __m128i) -> u32 {
+        // SAFETY: register operations only; SSE2 is enabled (the module's `cfg`).
+        (unsafe { _mm_movemask_epi8(v) }) as u32
+    }
+
+    #[inline]
+    pub(super) fn digits(block: &[u8; 16]) -> u32 {
+        bits(within(load(block), b'0', b'9'))
+    }
+
+    #[inline]
+    pub(super) fn words(block: &[u8; 16]) -> u32 {
+        let v = load(block);
+        let letters = or(within(v, b'A', b'Z'), within(v, b'a', b'z'));
+        bits(or(or(within(v, b'0', b'9'), letters), equal(v, b'_')))
+    }
+
+    #[inline]
+    pub(super) fn capitals(block: &[u8; 16]) -> u32 {
+        bits(within(load(block), b'A', b'Z'))
+    }
+
+    #[inline]
+    pub(super) fn spaces(block: &[u8; 16]) -> u32 {
+        bits(equal(load(block), b' '))
+    }
+
+    #[inline]
+    pub(super) fn any_of<const N: usize>(block: &[u8; 16], needles: [u8; N]) -> u32 {
+        let v = load(block);
+        let mut any = equal(v, needles[0]);
+        for &c in &needles[1..] {
+            any = or(any, equal(v, c));
+        }
+        bits(any)
+    }
+
+    #[inline]
+    pub(super) fn gaps(block: &[u8; 16]) -> u32 {
+        let v = load(block);
+        // `(` to `/` but `*`, then ` ` and `_`.
+        let punctuation = bits(within(v, b'(', b'/')) & !bits(equal(v, b'*'));
+        punctuation | bits(or(equal(v, b' '), equal(v, b'_')))
+    }
+}
+
+/// The 16-byte block of `b` at `at`, if `b` holds one there.
+#[inline]
+pub(super) fn block(b: &[u8], at: usize) -> Option<&[u8; 16]> {
+    b.get(at..at.checked_add(16)?)?.try_into().ok()
+}
+
+/// The first index at or after `at` whose byte is in `mask`'s class (`is`) or not in it
+/// (`!is`). The last bytes are looked at in a zero-padded copy, whose padding is cut off.
+#[inline]
+fn first(b: &[u8], mut at: usize, mask: Mask, is: bool) -> Option<usize> {
+    while at < b.len() {
+        let (m, len) = match block(b, at) {
+            Some(block) => (mask(block), 16),
+            None => {
+                let rest = &b[at..];
+                let mut padded = [0; 16];
+                padded[..rest.len()].copy_from_slice(rest);
+                (mask(&padded), rest.len())
+            }
+        };
+        let hits = (if is { m } else { !m }) & ((1 << len) - 1);
+        if hits != 0 {
+            return Some(at + hits.trailing_zeros() as usize);
+        }
+        at += len;
+    }
+    None
+}
+
+/// The first ASCII digit at or after `at`.
+#[inline]
+pub(super) fn next_digit(b: &[u8], at: usize) -> Option<usize> {
+    first(b, at, digits, true)
+}
+
+/// The end of the run of ASCII digits at `at` (`at` itself when there is none).
+#[inline]
+pub(super) fn skip_digits(b: &[u8], at: usize) -> usize {
+    first(b, at, digits, false).unwrap_or(b.len().max(at))
+}
+
+/// The end of the run of word bytes (`[0-9A-Za-z_]`) at `at`.
+#[inline]
+pub(super) fn skip_words(b: &[u8], at: usize) -> usize {
+    first(b, at, words, false).unwrap_or(b.len().max(at))
+}
+
+/// The positions of any of `N` bytes in a text, in order, as `memchr2_iter`/`memchr3_iter`
+/// give them, without a call per position: separators are frequent in JSON and logs.
+pub(super) struct Positions<'a, const N: usize> {
+    b: &'a [u8],
+    needles: [u8; N],
+    /// Where the next block starts.
+    next: usize,
+    /// Where the block of `bits` starts.
+    at: usize,
+    /// The positions of the current block not yet given.
+    bits: u32,
+}
+
+impl<'a, const N: usize> Positions<'a, N> {
+    pub(super) fn new(b: &'a [u8], needles: [u8; N]) -> Self {
+        Positions {
+            b,
+            needles,
+            next: 0,
+            at: 0,
+            bits: 0,
+        }
+    }
+}
+
+impl<const N: usize> Iterator for Positions<'_, N> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.bits == 0 {
+            if self.next >= self.b.len() {
+                return None;
+            }
+            self.at = self.next;
+            // 32 bytes a step while there are (two blocks' bits in one mask), then 16, then the
+            // rest: prose has few separators, and each step costs a loop turn.
+            self.bits = match (block(self.b, self.at), block(self.b, self.at + 16)) {
+                (Some(low), Some(high)) => {
+                    self.next += 32;
+                    any_of(low, self.needles) | any_of(high, self.needles) << 16
+                }
+                (Some(block), None) => {
+                    self.next += 16;
+                    any_of(block, self.needles)
+                }
+                // The last bytes, zero-padded; the padding is cut off.
+                (None, _) => {
+                    let rest = &self.b[self.at..];
+                    let mut padded = [0; 16];
+                    padded[..rest.len()].copy_from_slice(rest);
+                    self.next = self.b.len();
+                    any_of(&padded, self.needles) & ((1 << rest.len()) - 1)
+                }
+            };
+        }
+        let i = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        Some(self.at + i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLASSES: [(Mask, Mask); 5] = [
+        (digits, portable::digits),
+        (gaps, portable::gaps),
+        (words, portable::words),
+        (capitals, portable::capitals),
+        (spaces, portable::spaces),
+    ];
+
+    /// Every byte value at every position of a block, among neighbours of each class and
+    /// around its limits, gives the portable masks.
+    #[test]
+    fn masks_are_the_portable_ones_for_every_byte_at_every_position() {
+        let fillers = [
+            0u8, b' ', b'(', b'*', b'/', b'0', b'9', b':', b'@', b'A', b'Z', b'[', b'_', b'`',
+            b'a', b'z', b'{', 0x7F, 0x80, 0xC3, 0xFF,
+        ];
+        for (simd, scalar) in CLASSES {
+            for filler in fillers {
+                for at in 0..16 {
+                    for c in 0..=255u8 {
+                        let mut block = [filler; 16];
+                        block[at] = c;
+                        assert_eq!(simd(&block), scalar(&block), "{block:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Text of every length 0..=200 (every offset around the 16-byte blocks), ASCII and UTF-8
+    /// mixed, 100k strings: the searches find what a byte-by-byte search (or `memchr`) finds.
+    #[test]
+    fn searches_are_the_byte_by_byte_ones_on_generated_text() {
+        const PIECES: &[&str] = &[
+            "0", "9", "42", "a", "Z", "_", " ", "-", ".", "é", "公司", "🎉",
+        ];
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut rng = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+        for len in 0..=200 {
+            for _ in 0..500 {
+                let mut text = String::new();
+                while text.len() < len {
+                    text.push_str(PIECES[(rng() % PIECES.len() as u64) as usize]);
+                }
+                let b = text.as_bytes();
+                assert!(Positions::new(b, [b'-', b'.']).eq(memchr::memchr2_iter(b'-', b'.', b)));
+                assert!(
+                    Positions::new(b, [b' ', b'_', 0xA9])
+                        .eq(memchr::memchr3_iter(b' ', b'_', 0xA9, b))
+                );
+                for at in [0, b.len() / 3, b.len().saturating_sub(1), b.len()] {
+                    let rest = &b[at..];
+                    assert_eq!(
+                        next_digit(b, at),
+                        rest.iter().position(u8::is_ascii_digit).map(|i| at + i)
+                    );
+                    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+                    assert_eq!(skip_digits(b, at), at + digits, "{text:?} at {at}");
+                    let words = rest.iter().take_while(|c| word(c)).count();
+                    assert_eq!(skip_words(b, at), at + words, "{text:?} at {at}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_are_whole() {
+        let b = [7u8; 40];
+        assert!(block(&b, 24).is_some());
+        assert!(block(&b, 25).is_none());
+        assert!(block(&b, usize::MAX).is_none());
+    }
+}
