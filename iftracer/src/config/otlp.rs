@@ -105,30 +105,21 @@ pub(crate) fn resolve_otlp(
         .or_lenient_env(OTEL_EXPORTER_OTLP_PROTOCOL, protocol_in)?
         .or_default()
         .check_compiled_in()?;
-    let compression = resolve_compression(settings, env, &TRACES)?;
-    if endpoint.uses_tls() && !cfg!(feature = "tls") {
-        return Err(Error::TlsNotEnabled {
-            endpoint: endpoint.grpc_url(),
-        });
-    }
-    let headers = resolve_headers(settings, env, &TRACES)?;
-    let insightfinder = check_insightfinder_credentials(&endpoint, &headers, env)?;
-    if insightfinder && protocol == Protocol::HttpProtobuf {
-        gateway::warn_http_once();
-    }
-    let ca_certificate = if endpoint.uses_tls() {
-        resolve_ca_certificate(settings, env, &TRACES)?
-    } else {
-        None
-    };
-    Ok(Some(OtlpConfig {
+    destination(
+        settings,
+        env,
         endpoint,
         protocol,
-        compression,
-        headers,
-        ca_certificate,
-        insightfinder,
-    }))
+        &TRACES,
+        |endpoint, headers| {
+            let insightfinder = check_insightfinder_credentials(endpoint, headers, env)?;
+            if insightfinder && protocol == Protocol::HttpProtobuf {
+                gateway::warn_http_once();
+            }
+            Ok(insightfinder)
+        },
+    )
+    .map(Some)
 }
 
 /// The metrics' destination: `endpoint` and `protocol` (resolved by the metrics' code), with
@@ -142,15 +133,31 @@ pub(crate) fn resolve_metrics_destination(
     protocol: Protocol,
     traces: &OtlpConfig,
 ) -> Result<OtlpConfig, Error> {
-    let compression = resolve_compression(settings, env, &METRICS)?;
+    destination(settings, env, endpoint, protocol, &METRICS, |_, _| {
+        Ok(traces.insightfinder)
+    })
+}
+
+/// One signal's destination: compression, headers and CA certificate from `signal`'s variables;
+/// `insightfinder` says (and checks) whether it is InsightFinder's gateway, from the headers.
+fn destination(
+    settings: &Settings,
+    env: &Env<'_>,
+    endpoint: Endpoint,
+    protocol: Protocol,
+    signal: &SignalVars,
+    insightfinder: impl FnOnce(&Endpoint, &Headers) -> Result<bool, Error>,
+) -> Result<OtlpConfig, Error> {
+    let compression = resolve_compression(settings, env, signal)?;
     if endpoint.uses_tls() && !cfg!(feature = "tls") {
         return Err(Error::TlsNotEnabled {
             endpoint: endpoint.grpc_url(),
         });
     }
-    let headers = resolve_headers(settings, env, &METRICS)?;
+    let headers = resolve_headers(settings, env, signal)?;
+    let insightfinder = insightfinder(&endpoint, &headers)?;
     let ca_certificate = if endpoint.uses_tls() {
-        resolve_ca_certificate(settings, env, &METRICS)?
+        resolve_ca_certificate(settings, env, signal)?
     } else {
         None
     };
@@ -160,7 +167,7 @@ pub(crate) fn resolve_metrics_destination(
         compression,
         headers,
         ca_certificate,
-        insightfinder: traces.insightfinder,
+        insightfinder,
     })
 }
 

@@ -10,59 +10,14 @@
 /// Which of the 16 bytes of a block are in a class: bit `i` for byte `i`.
 type Mask = fn(&[u8; 16]) -> u32;
 
-/// `0`–`9`.
-#[inline]
-pub(super) fn digits(block: &[u8; 16]) -> u32 {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    return sse2::digits(block);
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    return portable::digits(block);
-}
+// The classes of this target: SSE2 on x86_64, else the portable ones.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+use self::portable as classes;
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+use self::sse2 as classes;
 
-/// ASCII letters, digits and `_`: a word as `\b` reads it.
-#[inline]
-pub(super) fn words(block: &[u8; 16]) -> u32 {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    return sse2::words(block);
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    return portable::words(block);
-}
-
-/// `A`–`Z`.
-#[inline]
-pub(super) fn capitals(block: &[u8; 16]) -> u32 {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    return sse2::capitals(block);
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    return portable::capitals(block);
-}
-
-/// The separators a number may hold: ` .-()+/_,`.
-#[inline]
-pub(super) fn gaps(block: &[u8; 16]) -> u32 {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    return sse2::gaps(block);
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    return portable::gaps(block);
-}
-
-/// Any of `needles`.
-#[inline]
-fn any_of<const N: usize>(block: &[u8; 16], needles: [u8; N]) -> u32 {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    return sse2::any_of(block, needles);
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    return portable::any_of(block, needles);
-}
-
-/// `' '`.
-#[inline]
-pub(super) fn spaces(block: &[u8; 16]) -> u32 {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    return sse2::spaces(block);
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    return portable::spaces(block);
-}
+use self::classes::any_of;
+pub(super) use self::classes::{capitals, digits, gaps, spaces, words};
 
 /// A byte at a time: for other targets, and the reference of the tests.
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
@@ -75,27 +30,33 @@ mod portable {
             .fold(0, |m, (i, _)| m | 1 << i)
     }
 
-    pub(super) fn digits(block: &[u8; 16]) -> u32 {
+    /// `0`–`9`.
+    pub(in crate::privacy::redact) fn digits(block: &[u8; 16]) -> u32 {
         mask(block, |c| c.is_ascii_digit())
     }
 
-    pub(super) fn words(block: &[u8; 16]) -> u32 {
+    /// ASCII letters, digits and `_`: a word as `\b` reads it.
+    pub(in crate::privacy::redact) fn words(block: &[u8; 16]) -> u32 {
         mask(block, |c| c.is_ascii_alphanumeric() || c == b'_')
     }
 
-    pub(super) fn capitals(block: &[u8; 16]) -> u32 {
+    /// `A`–`Z`.
+    pub(in crate::privacy::redact) fn capitals(block: &[u8; 16]) -> u32 {
         mask(block, |c| c.is_ascii_uppercase())
     }
 
-    pub(super) fn spaces(block: &[u8; 16]) -> u32 {
+    /// `' '`.
+    pub(in crate::privacy::redact) fn spaces(block: &[u8; 16]) -> u32 {
         mask(block, |c| c == b' ')
     }
 
+    /// Any of `needles`.
     pub(super) fn any_of<const N: usize>(block: &[u8; 16], needles: [u8; N]) -> u32 {
         mask(block, |c| needles.contains(&c))
     }
 
-    pub(super) fn gaps(block: &[u8; 16]) -> u32 {
+    /// The separators a number may hold: ` .-()+/_,`.
+    pub(in crate::privacy::redact) fn gaps(block: &[u8; 16]) -> u32 {
         mask(block, |c| {
             matches!(
                 c,
@@ -105,7 +66,8 @@ mod portable {
     }
 }
 
-// Every x86_64 target enables SSE2; the `cfg` says so to the reader too.
+// Every x86_64 target enables SSE2; the `cfg` says so to the reader too. The classes are
+// those of `portable`, documented there.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2 {
     use std::arch::x86_64::{
@@ -157,24 +119,24 @@ mod sse2 {
     }
 
     #[inline]
-    pub(super) fn digits(block: &[u8; 16]) -> u32 {
+    pub(in crate::privacy::redact) fn digits(block: &[u8; 16]) -> u32 {
         bits(within(load(block), b'0', b'9'))
     }
 
     #[inline]
-    pub(super) fn words(block: &[u8; 16]) -> u32 {
+    pub(in crate::privacy::redact) fn words(block: &[u8; 16]) -> u32 {
         let v = load(block);
         let letters = or(within(v, b'A', b'Z'), within(v, b'a', b'z'));
         bits(or(or(within(v, b'0', b'9'), letters), equal(v, b'_')))
     }
 
     #[inline]
-    pub(super) fn capitals(block: &[u8; 16]) -> u32 {
+    pub(in crate::privacy::redact) fn capitals(block: &[u8; 16]) -> u32 {
         bits(within(load(block), b'A', b'Z'))
     }
 
     #[inline]
-    pub(super) fn spaces(block: &[u8; 16]) -> u32 {
+    pub(in crate::privacy::redact) fn spaces(block: &[u8; 16]) -> u32 {
         bits(equal(load(block), b' '))
     }
 
@@ -189,7 +151,7 @@ mod sse2 {
     }
 
     #[inline]
-    pub(super) fn gaps(block: &[u8; 16]) -> u32 {
+    pub(in crate::privacy::redact) fn gaps(block: &[u8; 16]) -> u32 {
         let v = load(block);
         // `(` to `/` but `*`, then ` ` and `_`.
         let punctuation = bits(within(v, b'(', b'/')) & !bits(equal(v, b'*'));
