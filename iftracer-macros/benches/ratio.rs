@@ -169,10 +169,15 @@ fn count(args: &[String]) {
         "hand" => Box::new(|| hand_written(&tracer, black_box(7))),
         "output" => Box::new(|| with_output(black_box(7))),
         "task-async" => Box::new(|| futures_executor::block_on(with_task_async(black_box(7)))),
+        "output-async" => {
+            Box::new(|| futures_executor::block_on(with_output_async(black_box(7))))
+        }
         "hand-async" => {
             Box::new(|| futures_executor::block_on(hand_written_async(&tracer, black_box(7))))
         }
-        other => panic!("path `{other}`: task, hand, output, task-async or hand-async"),
+        other => panic!(
+            "path `{other}`: task, hand, output, task-async, output-async or hand-async"
+        ),
     };
     let mut sum = 0u64;
     for _ in 0..calls {

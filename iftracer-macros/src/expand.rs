@@ -113,12 +113,23 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         (None, None) => trailing_future(&block),
         _ => None,
     };
+    // A sync function records on the span its guard holds; a future where that span is current.
+    let on = if sig.asyncness.is_none() && future.is_none() {
+        OutputOn::Guard
+    } else {
+        OutputOn::Current
+    };
     let record = match &future {
         Some(_) => match future_output(&sig.output) {
-            Some(output) => record_of(&Returns::of(&output), &args, &krate),
-            None => record_of(&Returns::of(&syn::ReturnType::Default), &args, &krate),
+            Some(output) => record_of(&Returns::of(&output), &args, &krate, on),
+            None => record_of(
+                &Returns::of(&syn::ReturnType::Default),
+                &args,
+                &krate,
+                on,
+            ),
         },
-        None => record_of(&returns, &args, &krate),
+        None => record_of(&returns, &args, &krate, on),
     };
     // The content attributes this function may record (room for them in the span's list); a
     // stream's output is not recorded.
@@ -308,8 +319,17 @@ struct Record {
     recorder: bool,
 }
 
+/// Where the output is recorded.
+#[derive(Clone, Copy)]
+enum OutputOn {
+    /// The span held by `__if_guard` (sync functions).
+    Guard,
+    /// The current span, if it is the entity's (futures).
+    Current,
+}
+
 /// Records the output (unless skipped or unit) and, for `Result`, the error.
-fn record_of(returns: &Returns, args: &Args, krate: &Path) -> Record {
+fn record_of(returns: &Returns, args: &Args, krate: &Path, on: OutputOn) -> Record {
     let imports = quote! {
         #[allow(unused_imports)]
         use #krate::__private::{
@@ -320,12 +340,18 @@ fn record_of(returns: &Returns, args: &Args, krate: &Path) -> Record {
     // Serialised only when the span records content, straight into the attribute's text.
     let output = |value: TokenStream| {
         if captures_output {
+            // The `&` picks `Serialize` capture when available (autoref specialisation).
+            let json = quote! {
+                #[allow(clippy::needless_borrow)]
+                (&#krate::__private::Capture(#value)).output_json()
+            };
+            let set = match on {
+                OutputOn::Guard => quote!(__if_content.set_output_on(&__if_guard, #json)),
+                OutputOn::Current => quote!(__if_content.set_output(#json)),
+            };
             quote! {
                 if __if_content.is_on() {
-                    #[allow(clippy::needless_borrow)]
-                    __if_content.set_output(|__if_out| {
-                        (&#krate::__private::Capture(#value)).write_json(__if_out)
-                    });
+                    #set;
                 }
             }
         } else {

@@ -6,16 +6,19 @@
 //!
 //! Values are serialised only for a span that records (sampled, tracing on) with content
 //! capture on, and straight to JSON text: no `serde_json::Value` in between, one allocation of
-//! the attribute's exact size.
+//! the attribute's exact size. A result that serialises as a number, boolean or null is written
+//! without the JSON writer at all ([`scalar`]).
+
+mod scalar;
 
 use std::cell::RefCell;
 use std::io::Write as _;
 
 use opentelemetry::trace::{SpanId, TraceContextExt};
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::{Context, KeyValue, StringValue};
 use serde::Serialize;
 
-use super::Entity;
+use super::{Entity, EntityGuard};
 use crate::attributes::iftracer;
 
 /// Wraps a value for [`CaptureSerialize`] / [`CaptureFallback`].
@@ -25,6 +28,9 @@ pub struct Capture<'a, T: ?Sized>(pub &'a T);
 pub trait CaptureSerialize {
     /// Appends the value as JSON to `out`; `false` (and `out` to be rolled back) if it failed.
     fn write_json(&self, out: &mut Vec<u8>) -> bool;
+
+    /// The value's JSON text as an attribute value; `None` if it could not be written.
+    fn output_json(&self) -> Option<StringValue>;
 }
 
 impl<T: Serialize + ?Sized> CaptureSerialize for Capture<'_, T> {
@@ -32,18 +38,41 @@ impl<T: Serialize + ?Sized> CaptureSerialize for Capture<'_, T> {
     fn write_json(&self, out: &mut Vec<u8>) -> bool {
         serde_json::to_writer(out, self.0).is_ok()
     }
+
+    #[inline]
+    fn output_json(&self) -> Option<StringValue> {
+        // For a scalar type the writer below is never reached, and compiled away.
+        scalar::json(self.0).or_else(|| {
+            with_buffer(|buf| {
+                if self.write_json(buf) {
+                    exact_string(buf)
+                } else {
+                    None
+                }
+            })
+            .map(StringValue::from)
+        })
+    }
 }
 
 /// Chosen otherwise: nothing is captured.
 pub trait CaptureFallback {
     /// Always `false`: the value cannot be written.
     fn write_json(&self, out: &mut Vec<u8>) -> bool;
+
+    /// Always `None`: the value cannot be written.
+    fn output_json(&self) -> Option<StringValue>;
 }
 
 impl<T: ?Sized> CaptureFallback for &Capture<'_, T> {
     #[inline]
     fn write_json(&self, _: &mut Vec<u8>) -> bool {
         false
+    }
+
+    #[inline]
+    fn output_json(&self) -> Option<StringValue> {
+        None
     }
 }
 
@@ -96,19 +125,28 @@ impl Content {
         }
     }
 
-    /// Records `iftracer.entity.output` as what `write` writes, unless it writes nothing, on the
-    /// current span if it is the entity's (it is, unless the body left another context
-    /// attached).
-    pub fn set_output(&self, write: impl FnOnce(&mut Vec<u8>) -> bool) {
-        let Some(id) = self.span else { return };
-        let json = with_buffer(|buf| if write(buf) { exact_string(buf) } else { None });
-        if let Some(json) = json {
-            Context::map_current(|cx| {
-                let span = cx.span();
-                if span.span_context().span_id() == id {
-                    span.set_attribute(KeyValue::new(iftracer::ENTITY_OUTPUT, json));
-                }
-            });
+    /// Records `iftracer.entity.output` on the current span if it is the entity's (it is,
+    /// unless the body left another context attached): the async functions' way, whose entity
+    /// the future wrapper owns.
+    #[inline]
+    pub fn set_output(&self, json: Option<StringValue>) {
+        let (Some(id), Some(json)) = (self.span, json) else {
+            return;
+        };
+        Context::map_current(|cx| {
+            let span = cx.span();
+            if span.span_context().span_id() == id {
+                span.set_attribute(KeyValue::new(iftracer::ENTITY_OUTPUT, json));
+            }
+        });
+    }
+
+    /// Records `iftracer.entity.output` on a sync function's span, which its guard holds.
+    #[inline]
+    pub fn set_output_on(&self, guard: &EntityGuard, json: Option<StringValue>) {
+        if let (Some(_), Some(json), Some(cx)) = (self.span, json, guard.context()) {
+            cx.span()
+                .set_attribute(KeyValue::new(iftracer::ENTITY_OUTPUT, json));
         }
     }
 }

@@ -302,6 +302,11 @@ impl EntityGuard {
     pub fn recorder(&self) -> Recorder {
         self.entity.recorder()
     }
+
+    #[inline]
+    pub(super) fn context(&self) -> Option<&Context> {
+        self.entity.context()
+    }
 }
 
 /// The name of `T`, for `error.type`.
