@@ -5,12 +5,13 @@
 //! (its heap layout, hash seeds) shows as a ratio that moves from one run to the next.
 //!
 //! `cargo bench -p iftracer-macros --bench ratio` (rounds: `-- 400`). It also prints what
-//! capturing a `u64` result adds over `skip_output`, measured the same way.
+//! capturing a `u64` result adds over `skip_output`, measured the same way, and `#[task]`'s
+//! capture against the same result recorded by hand on the hand-written span.
 //!
 //! `ratio count PATH PROCESSOR CALLS` instead makes CALLS calls of one path and exits, for
 //! instruction counts under valgrind: run it twice with different CALLS and divide the
 //! difference of the main thread's totals by the difference of the calls. PATH is `task`,
-//! `hand`, `output`, `task-async` or `hand-async`; PROCESSOR `discarding`, `batch`, or `off`
+//! `hand`, `output`, `hand-output`, `task-async`, `output-async` or `hand-async`; PROCESSOR `discarding`, `batch`, or `off`
 //! (tracing turned off by `init`).
 
 use std::hint::black_box;
@@ -78,14 +79,31 @@ fn main() {
                 ),
             ),
         ] {
+            // The difference of the medians of the rounds' ratios: steadier than of the means.
             println!(
-                "{}, {label}: u64 output captured {:.0} ns over skip_output ({:.0} ns against {:.0} ns)",
+                "{}, {label}: u64 output captured {:.0} ns over skip_output ({:.0} ns against {:.0} ns; by the median round ratio {:.3}×, {:.0} ns)",
                 processing.label(),
                 rounds.task_ns - rounds.hand_ns,
                 rounds.task_ns,
                 rounds.hand_ns,
+                rounds.median_ratio(),
+                (rounds.median_ratio() - 1.0) * rounds.hand_ns,
             );
         }
+        // The same result recorded by hand on the hand-written span, against `#[task]`'s capture.
+        let output = interleave(
+            rounds,
+            || hand_written_output(&tracer, black_box(7)),
+            || with_output(black_box(7)),
+        );
+        println!(
+            "{}, sync, u64 output recorded: hand-written {:.0} ns, #[task] {:.0} ns, median of {} round ratios {:.3}×",
+            processing.label(),
+            output.hand_ns,
+            output.task_ns,
+            output.ratios.len(),
+            output.median_ratio(),
+        );
         provider.shutdown().expect("the provider shuts down");
     }
 }
@@ -168,6 +186,7 @@ fn count(args: &[String]) {
         "task" => Box::new(|| with_task(black_box(7))),
         "hand" => Box::new(|| hand_written(&tracer, black_box(7))),
         "output" => Box::new(|| with_output(black_box(7))),
+        "hand-output" => Box::new(|| hand_written_output(&tracer, black_box(7))),
         "task-async" => Box::new(|| futures_executor::block_on(with_task_async(black_box(7)))),
         "output-async" => {
             Box::new(|| futures_executor::block_on(with_output_async(black_box(7))))
@@ -176,7 +195,7 @@ fn count(args: &[String]) {
             Box::new(|| futures_executor::block_on(hand_written_async(&tracer, black_box(7))))
         }
         other => panic!(
-            "path `{other}`: task, hand, output, task-async, output-async or hand-async"
+            "path `{other}`: task, hand, output, hand-output, task-async, output-async or hand-async"
         ),
     };
     let mut sum = 0u64;

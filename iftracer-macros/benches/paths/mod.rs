@@ -120,6 +120,29 @@ pub fn hand_written(tracer: &global::BoxedTracer, n: u64) -> u64 {
     result
 }
 
+/// `hand_written` that also records the result as `#[task]` does (its JSON text, an integer's
+/// digits): the twin of `with_output`.
+pub fn hand_written_output(tracer: &global::BoxedTracer, n: u64) -> u64 {
+    if !iftracer::is_enabled() {
+        return work(n);
+    }
+    let parent = Context::current();
+    let span = tracer.build_with_context(
+        SpanBuilder::from_name("with_output.task").with_attributes([
+            KeyValue::new("iftracer.span.kind", "task"),
+            KeyValue::new("iftracer.entity.name", "with_output"),
+        ]),
+        &parent,
+    );
+    let cx = parent.with_span(span).with_entity_path("with_output");
+    let _attached = cx.clone().attach();
+    let result = work(n);
+    cx.span()
+        .set_attribute(KeyValue::new("iftracer.entity.output", result.to_string()));
+    cx.span().end();
+    result
+}
+
 #[tracing::instrument(skip_all, fields(iftracer.span.kind = "task", iftracer.entity.name = "with_task"))]
 pub fn with_instrument(n: u64) -> u64 {
     work(n)
