@@ -188,9 +188,7 @@ fn count(args: &[String]) {
         "output" => Box::new(|| with_output(black_box(7))),
         "hand-output" => Box::new(|| hand_written_output(&tracer, black_box(7))),
         "task-async" => Box::new(|| futures_executor::block_on(with_task_async(black_box(7)))),
-        "output-async" => {
-            Box::new(|| futures_executor::block_on(with_output_async(black_box(7))))
-        }
+        "output-async" => Box::new(|| futures_executor::block_on(with_output_async(black_box(7)))),
         "hand-async" => {
             Box::new(|| futures_executor::block_on(hand_written_async(&tracer, black_box(7))))
         }

@@ -122,12 +122,7 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
     let record = match &future {
         Some(_) => match future_output(&sig.output) {
             Some(output) => record_of(&Returns::of(&output), &args, &krate, on),
-            None => record_of(
-                &Returns::of(&syn::ReturnType::Default),
-                &args,
-                &krate,
-                on,
-            ),
+            None => record_of(&Returns::of(&syn::ReturnType::Default), &args, &krate, on),
         },
         None => record_of(&returns, &args, &krate, on),
     };
