@@ -157,8 +157,9 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         #content
         #input
     };
+    let records_error = record.recorder;
     let recorder = |of: TokenStream| {
-        if record.recorder {
+        if records_error {
             quote!(let __if_rec = #of.recorder();)
         } else {
             TokenStream::new()
@@ -223,7 +224,12 @@ fn expand(kind: Kind, args: Args, function: ItemFn) -> syn::Result<TokenStream> 
         }
     } else {
         let annotation = returns.closure_annotation();
-        let rec = recorder(quote!(__if_guard));
+        // The guard records the error itself: no handle, no clone of the span's context.
+        let rec = if records_error {
+            quote!(let __if_rec = &__if_guard;)
+        } else {
+            TokenStream::new()
+        };
         quote! {
             #start
             let __if_guard = __if_entity.enter();

@@ -283,10 +283,19 @@ pub struct Recorder {
 impl Recorder {
     /// Records an `Err`: status Error, an `exception` event, `error` and `error.type`.
     pub fn record_error(&self, message: String, type_name: &'static str) {
-        if let Some(cx) = &self.cx {
-            Failure::new(short_type_name(type_name), message)
-                .record_with_attributes(&cx.span(), self.recording.vocabularies);
-        }
+        record_error(self.cx.as_ref(), self.recording, message, type_name);
+    }
+}
+
+fn record_error(
+    cx: Option<&Context>,
+    recording: Settings,
+    message: String,
+    type_name: &'static str,
+) {
+    if let Some(cx) = cx {
+        Failure::new(short_type_name(type_name), message)
+            .record_with_attributes(&cx.span(), recording.vocabularies);
     }
 }
 
@@ -301,6 +310,17 @@ impl EntityGuard {
     /// A handle that records on this span.
     pub fn recorder(&self) -> Recorder {
         self.entity.recorder()
+    }
+
+    /// Records an `Err` on this span, as [`Recorder::record_error`] does, without a handle: a
+    /// sync function's guard outlives its body.
+    pub fn record_error(&self, message: String, type_name: &'static str) {
+        record_error(
+            self.entity.cx.as_ref(),
+            self.entity.recording,
+            message,
+            type_name,
+        );
     }
 
     #[inline]
