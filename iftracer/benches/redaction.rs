@@ -10,7 +10,8 @@
 //! `cargo bench -p iftracer --bench redaction -- --warm-up-time 1 --measurement-time 3`
 //!
 //! Instruction counts, repeatable on a loaded machine: `REDACTION_CALLGRIND=all/json_100KB_clean`
-//! runs only that case, ten times, without criterion, for
+//! runs only that case, ten times, without criterion (the set may also be detector names,
+//! `api_key,bearer_token/logs_100KB`; without `_clean`, with secrets), for
 //! `valgrind --tool=callgrind --toggle-collect='*Redactor*redact*' <bench binary>`
 //! (instructions per KB: the collected total over 10 × 100).
 
@@ -216,10 +217,14 @@ fn callgrind(case: &str) {
     let (set, name) = case
         .split_once('/')
         .expect("REDACTION_CALLGRIND is set/name");
-    let detectors = match set {
-        "default" => &Detector::DEFAULT[..],
-        "all" => &Detector::ALL[..],
-        _ => panic!("set {set}: default or all"),
+    // `default`, `all`, or detector names joined by `,` (one pass's cost: `api_key,credential`).
+    let detectors: Vec<Detector> = match set {
+        "default" => Detector::DEFAULT.to_vec(),
+        "all" => Detector::ALL.to_vec(),
+        names => names
+            .split(',')
+            .map(|n| Detector::from_name(n).unwrap_or_else(|| panic!("detector {n}")))
+            .collect(),
     };
     let (kind, rest) = name.split_once('_').expect("name is kind_sizeKB[_clean]");
     let piece: Piece = match kind {
@@ -235,7 +240,7 @@ fn callgrind(case: &str) {
         .parse()
         .expect("size in KB");
     let input = text(size * 1024, !clean, piece);
-    let redactor = Redactor::new(detectors, Vec::new());
+    let redactor = Redactor::new(&detectors, Vec::new());
     let mut total = 0;
     for _ in 0..10 {
         total += redactor.redact(black_box(&input)).len();

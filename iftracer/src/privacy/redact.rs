@@ -41,7 +41,7 @@ enum Pass {
     /// `password=…` values; before the other credentials, so `token=sk-…` is one pair.
     Pairs,
     /// The alternation of the selected credential patterns.
-    Credentials(Regex),
+    Credentials(credentials::Search),
     Iban,
     Nino,
     /// The alternation of the selected number patterns, searched in `NumberRuns`.
@@ -129,8 +129,11 @@ impl Redactor {
         if has(Detector::Credential) {
             passes.push(Pass::Pairs);
         }
-        if let Some(re) = alternation(&credentials::patterns(), &selected) {
-            passes.push(Pass::Credentials(re));
+        if let Some(search) = credentials::Search::new(
+            alternation(&credentials::patterns(), &selected),
+            credentials::Schemes::of(&selected),
+        ) {
+            passes.push(Pass::Credentials(search));
         }
         if has(Detector::Iban) {
             passes.push(Pass::Iban);
@@ -206,8 +209,14 @@ impl Redactor {
                         .into_iter()
                         .map(|(s, e)| (s, e, pairs::PLACEHOLDER)),
                 ),
-                Pass::Credentials(re) => {
-                    replace(re, &out, std::iter::once(0..out.len()), credentials::accept)
+                Pass::Credentials(search) => {
+                    let mut candidates = search.candidates();
+                    replace_with(
+                        &out,
+                        std::iter::once(0..out.len()),
+                        |haystack, at| candidates.find_at(haystack, at),
+                        credentials::accept,
+                    )
                 }
                 Pass::Iban => {
                     let found = iban::codes(out.as_bytes());
@@ -265,13 +274,28 @@ impl fmt::Debug for Redactor {
 /// `None` when it is not a sensitive value.
 type Accept = fn(&[u8], usize, usize) -> Option<(usize, usize, &'static str)>;
 
-/// Replaces every accepted candidate of `re` found in the `windows` of `text` (increasing and
-/// disjoint, each ending where `\b` reads as it does in all of `text`), copying only once one is
-/// accepted.
+/// Replaces every accepted candidate of `re` found in the `windows` of `text`: [`replace_with`].
 fn replace<'a>(
     re: &Regex,
     text: &'a str,
     windows: impl IntoIterator<Item = Range<usize>>,
+    accept: Accept,
+) -> Cow<'a, str> {
+    replace_with(
+        text,
+        windows,
+        |haystack, at| re.find_at(haystack, at).map(|m| m.range()),
+        accept,
+    )
+}
+
+/// Replaces every accepted candidate `find_at` finds in the `windows` of `text` (increasing and
+/// disjoint, each ending where `\b` reads as it does in all of `text`), copying only once one is
+/// accepted.
+fn replace_with<'a>(
+    text: &'a str,
+    windows: impl IntoIterator<Item = Range<usize>>,
+    mut find_at: impl FnMut(&str, usize) -> Option<Range<usize>>,
     accept: Accept,
 ) -> Cow<'a, str> {
     let mut out = String::new();
@@ -280,8 +304,8 @@ fn replace<'a>(
         // `find_at` reads the text before `at`, so `\b` works at a window's start too.
         let haystack = &text[..window.end];
         let mut at = window.start.max(copied);
-        while let Some(m) = re.find_at(haystack, at) {
-            match accept(text.as_bytes(), m.start(), m.end()) {
+        while let Some(m) = find_at(haystack, at) {
+            match accept(text.as_bytes(), m.start, m.end) {
                 Some((start, end, placeholder)) => {
                     reserve_once(&mut out, text);
                     out.push_str(&text[copied..start]);
@@ -291,7 +315,7 @@ fn replace<'a>(
                 }
                 // A rejected candidate may hide a real one starting inside it; `\b` keeps that
                 // from starting mid-word.
-                None => at = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8),
+                None => at = m.start + text[m.start..].chars().next().map_or(1, char::len_utf8),
             }
         }
     }

@@ -1,7 +1,16 @@
 //! Credentials: API keys and tokens of known shapes, `Bearer`/`Basic` authorization values, JWTs
-//! and PEM private keys. All start with a literal the regex engine looks for, so the whole text
-//! is one pass; each candidate is then checked in `accept`. (`password=`-style pairs are in
-//! `pairs`.)
+//! and PEM private keys, in one pass over the text; each candidate is then checked in `accept`.
+//! (`password=`-style pairs are in `pairs`.)
+//!
+//! The keys, JWTs and PEM blocks start with case-sensitive literals the regex engine looks for
+//! (its Teddy search). `Bearer` and `Basic` are any case: as patterns they were 96 of that
+//! search's literals (every case of each letter) and cost more than all the others together, so
+//! they are found by hand ([`scheme_at`]) and merged with the regex's matches as the one
+//! leftmost-first alternation they were would have ([`Candidates`]).
+
+use std::ops::Range;
+
+use regex::Regex;
 
 use super::Detector;
 
@@ -9,8 +18,10 @@ pub(super) const API_KEY: &str = "[REDACTED:API_KEY]";
 pub(super) const BEARER_TOKEN: &str = "[REDACTED:BEARER_TOKEN]";
 pub(super) const CREDENTIAL: &str = "[REDACTED:CREDENTIAL]";
 
-/// The patterns of this pass, with the detector each belongs to. Leftmost-first: where two
-/// match at the same position, the one listed first wins.
+/// The patterns of this pass but the authorization schemes, with the detector each belongs to.
+/// Leftmost-first: where two match at the same position, the one listed first wins (no two
+/// start with the same byte but the GitHub and GitLab ones, and no pattern starts with `b`/`B`
+/// as the schemes do).
 pub(super) fn patterns() -> Vec<(Detector, String)> {
     let fixed: &[(Detector, &str)] = &[
         // PEM private keys, whole; without their END line (a cut value) up to the base64's end.
@@ -18,16 +29,7 @@ pub(super) fn patterns() -> Vec<(Detector, String)> {
             Detector::Credential,
             r"-----BEGIN[A-Z ]*PRIVATE KEY-----(?su:.*?-----END[A-Z ]*PRIVATE KEY-----|[A-Za-z0-9+/=\s:,-]*)",
         ),
-        // RFC 6750 `b64token`; the word and the blanks are kept (see `bearer`).
-        (
-            Detector::BearerToken,
-            r"\b[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+[A-Za-z0-9._~+/-]+=*",
-        ),
-        // RFC 7617 `user:password` in base64; the word is kept (see `basic`).
-        (
-            Detector::Credential,
-            r"\b[Bb][Aa][Ss][Ii][Cc][ \t]+[A-Za-z0-9+/]{4,}={0,2}",
-        ),
+        // (`Bearer` and `Basic`: `scheme_at`.)
         // JWT: base64url of a JSON header (`{"` encodes as `eyJ`), payload, optional signature.
         (
             Detector::BearerToken,
@@ -56,6 +58,165 @@ pub(super) fn patterns() -> Vec<(Detector, String)> {
     let mut all: Vec<(Detector, String)> = Vec::with_capacity(fixed.len());
     all.extend(fixed.iter().map(|&(d, p)| (d, p.to_owned())));
     all
+}
+
+/// The authorization schemes the selected detectors look for.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Schemes {
+    /// `Bearer <token>` (RFC 6750 `b64token`): [`Detector::BearerToken`].
+    pub(super) bearer: bool,
+    /// `Basic <user:password in base64>` (RFC 7617): [`Detector::Credential`].
+    pub(super) basic: bool,
+}
+
+impl Schemes {
+    pub(super) fn of(selected: &[Detector]) -> Schemes {
+        Schemes {
+            bearer: selected.contains(&Detector::BearerToken),
+            basic: selected.contains(&Detector::Credential),
+        }
+    }
+
+    fn any(self) -> bool {
+        self.bearer || self.basic
+    }
+}
+
+/// The pass's searches: the patterns' regex and the schemes.
+#[derive(Debug)]
+pub(super) struct Search {
+    re: Option<Regex>,
+    schemes: Schemes,
+}
+
+impl Search {
+    /// `None` when the selected detectors look for none of this pass's values.
+    pub(super) fn new(re: Option<Regex>, schemes: Schemes) -> Option<Search> {
+        (re.is_some() || schemes.any()).then_some(Search { re, schemes })
+    }
+
+    /// Candidates in one text, leftmost first.
+    pub(super) fn candidates(&self) -> Candidates<'_> {
+        Candidates {
+            search: self,
+            key: None,
+            scheme: None,
+        }
+    }
+}
+
+/// The next candidate at or after a position, as the alternation of the patterns and the two
+/// scheme patterns (`\b[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+[A-Za-z0-9._~+/-]+=*` and
+/// `\b[Bb][Aa][Ss][Ii][Cc][ \t]+[A-Za-z0-9+/]{4,}={0,2}`) would find it: the leftmost of the
+/// two searches' matches (they never start at the same byte). Each search's last answer is kept
+/// while it stays ahead, so neither is repeated over the same text.
+pub(super) struct Candidates<'s> {
+    search: &'s Search,
+    /// The regex's answer from a position: its match (`None`: none after it).
+    key: Option<(usize, Option<Range<usize>>)>,
+    /// The same for the schemes.
+    scheme: Option<(usize, Option<Range<usize>>)>,
+}
+
+impl Candidates<'_> {
+    /// The leftmost candidate starting at or after `at` in `haystack` (`\b` reads the bytes
+    /// before `at`).
+    pub(super) fn find_at(&mut self, haystack: &str, at: usize) -> Option<Range<usize>> {
+        let search = self.search;
+        let key = search.re.as_ref().and_then(|re| {
+            cached(&mut self.key, at, || {
+                re.find_at(haystack, at).map(|m| m.range())
+            })
+        });
+        let scheme = if search.schemes.any() {
+            cached(&mut self.scheme, at, || {
+                scheme_at(haystack.as_bytes(), at, search.schemes)
+            })
+        } else {
+            None
+        };
+        match (key, scheme) {
+            (Some(key), Some(scheme)) if scheme.start < key.start => Some(scheme),
+            (Some(key), _) => Some(key),
+            (None, scheme) => scheme,
+        }
+    }
+}
+
+/// `search()` from `at`, or the answer of an earlier search from at most `at` when it is still
+/// ahead of `at` (the same answer a new search would give).
+fn cached(
+    last: &mut Option<(usize, Option<Range<usize>>)>,
+    at: usize,
+    search: impl FnOnce() -> Option<Range<usize>>,
+) -> Option<Range<usize>> {
+    if let Some((from, found)) = last
+        && *from <= at
+        && found.as_ref().is_none_or(|m| m.start >= at)
+    {
+        return found.clone();
+    }
+    let found = search();
+    *last = Some((at, found.clone()));
+    found
+}
+
+/// The first `Bearer`/`Basic` (any case) authorization at or after `at`: the word at a word
+/// boundary, blanks, and the token as its pattern above takes it (greedy; no class holds the
+/// next one's bytes, so the longest run is the match).
+pub(super) fn scheme_at(b: &[u8], at: usize, schemes: Schemes) -> Option<Range<usize>> {
+    let mut from = at;
+    while let Some(i) = memchr::memchr2(b'b', b'B', &b[from..]) {
+        let start = from + i;
+        from = start + 1;
+        // `\b` in ASCII mode: the byte before is not `[0-9A-Za-z_]`.
+        if start > 0 && is_word(b[start - 1]) {
+            continue;
+        }
+        let rest = &b[start..];
+        let (word, token_byte, min, max_pad): (usize, fn(u8) -> bool, usize, usize) =
+            if schemes.bearer && has_word(rest, b"bearer") {
+                (6, is_b64token, 1, usize::MAX)
+            } else if schemes.basic && has_word(rest, b"basic") {
+                (5, is_base64, 4, 2)
+            } else {
+                continue;
+            };
+        let blanks = run(&rest[word..], |c| matches!(c, b' ' | b'\t'));
+        if blanks == 0 {
+            continue;
+        }
+        let token_start = word + blanks;
+        let token = run(&rest[token_start..], token_byte);
+        if token < min {
+            continue;
+        }
+        let padding = run(&rest[token_start + token..], |c| c == b'=').min(max_pad);
+        return Some(start..start + token_start + token + padding);
+    }
+    None
+}
+
+fn has_word(s: &[u8], word: &[u8]) -> bool {
+    s.len() >= word.len() && s[..word.len()].eq_ignore_ascii_case(word)
+}
+
+/// The length of the run of bytes `ok` takes at the start of `s`.
+fn run(s: &[u8], ok: impl Fn(u8) -> bool) -> usize {
+    s.iter().take_while(|&&c| ok(c)).count()
+}
+
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// RFC 6750's `b64token` characters but the trailing `=`.
+fn is_b64token(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'~' | b'+' | b'/' | b'-')
+}
+
+fn is_base64(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/')
 }
 
 /// What to replace for the candidate `b[start..end]`, told apart by shape: the span and its
@@ -153,4 +314,108 @@ fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use regex::RegexBuilder;
+
+    use super::*;
+
+    /// The pass's alternation as it was with the schemes as patterns: what `Candidates` must
+    /// find, position for position.
+    fn alternation_with_schemes() -> Regex {
+        let mut patterns: Vec<String> = patterns().into_iter().map(|(_, p)| p).collect();
+        patterns.insert(
+            1,
+            r"\b[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+[A-Za-z0-9._~+/-]+=*".into(),
+        );
+        patterns.insert(
+            2,
+            r"\b[Bb][Aa][Ss][Ii][Cc][ \t]+[A-Za-z0-9+/]{4,}={0,2}".into(),
+        );
+        RegexBuilder::new(&patterns.join("|"))
+            .unicode(false)
+            .build()
+            .unwrap()
+    }
+
+    const PIECES: &[&str] = &[
+        "Bearer ",
+        "bEaReR\t",
+        "BEARER",
+        "bearer",
+        "Basic ",
+        "bASIC  ",
+        "basic",
+        "abearer ",
+        "_Basic ",
+        "bearers ",
+        "abc123.def456",
+        "YWxh",
+        "ZGRpbjpvcGVu",
+        "c2VzYW1l",
+        "==",
+        "=",
+        "~+/-.",
+        " ",
+        "\t",
+        "\n",
+        "x",
+        "_",
+        ".",
+        "é",
+        "sk-abcdefghijklmnopqrstuvwxyz",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "MIIBOgIBAAJBAK",
+        "-----END RSA PRIVATE KEY-----",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "AKIAABCDEFGHIJKLMNOP",
+        "b",
+        "B",
+    ];
+
+    #[test]
+    fn candidates_are_the_alternations_matches() {
+        let combined = alternation_with_schemes();
+        let search = Search::new(
+            super::super::alternation(&patterns(), &Detector::ALL),
+            Schemes::of(&Detector::ALL),
+        )
+        .unwrap();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let text: String = (0..1 + next(10))
+                .map(|_| PIECES[next(PIECES.len())])
+                .collect();
+            let mut candidates = search.candidates();
+            for at in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                let expected = combined.find_at(&text, at).map(|m| m.range());
+                assert_eq!(candidates.find_at(&text, at), expected, "{text:?} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_scheme_only_when_its_detector_is_selected() {
+        let text = "Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l, bearer abc123.def456";
+        let bearer = Schemes {
+            bearer: true,
+            basic: false,
+        };
+        let basic = Schemes {
+            bearer: false,
+            basic: true,
+        };
+        assert_eq!(scheme_at(text.as_bytes(), 0, bearer), Some(47..67));
+        assert_eq!(scheme_at(text.as_bytes(), 0, basic), Some(15..45));
+        assert_eq!(scheme_at(text.as_bytes(), 16, basic), None);
+    }
 }
