@@ -39,11 +39,12 @@ fn local_start(text: &str, at: usize, floor: usize) -> Option<usize> {
 }
 
 /// Where the domain that starts at `from` ends: at least two labels, the last (the top-level
-/// domain) two letters or more.
+/// domain) two letters or more. One walk over the labels, no list of them kept (this runs for
+/// every `@`).
 fn domain_end(text: &str, from: usize) -> Option<usize> {
-    let mut labels: Vec<(usize, usize)> = Vec::new();
+    let mut end = None;
     let mut at = from;
-    loop {
+    for label in 0.. {
         let len: usize = text[at..]
             .chars()
             .take_while(|&c| {
@@ -54,7 +55,18 @@ fn domain_end(text: &str, from: usize) -> Option<usize> {
         if len == 0 {
             break;
         }
-        labels.push((at, at + len));
+        // A top-level domain is letters: `x.com-foo` and `x.com4111` end after `com` (what
+        // follows may be redacted by another pass; the verdict must not depend on it). The last
+        // label after the first with two letters or more at its start ends the address.
+        if label >= 1 {
+            let (letters, bytes) = text[at..at + len]
+                .chars()
+                .take_while(|c| c.is_alphabetic())
+                .fold((0, 0), |(n, bytes), c| (n + 1, bytes + c.len_utf8()));
+            if letters >= 2 {
+                end = Some(at + bytes);
+            }
+        }
         at += len;
         if text.as_bytes().get(at) == Some(&b'.') {
             at += 1;
@@ -62,18 +74,5 @@ fn domain_end(text: &str, from: usize) -> Option<usize> {
             break;
         }
     }
-    // A top-level domain is letters: `x.com-foo` and `x.com4111` end after `com` (what follows
-    // may be redacted by another pass; the verdict must not depend on it).
-    while labels.len() >= 2 {
-        let (start, end) = labels[labels.len() - 1];
-        let letters: Vec<char> = text[start..end]
-            .chars()
-            .take_while(|c| c.is_alphabetic())
-            .collect();
-        if letters.len() >= 2 {
-            return Some(start + letters.iter().map(|c| c.len_utf8()).sum::<usize>());
-        }
-        labels.pop();
-    }
-    None
+    end
 }
