@@ -46,6 +46,17 @@ fn integer(value: impl itoa::Integer) -> Result<StringValue, NotScalar> {
 
 type Refused = Impossible<StringValue, NotScalar>;
 
+/// The serialiser's methods for integers, each writing its digits.
+macro_rules! integers {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(
+            fn $method(self, v: $ty) -> Result<StringValue, NotScalar> {
+                integer(v)
+            }
+        )*
+    };
+}
+
 impl ser::Serializer for Scalar {
     type Ok = StringValue;
     type Error = NotScalar;
@@ -60,35 +71,17 @@ impl ser::Serializer for Scalar {
     fn serialize_bool(self, v: bool) -> Result<StringValue, NotScalar> {
         Ok(if v { "true" } else { "false" }.into())
     }
-    fn serialize_i8(self, v: i8) -> Result<StringValue, NotScalar> {
-        integer(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<StringValue, NotScalar> {
-        integer(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<StringValue, NotScalar> {
-        integer(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<StringValue, NotScalar> {
-        integer(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result<StringValue, NotScalar> {
-        integer(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<StringValue, NotScalar> {
-        integer(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<StringValue, NotScalar> {
-        integer(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<StringValue, NotScalar> {
-        integer(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<StringValue, NotScalar> {
-        integer(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result<StringValue, NotScalar> {
-        integer(v)
+    integers! {
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128,
     }
     fn serialize_none(self) -> Result<StringValue, NotScalar> {
         Ok("null".into())
