@@ -6,7 +6,7 @@
 //!
 //! Values are serialised only for a span that records (sampled, tracing on) with content
 //! capture on, and straight to JSON text: no `serde_json::Value` in between, one allocation of
-//! the attribute's exact size. A result that serialises as a number, boolean or null is written
+//! the attribute's exact size. A result that serialises as an integer, boolean or null is written
 //! without the JSON writer at all ([`scalar`]).
 
 mod scalar;

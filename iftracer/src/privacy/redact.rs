@@ -40,7 +40,7 @@ enum Pass {
     Email,
     /// `password=…` values; before the other credentials, so `token=sk-…` is one pair.
     Pairs,
-    /// The alternation of the selected credential patterns.
+    /// The selected credential patterns' alternation and authorization schemes.
     Credentials(credentials::Search),
     Iban,
     Nino,
