@@ -233,12 +233,7 @@ impl Redactor {
                     )
                 }
                 Pass::Network(kinds) => replace_found(&out, network::find(&out, *kinds)),
-                Pass::Numbers(re) => replace(
-                    re,
-                    &out,
-                    numbers::NumberRuns::new(out.as_bytes()),
-                    numbers::accept,
-                ),
+                Pass::Numbers(re) => numbers::redact(re, &out),
             };
             if let Cow::Owned(s) = redacted {
                 out = Cow::Owned(s);
@@ -275,6 +270,7 @@ impl fmt::Debug for Redactor {
 type Accept = fn(&[u8], usize, usize) -> Option<(usize, usize, &'static str)>;
 
 /// Replaces every accepted candidate of `re` found in the `windows` of `text`: [`replace_with`].
+#[cfg(test)]
 fn replace<'a>(
     re: &Regex,
     text: &'a str,

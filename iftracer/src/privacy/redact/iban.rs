@@ -190,20 +190,25 @@ fn next_code(b: &[u8], blank: bool) -> Option<usize> {
 
 /// The end of the IBAN starting at `start`, if one does.
 fn iban_at(b: &[u8], start: usize) -> Option<usize> {
-    let country = &b[start..start + 2];
+    let country = [b[start], b[start + 1]];
     let at = LENGTHS
-        .binary_search_by(|(code, _)| code[..].cmp(country))
+        .binary_search_by(|(code, _)| code.cmp(&&country))
         .ok()?;
     let len = LENGTHS[at].1;
-    // Its characters, allowing one blank between groups of four (on the stack: the longest
-    // IBAN has 32).
-    let mut chars = [0u8; 32];
+    // The checksum (below) is taken as the characters are read, allowing one blank between
+    // groups of four.
+    let mut check = Mod97::default();
     let mut count = 0;
     let mut i = start;
     while count < len && i < b.len() {
         let c = b[i];
         if c.is_ascii_digit() || c.is_ascii_uppercase() {
-            chars[count] = c;
+            // The country and check digits count last; the check digits must be digits.
+            if count >= 4 {
+                check.push(c);
+            } else if count >= 2 && !c.is_ascii_digit() {
+                return None;
+            }
             count += 1;
             i += 1;
         } else if c == b' '
@@ -215,31 +220,39 @@ fn iban_at(b: &[u8], start: usize) -> Option<usize> {
             break;
         }
     }
-    let chars = &chars[..count];
     let glued = b
         .get(i)
         .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
-    (count == len && !glued && chars[2..4].iter().all(u8::is_ascii_digit) && mod97(chars))
-        .then_some(i)
+    if count != len || glued {
+        return None;
+    }
+    for &c in &b[start..start + 4] {
+        check.push(c);
+    }
+    check.is_valid().then_some(i)
 }
 
-/// ISO 7064 MOD 97-10: the first four characters moved to the end, letters as 10..35, the
-/// number modulo 97 is 1.
-fn mod97(iban: &[u8]) -> bool {
-    let mut rem = 0u32;
-    for &c in iban[4..].iter().chain(&iban[..4]) {
-        let v = if c.is_ascii_digit() {
-            u32::from(c - b'0')
+/// ISO 7064 MOD 97-10 of an IBAN read with its first four characters moved to the end, letters
+/// as 10..35: valid when the number modulo 97 is 1. Reduced only when the sum could overflow.
+#[derive(Default)]
+struct Mod97(u64);
+
+impl Mod97 {
+    /// Appends a digit or an upper-case letter.
+    fn push(&mut self, c: u8) {
+        if self.0 >= 1 << 56 {
+            self.0 %= 97;
+        }
+        self.0 = if c.is_ascii_digit() {
+            self.0 * 10 + u64::from(c - b'0')
         } else {
-            u32::from(c - b'A') + 10
-        };
-        rem = if v >= 10 {
-            (rem * 100 + v) % 97
-        } else {
-            (rem * 10 + v) % 97
+            self.0 * 100 + u64::from(c - b'A') + 10
         };
     }
-    rem == 1
+
+    fn is_valid(&self) -> bool {
+        self.0 % 97 == 1
+    }
 }
 
 #[cfg(test)]
@@ -258,6 +271,35 @@ mod tests {
             redacted.replace_range(start..end, IBAN);
         }
         assert_eq!(moved(found, &ibans), codes(redacted.as_bytes()));
+    }
+
+    /// The running checksum is the remainder of the whole number, written out in decimal.
+    #[test]
+    fn the_checksum_is_the_remainder_of_the_whole_number() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for len in 1..=40 {
+            for _ in 0..200 {
+                let mut check = Mod97::default();
+                let mut decimal = String::new();
+                for _ in 0..len {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let c = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(x % 36) as usize];
+                    check.push(c);
+                    let value = if c.is_ascii_digit() {
+                        c - b'0'
+                    } else {
+                        c - b'A' + 10
+                    };
+                    decimal.push_str(&value.to_string());
+                }
+                let remainder = decimal
+                    .bytes()
+                    .fold(0, |rem, d| (rem * 10 + u64::from(d - b'0')) % 97);
+                assert_eq!(check.0 % 97, remainder, "{decimal}");
+            }
+        }
     }
 
     /// `codes` finds what testing every position finds.

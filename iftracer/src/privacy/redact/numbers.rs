@@ -2,9 +2,12 @@
 //! least 8 of them), since a DFA scan of all text costs about 2 ns per byte, and checked in code
 //! (Luhn, SSN ranges, digit counts, what the number is glued to).
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-use super::{Detector, scan};
+use regex::Regex;
+
+use super::{Detector, replace_with, scan};
 
 pub(super) const SSN: &str = "[REDACTED:SSN]";
 pub(super) const CARD: &str = "[REDACTED:CARD]";
@@ -65,7 +68,13 @@ pub(super) struct NumberRuns<'a> {
     at: usize,
     /// Off in a test only: every run of 8 digits or more, whatever its shape.
     check_shape: bool,
+    /// The classes of the 64 bytes from `chunk_at`, where `at` is, or a little before it.
+    chunk: scan::Chunk,
+    chunk_at: usize,
 }
+
+/// How far past its start a chunk is taken again: a run starting later is seldom whole in it.
+const REBASE: usize = 40;
 
 impl<'a> NumberRuns<'a> {
     pub(super) fn new(text: &'a [u8]) -> Self {
@@ -73,6 +82,8 @@ impl<'a> NumberRuns<'a> {
             text,
             at: 0,
             check_shape: true,
+            chunk: scan::Chunk::at(text, 0),
+            chunk_at: 0,
         }
     }
 }
@@ -87,30 +98,43 @@ impl Iterator for NumberRuns<'_> {
                 .is_some_and(|&c| CLASS[usize::from(c)] & class != 0)
         };
         loop {
-            let first = scan::next_digit(b, self.at)?;
-            // Most runs (times, ids, counts) end within 16 bytes with fewer than 8 digits:
-            // told from the block's byte classes alone, without walking the run.
-            if let Some(block) = scan::block(b, first) {
-                let digits = scan::digits(block);
-                let gaps = scan::gaps(block);
-                let group_ends = (digits << 1) & !digits;
-                let joined = gaps & ((digits >> 1) | ((gaps >> 1) & (digits >> 2)));
-                // Bits 1 to 13: the group ends whose join (up to 2 bytes further) is in the block.
-                let breaks = group_ends & !joined & 0x3FFE;
-                if breaks != 0 {
-                    let end = breaks.trailing_zeros();
-                    if (digits & ((1 << end) - 1)).count_ones() < 8 {
-                        // Past the word the run ends in, as below.
-                        let past = (!scan::words(block) >> end).trailing_zeros();
-                        self.at = if end + past < 16 {
-                            first + (end + past) as usize
-                        } else {
-                            scan::skip_words(b, first + 16)
-                        };
-                        continue;
-                    }
+            if self.at >= b.len() {
+                return None;
+            }
+            // Most runs (times, ids, counts) have fewer than 8 digits: told from the classes of
+            // the 64 bytes around them, without walking the run, many runs per chunk.
+            let mut from = self.at - self.chunk_at;
+            if from > REBASE {
+                self.chunk_at = self.at;
+                self.chunk = scan::Chunk::at(b, self.at);
+                from = 0;
+            }
+            let scan::Chunk { digits, runs } = self.chunk;
+            let ahead = digits >> from;
+            if ahead == 0 {
+                // Prose has few digits: the next one found at the speed of a byte scan.
+                self.at = scan::next_digit(b, self.chunk_at + 64)?;
+                continue;
+            }
+            let start = from + ahead.trailing_zeros() as usize;
+            let end = start + (!runs >> start).trailing_zeros() as usize;
+            if end <= 61 {
+                let len = end - start;
+                if len < 8 || (digits >> start & ((1 << len) - 1)).count_ones() < 8 {
+                    // Past the word the run ends in, as below.
+                    let end = self.chunk_at + end;
+                    self.at = if b
+                        .get(end)
+                        .is_some_and(|&c| CLASS[usize::from(c)] & WORD != 0)
+                    {
+                        scan::skip_words(b, end)
+                    } else {
+                        end
+                    };
+                    continue;
                 }
             }
+            let first = self.chunk_at + start;
             let lead = first > 0 && matches!(b[first - 1], b'+' | b'(');
             let (mut end, mut digits) = (first, 0);
             let mut shape = Shape::new(lead);
@@ -190,6 +214,8 @@ impl Shape {
 const DIGIT: u8 = 1;
 /// A separator a number may hold (at most two in a row).
 const GAP: u8 = 2;
+/// A byte of a word as `\b` reads it: `[0-9A-Za-z_]`.
+const WORD: u8 = 4;
 
 static CLASS: [u8; 256] = {
     let mut table = [0; 256];
@@ -205,10 +231,23 @@ static CLASS: [u8; 256] = {
         ) {
             table[i] |= GAP;
         }
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            table[i] |= WORD;
+        }
         i += 1;
     }
     table
 };
+
+/// `text` with the numbers of `re` (this pass's alternation) replaced.
+pub(super) fn redact<'a>(re: &Regex, text: &'a str) -> Cow<'a, str> {
+    replace_with(
+        text,
+        NumberRuns::new(text.as_bytes()),
+        |haystack, at| re.find_at(haystack, at).map(|m| m.range()),
+        accept,
+    )
+}
 
 /// What to replace for the candidate `b[start..end]`: the span and its placeholder, or `None`.
 pub(super) fn accept(b: &[u8], start: usize, end: usize) -> Option<(usize, usize, &'static str)> {

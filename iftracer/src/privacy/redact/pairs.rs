@@ -11,7 +11,7 @@ use super::scan;
 
 /// Key endings that say the value is a secret, lower case, `-` read as `_`: `db_password`,
 /// `client_secret`, `aws_secret_access_key`, `x-api-key`.
-/// (Every one ends in `d`, `e`, `t`, `n` or `y`: `key_before` relies on it.)
+/// (Every one ends in one of `ENDINGS`: `key_before` relies on it.)
 const KEYS: &[&[u8]] = &[
     b"password",
     b"passwd",
@@ -26,6 +26,9 @@ const KEYS: &[&[u8]] = &[
     b"privatekey",
     b"private_key",
 ];
+
+/// The last three letters of `KEYS`, lower case.
+const ENDINGS: &[&[u8; 3]] = &[b"ord", b"swd", b"ase", b"pwd", b"ret", b"ken", b"key"];
 
 /// Every secret value of `text`, as byte ranges, in order.
 pub(super) fn find(text: &str) -> Vec<(usize, usize)> {
@@ -66,13 +69,12 @@ fn key_before(b: &[u8], sep: usize) -> bool {
         end -= 1;
     }
     // Compared in place (no lower-case copy of the key): `=` and `:` are frequent in JSON and
-    // logs, and most keys are rejected by their last letter.
-    if end == 0
-        || !matches!(
-            b[end - 1].to_ascii_lowercase(),
-            b'd' | b'e' | b't' | b'n' | b'y'
-        )
-    {
+    // logs, and most keys are rejected by their last three letters. (`| 0x20` lower-cases an
+    // ASCII letter and makes no letter of another byte.)
+    let Some(&[x, y, z]) = b[..end].last_chunk::<3>() else {
+        return false;
+    };
+    if !ENDINGS.contains(&&[x | 0x20, y | 0x20, z | 0x20]) {
         return false;
     }
     let folded = |c: u8| {
@@ -152,3 +154,29 @@ fn value_after(text: &str, from: usize, assigned: bool) -> Option<(usize, usize)
 
 /// The placeholder of this detector's values.
 pub(super) const PLACEHOLDER: &str = CREDENTIAL;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `key_before` rejects a key by its ending before comparing it with every key.
+    #[test]
+    fn every_key_ends_in_one_of_the_endings() {
+        for key in KEYS {
+            let ending = key.last_chunk::<3>().unwrap();
+            assert!(
+                ENDINGS.contains(&ending),
+                "{}",
+                String::from_utf8_lossy(key)
+            );
+        }
+        for text in ["x-API-KEY=abc", "DB_PassWord: abc", "my_TOKEN = abc"] {
+            let sep = text.find(['=', ':']).unwrap();
+            assert!(key_before(text.as_bytes(), sep), "{text}");
+        }
+        for text in ["method=GET", "trace_id=4bf9", "k=1", "=1", "secrets=1"] {
+            let sep = text.find('=').unwrap();
+            assert!(!key_before(text.as_bytes(), sep), "{text}");
+        }
+    }
+}

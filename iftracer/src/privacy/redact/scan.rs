@@ -1,6 +1,6 @@
-//! Byte classes 16 bytes at a time, for the passes that walk long text looking for rare shapes
-//! (digit runs for `numbers`, two capitals before a digit for `iban` and `national_ids`, the
-//! separators of `pairs` and `network`): SSE2 on
+//! Byte classes 16 bytes at a time (64 for `numbers`), for the passes that walk long text
+//! looking for rare shapes (digit runs for `numbers`, two capitals before a digit for `iban` and
+//! `national_ids`, the separators of `pairs` and `network`): SSE2 on
 //! x86_64 (part of every x86_64 target, so no runtime detection), and a portable version with
 //! the same results on other targets, checked against it in the tests. This module holds the
 //! crate's only `unsafe`: the SSE2 intrinsics, the unaligned 16-byte load among them.
@@ -17,7 +17,8 @@ use self::portable as classes;
 use self::sse2 as classes;
 
 use self::classes::any_of;
-pub(super) use self::classes::{capitals, digits, gaps, spaces, words};
+use self::classes::digits_and_gaps;
+pub(super) use self::classes::{capitals, digits, spaces, words};
 
 /// A byte at a time: for other targets, and the reference of the tests.
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
@@ -56,13 +57,18 @@ mod portable {
     }
 
     /// The separators a number may hold: ` .-()+/_,`.
-    pub(in crate::privacy::redact) fn gaps(block: &[u8; 16]) -> u32 {
+    pub(super) fn gaps(block: &[u8; 16]) -> u32 {
         mask(block, |c| {
             matches!(
                 c,
                 b' ' | b'.' | b'-' | b'(' | b')' | b'+' | b'/' | b'_' | b','
             )
         })
+    }
+
+    /// `digits` and `gaps` of one block.
+    pub(super) fn digits_and_gaps(block: &[u8; 16]) -> (u32, u32) {
+        (digits(block), gaps(block))
     }
 }
 
@@ -151,12 +157,65 @@ mod sse2 {
     }
 
     #[inline]
-    pub(in crate::privacy::redact) fn gaps(block: &[u8; 16]) -> u32 {
-        let v = load(block);
+    fn gaps(v: __m128i) -> u32 {
         // `(` to `/` but `*`, then ` ` and `_`.
         let punctuation = bits(within(v, b'(', b'/')) & !bits(equal(v, b'*'));
         punctuation | bits(or(equal(v, b' '), equal(v, b'_')))
     }
+
+    /// One load for both classes.
+    #[inline]
+    pub(super) fn digits_and_gaps(block: &[u8; 16]) -> (u32, u32) {
+        let v = load(block);
+        (bits(within(v, b'0', b'9')), gaps(v))
+    }
+}
+
+/// What `numbers` reads of 64 bytes of text: bit `i` for byte `i`.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Chunk {
+    /// `0`–`9`.
+    pub(super) digits: u64,
+    /// The bytes of runs of digits: digits, and the one or two separators (`gaps`) between two
+    /// digits. Exact from a digit on, up to bit 61 (bit `i` reads the bytes up to `i + 2`).
+    pub(super) runs: u64,
+}
+
+impl Chunk {
+    /// The 64 bytes of `b` from `at`; bytes past its end are in no class.
+    #[inline]
+    pub(super) fn at(b: &[u8], at: usize) -> Chunk {
+        let rest = b.get(at..).unwrap_or_default();
+        let (digits, gaps) = match rest.first_chunk::<64>() {
+            Some(bytes) => digits_and_gaps_64(bytes),
+            None => {
+                let mut padded = [0; 64];
+                padded[..rest.len()].copy_from_slice(rest);
+                digits_and_gaps_64(&padded)
+            }
+        };
+        let joins = gaps
+            & ((digits << 1 & digits >> 1)
+                | (digits << 1 & gaps >> 1 & digits >> 2)
+                | (gaps << 1 & digits << 2 & digits >> 1));
+        Chunk {
+            digits,
+            runs: digits | joins,
+        }
+    }
+}
+
+/// `digits` and `gaps` of 64 bytes.
+#[inline]
+fn digits_and_gaps_64(bytes: &[u8; 64]) -> (u64, u64) {
+    let (blocks, _) = bytes.as_chunks::<16>();
+    let mut masks = (0, 0);
+    for (i, block) in blocks.iter().enumerate() {
+        let (digits, gaps) = digits_and_gaps(block);
+        masks.0 |= u64::from(digits) << (16 * i);
+        masks.1 |= u64::from(gaps) << (16 * i);
+    }
+    masks
 }
 
 /// The 16-byte block of `b` at `at`, if `b` holds one there.
@@ -272,9 +331,10 @@ impl<const N: usize> Iterator for Positions<'_, N> {
 mod tests {
     use super::*;
 
-    const CLASSES: [(Mask, Mask); 5] = [
+    const CLASSES: [(Mask, Mask); 6] = [
         (digits, portable::digits),
-        (gaps, portable::gaps),
+        (|block| digits_and_gaps(block).0, portable::digits),
+        (|block| digits_and_gaps(block).1, portable::gaps),
         (words, portable::words),
         (capitals, portable::capitals),
         (spaces, portable::spaces),
