@@ -44,8 +44,8 @@ enum Pass {
     Credentials(credentials::Search),
     Iban,
     Nino,
-    /// The alternation of the selected number patterns, searched in `NumberRuns`.
-    Numbers(Regex),
+    /// The selected number patterns, searched in `NumberRuns`.
+    Numbers(numbers::Search),
     Network(network::Kinds),
 }
 
@@ -141,8 +141,8 @@ impl Redactor {
         if has(Detector::NationalId) {
             passes.push(Pass::Nino);
         }
-        if let Some(re) = alternation(numbers::PATTERNS, &selected) {
-            passes.push(Pass::Numbers(re));
+        if let Some(search) = numbers::Search::new(&selected) {
+            passes.push(Pass::Numbers(search));
         }
         // Last: what an earlier pass leaves next to an address (`[REDACTED:CARD]::1`) must not
         // change the verdict on a second run.
@@ -233,7 +233,7 @@ impl Redactor {
                     )
                 }
                 Pass::Network(kinds) => replace_found(&out, network::find(&out, *kinds)),
-                Pass::Numbers(re) => numbers::redact(re, &out),
+                Pass::Numbers(search) => search.redact(&out),
             };
             if let Cow::Owned(s) = redacted {
                 out = Cow::Owned(s);

@@ -160,9 +160,28 @@ pub(super) fn moved(codes: Vec<usize>, ibans: &[(usize, usize)]) -> Vec<usize> {
 /// JSON and logs, such codes are not: this tests 13 positions of a 16-byte block at once, from
 /// the block's byte classes (`scan`).
 fn next_code(b: &[u8], blank: bool) -> Option<usize> {
-    // Bits 0 to 12: the positions whose code (up to 4 bytes) lies in the block.
-    const TESTED: u32 = (1 << 13) - 1;
+    // 64 bytes a step while there are (bits 0 to 60: the positions whose code, up to 4 bytes,
+    // lies in the chunk), then 16, then a byte at a time.
+    const TESTED_64: u64 = (1 << 61) - 1;
     let mut offset = 0;
+    while let Some(chunk) = b.get(offset..).and_then(<[u8]>::first_chunk::<64>) {
+        let capitals = scan::wide(chunk, scan::capitals);
+        let pairs = capitals & (capitals >> 1) & TESTED_64;
+        if pairs != 0 {
+            let digits = scan::wide(chunk, scan::digits);
+            let mut next = digits >> 2;
+            if blank {
+                next |= (scan::wide(chunk, scan::spaces) >> 2) & (digits >> 3);
+            }
+            let codes = pairs & next;
+            if codes != 0 {
+                return Some(offset + codes.trailing_zeros() as usize);
+            }
+        }
+        offset += 61;
+    }
+    // Bits 0 to 12, as above.
+    const TESTED: u32 = (1 << 13) - 1;
     while let Some(block) = scan::block(b, offset) {
         let capitals = scan::capitals(block);
         let pairs = capitals & (capitals >> 1) & TESTED;
@@ -332,15 +351,16 @@ mod tests {
                 .collect();
             inputs.extend(longer);
         }
-        // The four-byte ones at every offset of the 16-byte windows `next_code` tests.
+        // The four-byte ones at every offset of the 64-byte chunks and 16-byte blocks
+        // `next_code` tests (a chunk step is 61 bytes: 0 to 130 covers two).
         let padded: Vec<Vec<u8>> = inputs
             .iter()
             .filter(|s| s.len() == 4)
             .flat_map(|s| {
-                (0..16).map(move |offset| {
+                (0..130).map(move |offset| {
                     let mut t = vec![b'a'; offset];
                     t.extend_from_slice(s);
-                    t.resize(40, b'a');
+                    t.resize(150, b'a');
                     t
                 })
             })

@@ -5,7 +5,9 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use regex::Regex;
+use regex_automata::dfa::{Automaton, StartKind, dense};
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
 
 use super::{Detector, replace_with, scan};
 
@@ -239,14 +241,66 @@ static CLASS: [u8; 256] = {
     table
 };
 
-/// `text` with the numbers of `re` (this pass's alternation) replaced.
-pub(super) fn redact<'a>(re: &Regex, text: &'a str) -> Cow<'a, str> {
-    replace_with(
-        text,
-        NumberRuns::new(text.as_bytes()),
-        |haystack, at| re.find_at(haystack, at).map(|m| m.range()),
-        accept,
-    )
+/// The selected number patterns as one DFA, searched anchored from each place a number can
+/// start: what a search of their alternation finds, without the reverse search a regex runs
+/// for a match's start, and with no cache to share between threads.
+pub(super) struct Search {
+    dfa: dense::DFA<Vec<u32>>,
+}
+
+impl Search {
+    /// The search of the `selected` detectors' number patterns, if they have any.
+    pub(super) fn new(selected: &[Detector]) -> Option<Search> {
+        let alternatives: Vec<&str> = PATTERNS
+            .iter()
+            .filter(|(d, _)| selected.contains(d))
+            .map(|(_, p)| *p)
+            .collect();
+        if alternatives.is_empty() {
+            return None;
+        }
+        // Unicode off, as for the other passes: `\d` and `\b` are ASCII, so the DFA never
+        // gives up on a byte.
+        let dfa = dense::Builder::new()
+            .configure(dense::Config::new().start_kind(StartKind::Anchored))
+            .syntax(syntax::Config::new().unicode(false))
+            .build(&alternatives.join("|"))
+            // Fixed patterns, compiled for every detector subset by the tests.
+            .expect("built-in number patterns are valid");
+        Some(Search { dfa })
+    }
+
+    /// The leftmost match in `haystack` at or after `at`, as the patterns' alternation finds it
+    /// (leftmost-first): every pattern starts with `+`, `(`, or a digit after `\b`, so only
+    /// those places are tried.
+    fn find_at(&self, haystack: &str, at: usize) -> Option<Range<usize>> {
+        let b = haystack.as_bytes();
+        (at..b.len()).find_map(|start| {
+            let can_start = match b[start] {
+                b'+' | b'(' => true,
+                b'0'..=b'9' => start == 0 || CLASS[usize::from(b[start - 1])] & WORD == 0,
+                _ => false,
+            };
+            if !can_start {
+                return None;
+            }
+            let input = Input::new(b).range(start..).anchored(Anchored::Yes);
+            // A search errs only on a byte the DFA quits on (none without Unicode) or an
+            // unsupported start (it has the anchored ones).
+            let end = self.dfa.try_search_fwd(&input).ok()??;
+            Some(start..end.offset())
+        })
+    }
+
+    /// `text` with the numbers found replaced.
+    pub(super) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        replace_with(
+            text,
+            NumberRuns::new(text.as_bytes()),
+            |haystack, at| self.find_at(haystack, at),
+            accept,
+        )
+    }
 }
 
 /// What to replace for the candidate `b[start..end]`: the span and its placeholder, or `None`.
@@ -322,6 +376,10 @@ fn glued(b: &[u8], start: usize, end: usize) -> bool {
 /// Whether a non-ASCII letter touches the number (`公司4111…`): `\b` is ASCII here, so the
 /// patterns let such numbers through, but they are part of a word as `x4111…` is.
 fn next_to_letter(b: &[u8], start: usize, end: usize) -> bool {
+    // ASCII on both sides, the common case: `\b` has read them.
+    if (start == 0 || b[start - 1].is_ascii()) && b.get(end).is_none_or(u8::is_ascii) {
+        return false;
+    }
     let before = b[..start]
         .iter()
         .rposition(|&c| c & 0xC0 != 0x80)

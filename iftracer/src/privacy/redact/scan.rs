@@ -205,6 +205,16 @@ impl Chunk {
     }
 }
 
+/// A class of 64 bytes: bit `i` for byte `i`.
+#[inline]
+pub(super) fn wide(bytes: &[u8; 64], mask: Mask) -> u64 {
+    let (blocks, _) = bytes.as_chunks::<16>();
+    blocks
+        .iter()
+        .enumerate()
+        .fold(0, |m, (i, block)| m | u64::from(mask(block)) << (16 * i))
+}
+
 /// `digits` and `gaps` of 64 bytes.
 #[inline]
 fn digits_and_gaps_64(bytes: &[u8; 64]) -> (u64, u64) {

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use super::super::{Detector, alternation, replace};
-use super::{CLASS, DIGIT, GAP, NumberRuns, PATTERNS, accept, redact};
+use super::{CLASS, DIGIT, GAP, NumberRuns, PATTERNS, Search, accept};
 
 /// `NumberRuns` as it was before `Shape` and `scan`: every run with at least 8 digits, a byte
 /// at a time.
@@ -177,7 +177,7 @@ fn bench_like() -> Vec<String> {
 /// Every run the shape check drops holds no match of the pass's alternation (for the default and
 /// all sets: the same number patterns), the runs kept are the same ranges, and the pass's output
 /// is the same.
-fn check(text: &str, regexes: &[regex::Regex]) {
+fn check(text: &str, regexes: &[(regex::Regex, Search)]) {
     let b = text.as_bytes();
     let before = runs_without_shape_check(b);
     // The walk itself (the chunk-at-a-time fast path included) finds exactly the old runs.
@@ -193,7 +193,7 @@ fn check(text: &str, regexes: &[regex::Regex]) {
             kept.next();
             continue;
         }
-        for re in regexes {
+        for (re, _) in regexes {
             assert_eq!(
                 re.find_at(&text[..run.end], run.start),
                 None,
@@ -207,9 +207,9 @@ fn check(text: &str, regexes: &[regex::Regex]) {
         None,
         "a run that was not one before, in {text:?}"
     );
-    for re in regexes {
+    for (re, search) in regexes {
         assert_eq!(
-            redact(re, text),
+            search.redact(text),
             replace(re, text, before.iter().cloned(), accept),
             "{text:?}"
         );
@@ -218,9 +218,14 @@ fn check(text: &str, regexes: &[regex::Regex]) {
 
 #[test]
 fn the_shape_check_drops_only_runs_without_a_match() {
-    let regexes: Vec<regex::Regex> = [&Detector::DEFAULT[..], &Detector::ALL[..]]
+    let regexes: Vec<(regex::Regex, Search)> = [&Detector::DEFAULT[..], &Detector::ALL[..]]
         .into_iter()
-        .map(|set| alternation(PATTERNS, set).unwrap())
+        .map(|set| {
+            (
+                alternation(PATTERNS, set).unwrap(),
+                Search::new(set).unwrap(),
+            )
+        })
         .collect();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut dropped = 0;
