@@ -119,46 +119,70 @@ impl Iterator for NumberRuns<'_> {
                 continue;
             }
             let start = from + ahead.trailing_zeros() as usize;
-            let end = start + (!runs >> start).trailing_zeros() as usize;
-            if end <= 61 {
-                let len = end - start;
-                if len < 8 || (digits >> start & ((1 << len) - 1)).count_ones() < 8 {
-                    // Past the word the run ends in, as below.
-                    let end = self.chunk_at + end;
-                    self.at = if b
-                        .get(end)
-                        .is_some_and(|&c| CLASS[usize::from(c)] & WORD != 0)
-                    {
-                        scan::skip_words(b, end)
-                    } else {
-                        end
-                    };
-                    continue;
-                }
-            }
             let first = self.chunk_at + start;
-            let lead = first > 0 && matches!(b[first - 1], b'+' | b'(');
-            let (mut end, mut digits) = (first, 0);
-            let mut shape = Shape::new(lead);
-            loop {
-                let group = end;
-                end = scan::skip_digits(b, end);
-                digits += end - group;
-                shape.group(end - group);
-                // One or two separators, then a digit.
-                if !is(end, GAP) {
-                    break;
-                }
-                if is(end + 1, DIGIT) {
-                    shape.separator(&b[end..end + 1]);
-                    end += 1;
-                } else if is(end + 1, GAP) && is(end + 2, DIGIT) {
-                    shape.separator(&b[end..end + 2]);
-                    end += 2;
+            let run_end = start + (!runs >> start).trailing_zeros() as usize;
+            // The run's digits, when the chunk holds it whole.
+            let run = if run_end <= 61 {
+                Some(digits >> start & ((1 << (run_end - start)) - 1))
+            } else {
+                None
+            };
+            if let Some(run) = run
+                && (run_end - start < 8 || run.count_ones() < 8)
+            {
+                // Past the word the run ends in, as below.
+                let end = self.chunk_at + run_end;
+                self.at = if b
+                    .get(end)
+                    .is_some_and(|&c| CLASS[usize::from(c)] & WORD != 0)
+                {
+                    scan::skip_words(b, end)
                 } else {
-                    break;
-                }
+                    end
+                };
+                continue;
             }
+            let lead = first > 0 && matches!(b[first - 1], b'+' | b'(');
+            let mut shape = Shape::new(lead);
+            let (end, digits) = if let Some(run) = run {
+                let len = run_end - start;
+                // The groups from the bits too: digits, then one or two separators.
+                let mut at = 0;
+                while at < len {
+                    let group = (!run >> at).trailing_zeros() as usize;
+                    shape.group(group);
+                    at += group;
+                    if at < len {
+                        let gap = (run >> at).trailing_zeros() as usize;
+                        shape.separator(&b[first + at..first + at + gap]);
+                        at += gap;
+                    }
+                }
+                (first + len, run.count_ones() as usize)
+            } else {
+                // A run the chunk does not hold whole: a byte at a time.
+                let (mut end, mut digits) = (first, 0);
+                loop {
+                    let group = end;
+                    end = scan::skip_digits(b, end);
+                    digits += end - group;
+                    shape.group(end - group);
+                    // One or two separators, then a digit.
+                    if !is(end, GAP) {
+                        break;
+                    }
+                    if is(end + 1, DIGIT) {
+                        shape.separator(&b[end..end + 1]);
+                        end += 1;
+                    } else if is(end + 1, GAP) && is(end + 2, DIGIT) {
+                        shape.separator(&b[end..end + 2]);
+                        end += 2;
+                    } else {
+                        break;
+                    }
+                }
+                (end, digits)
+            };
             // Past the word the run ends in, if any, so that `\b` at the window's end reads as
             // it does in the whole text. Digits glued to letters cannot start a candidate.
             let stop = scan::skip_words(b, end);
