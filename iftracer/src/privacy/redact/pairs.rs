@@ -28,7 +28,39 @@ const KEYS: &[&[u8]] = &[
 ];
 
 /// The last three letters of `KEYS`, lower case.
-const ENDINGS: &[&[u8; 3]] = &[b"ord", b"swd", b"ase", b"pwd", b"ret", b"ken", b"key"];
+const ENDINGS: [&[u8; 3]; 7] = [b"ord", b"swd", b"ase", b"pwd", b"ret", b"ken", b"key"];
+
+/// `ENDINGS` as numbers, compared at once.
+const ENDING_WORDS: [u32; 7] = {
+    let mut words = [0; 7];
+    let mut i = 0;
+    while i < ENDINGS.len() {
+        let [x, y, z] = *ENDINGS[i];
+        words[i] = u32::from_le_bytes([x, y, z, 0]);
+        i += 1;
+    }
+    words
+};
+
+/// The bytes that may stand just before a secret key's separator: a last letter of `ENDINGS`
+/// in either case, or a quote or blank between the key and the separator. Most separators
+/// (`latency_ms=`, `11:36`) are rejected on this one byte.
+static BEFORE_SEPARATOR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < ENDINGS.len() {
+        let last = ENDINGS[i][2];
+        table[last as usize] = true;
+        table[last.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    table[b' ' as usize] = true;
+    table[b'\t' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\'' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
 
 /// Every secret value of `text`, as byte ranges, in order.
 pub(super) fn find(text: &str) -> Vec<(usize, usize)> {
@@ -63,6 +95,9 @@ pub(super) fn find(text: &str) -> Vec<(usize, usize)> {
 
 /// Whether a secret key ends just before the separator at `sep` (quotes and blanks between).
 fn key_before(b: &[u8], sep: usize) -> bool {
+    if sep == 0 || !BEFORE_SEPARATOR[usize::from(b[sep - 1])] {
+        return false;
+    }
     let mut end = sep;
     // `\"` too: JSON inside a JSON string (tool-call arguments) escapes its quotes.
     while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b'"' | b'\'' | b'\\') && sep - end < 4 {
@@ -74,7 +109,7 @@ fn key_before(b: &[u8], sep: usize) -> bool {
     let Some(&[x, y, z]) = b[..end].last_chunk::<3>() else {
         return false;
     };
-    if !ENDINGS.contains(&&[x | 0x20, y | 0x20, z | 0x20]) {
+    if !ENDING_WORDS.contains(&u32::from_le_bytes([x | 0x20, y | 0x20, z | 0x20, 0])) {
         return false;
     }
     let folded = |c: u8| {
