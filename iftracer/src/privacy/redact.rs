@@ -16,6 +16,7 @@
 //! value is glued to), which keeps the expressions small and free of capture groups. Text with
 //! nothing to redact is returned borrowed.
 
+mod anchored;
 mod credentials;
 mod detector;
 mod email;
@@ -31,7 +32,7 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use regex::{NoExpand, Regex, RegexBuilder};
+use regex::{NoExpand, Regex};
 
 pub use self::detector::Detector;
 
@@ -49,9 +50,9 @@ enum Pass {
     Network(network::Kinds),
 }
 
-/// The alternation of the selected `patterns`, compiled with Unicode off: `\d` and `\b` are
-/// ASCII, which keeps the DFA small and lets it run on any text (with a Unicode `\b` it gives
-/// up on non-ASCII input, for a slower engine).
+/// The alternation of the selected `patterns` as a regex, compiled with Unicode off (`\d` and
+/// `\b` ASCII) as the passes' DFAs are: what the tests compare the passes' searches with.
+#[cfg(test)]
 fn alternation<P: AsRef<str>>(patterns: &[(Detector, P)], selected: &[Detector]) -> Option<Regex> {
     let alternatives: Vec<&str> = patterns
         .iter()
@@ -61,7 +62,7 @@ fn alternation<P: AsRef<str>>(patterns: &[(Detector, P)], selected: &[Detector])
     if alternatives.is_empty() {
         return None;
     }
-    let re = RegexBuilder::new(&alternatives.join("|"))
+    let re = regex::RegexBuilder::new(&alternatives.join("|"))
         .unicode(false)
         .build()
         // Fixed patterns, compiled for every detector subset by the tests.
@@ -129,10 +130,7 @@ impl Redactor {
         if has(Detector::Credential) {
             passes.push(Pass::Pairs);
         }
-        if let Some(search) = credentials::Search::new(
-            alternation(&credentials::patterns(), &selected),
-            credentials::Schemes::of(&selected),
-        ) {
+        if let Some(search) = credentials::Search::new(&selected) {
             passes.push(Pass::Credentials(search));
         }
         if has(Detector::Iban) {

@@ -8,56 +8,138 @@
 //! they are found by hand ([`scheme_at`]) and merged with the regex's matches as the one
 //! leftmost-first alternation they were would have ([`Candidates`]).
 
+use std::fmt;
 use std::ops::Range;
 
-use regex::Regex;
-
 use super::Detector;
+use super::anchored::AnchoredDfa;
 
 pub(super) const API_KEY: &str = "[REDACTED:API_KEY]";
 pub(super) const BEARER_TOKEN: &str = "[REDACTED:BEARER_TOKEN]";
 pub(super) const CREDENTIAL: &str = "[REDACTED:CREDENTIAL]";
 
-/// The patterns of this pass but the authorization schemes, with the detector each belongs to.
-/// Leftmost-first: where two match at the same position, the one listed first wins (no two
-/// start with the same byte but the GitHub and GitLab ones, and no pattern starts with `b`/`B`
-/// as the schemes do).
-pub(super) fn patterns() -> Vec<(Detector, String)> {
-    let fixed: &[(Detector, &str)] = &[
-        // PEM private keys, whole; without their END line (a cut value) up to the base64's end.
-        (
-            Detector::Credential,
-            r"-----BEGIN[A-Z ]*PRIVATE KEY-----(?su:.*?-----END[A-Z ]*PRIVATE KEY-----|[A-Za-z0-9+/=\s:,-]*)",
-        ),
-        // (`Bearer` and `Basic`: `scheme_at`.)
-        // JWT: base64url of a JSON header (`{"` encodes as `eyJ`), payload, optional signature.
-        (
-            Detector::BearerToken,
-            r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*",
-        ),
-        // OpenAI `sk-`, `sk-proj-` and Anthropic `sk-ant-` keys.
-        (Detector::ApiKey, r"\bsk-[A-Za-z0-9_-]{20,}"),
-        // AWS access key ids of users, roles, groups and sessions.
-        (
-            Detector::ApiKey,
-            r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}\b",
-        ),
-        (Detector::ApiKey, r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
-        (Detector::ApiKey, r"\bgithub_pat_[A-Za-z0-9_]{22,}"),
-        (
-            Detector::ApiKey,
-            r"\bgl(?:pat|dt|rt|ptt|cbt|oas|soat|ft|imt|agent)-[A-Za-z0-9_-]{20,}",
-        ),
-        (Detector::ApiKey, r"\bhf_[A-Za-z0-9]{30,}\b"),
-        (Detector::ApiKey, r"\bAIza[A-Za-z0-9_-]{35,}"),
-        (Detector::ApiKey, r"\bxox[abeoprs]-[A-Za-z0-9_-]{10,}"),
-        (Detector::ApiKey, r"\bxapp-\d-[A-Za-z0-9_-]{10,}"),
-        (Detector::ApiKey, r"\b[rs]k_(?:live|test)_[A-Za-z0-9_]{16,}"),
-        (Detector::ApiKey, r"\bnpm_[A-Za-z0-9]{36}\b"),
-    ];
-    let mut all: Vec<(Detector, String)> = Vec::with_capacity(fixed.len());
-    all.extend(fixed.iter().map(|&(d, p)| (d, p.to_owned())));
-    all
+/// The patterns of this pass but the authorization schemes, with the detector each belongs to
+/// and literals one of which starts each of its matches (checked against the patterns in the
+/// tests). Leftmost-first: where two match at the same position, the one listed first wins (no
+/// two start with the same byte but the GitHub and GitLab ones, and no pattern starts with
+/// `b`/`B` as the schemes do).
+pub(super) const PATTERNS: &[(Detector, &str, &[&str])] = &[
+    // PEM private keys, whole; without their END line (a cut value) up to the base64's end.
+    (
+        Detector::Credential,
+        r"-----BEGIN[A-Z ]*PRIVATE KEY-----(?su:.*?-----END[A-Z ]*PRIVATE KEY-----|[A-Za-z0-9+/=\s:,-]*)",
+        &["-----BEGIN"],
+    ),
+    // (`Bearer` and `Basic`: `scheme_at`.)
+    // JWT: base64url of a JSON header (`{"` encodes as `eyJ`), payload, optional signature.
+    (
+        Detector::BearerToken,
+        r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*",
+        &["eyJ"],
+    ),
+    // OpenAI `sk-`, `sk-proj-` and Anthropic `sk-ant-` keys.
+    (Detector::ApiKey, r"\bsk-[A-Za-z0-9_-]{20,}", &["sk-"]),
+    // AWS access key ids of users, roles, groups and sessions.
+    (
+        Detector::ApiKey,
+        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}\b",
+        &[
+            "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA",
+        ],
+    ),
+    (
+        Detector::ApiKey,
+        r"\bgh[pousr]_[A-Za-z0-9]{36,}\b",
+        &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    ),
+    (
+        Detector::ApiKey,
+        r"\bgithub_pat_[A-Za-z0-9_]{22,}",
+        &["github_pat_"],
+    ),
+    (
+        Detector::ApiKey,
+        r"\bgl(?:pat|dt|rt|ptt|cbt|oas|soat|ft|imt|agent)-[A-Za-z0-9_-]{20,}",
+        &[
+            "glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "gloas-", "glsoat-", "glft-", "glimt-",
+            "glagent-",
+        ],
+    ),
+    (Detector::ApiKey, r"\bhf_[A-Za-z0-9]{30,}\b", &["hf_"]),
+    (Detector::ApiKey, r"\bAIza[A-Za-z0-9_-]{35,}", &["AIza"]),
+    (
+        Detector::ApiKey,
+        r"\bxox[abeoprs]-[A-Za-z0-9_-]{10,}",
+        &[
+            "xoxa-", "xoxb-", "xoxe-", "xoxo-", "xoxp-", "xoxr-", "xoxs-",
+        ],
+    ),
+    (
+        Detector::ApiKey,
+        r"\bxapp-\d-[A-Za-z0-9_-]{10,}",
+        &["xapp-"],
+    ),
+    (
+        Detector::ApiKey,
+        r"\b[rs]k_(?:live|test)_[A-Za-z0-9_]{16,}",
+        &["rk_live_", "rk_test_", "sk_live_", "sk_test_"],
+    ),
+    (Detector::ApiKey, r"\bnpm_[A-Za-z0-9]{36}\b", &["npm_"]),
+];
+
+/// The selected patterns: their literals found by Aho-Corasick (a Teddy search, as the regex
+/// engine would run), then the patterns' DFA run from each literal found.
+pub(super) struct Keys {
+    starts: aho_corasick::packed::Searcher,
+    dfa: AnchoredDfa,
+}
+
+impl Keys {
+    fn new(selected: &[Detector]) -> Option<Keys> {
+        let chosen: Vec<_> = PATTERNS
+            .iter()
+            .filter(|(d, _, _)| selected.contains(d))
+            .collect();
+        if chosen.is_empty() {
+            return None;
+        }
+        let literals = chosen.iter().flat_map(|(_, _, literals)| literals.iter());
+        let starts = aho_corasick::packed::Config::new()
+            .builder()
+            .extend(literals)
+            .build()
+            // A few dozen short literals, far below any limit.
+            .expect("built-in credential literals build a searcher");
+        let patterns: Vec<&str> = chosen.iter().map(|(_, p, _)| *p).collect();
+        Some(Keys {
+            starts,
+            dfa: AnchoredDfa::new(&patterns),
+        })
+    }
+
+    /// The leftmost match of the patterns' alternation at or after `at`.
+    fn find_at(&self, haystack: &str, at: usize) -> Option<Range<usize>> {
+        let b = haystack.as_bytes();
+        let mut from = at;
+        while let Some(literal) = self
+            .starts
+            .find_in(b, aho_corasick::Span::from(from..b.len()))
+        {
+            let start = literal.start();
+            if let Some(end) = self.dfa.end_at(b, start) {
+                return Some(start..end);
+            }
+            // A literal may start inside one that led nowhere (`sk-` in `tsk-sk-…`).
+            from = start + 1;
+        }
+        None
+    }
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keys").finish_non_exhaustive()
+    }
 }
 
 /// The authorization schemes the selected detectors look for.
@@ -82,17 +164,19 @@ impl Schemes {
     }
 }
 
-/// The pass's searches: the patterns' regex and the schemes.
+/// The pass's searches: the patterns and the schemes.
 #[derive(Debug)]
 pub(super) struct Search {
-    re: Option<Regex>,
+    keys: Option<Keys>,
     schemes: Schemes,
 }
 
 impl Search {
-    /// `None` when the selected detectors look for none of this pass's values.
-    pub(super) fn new(re: Option<Regex>, schemes: Schemes) -> Option<Search> {
-        (re.is_some() || schemes.any()).then_some(Search { re, schemes })
+    /// `None` when the `selected` detectors look for none of this pass's values.
+    pub(super) fn new(selected: &[Detector]) -> Option<Search> {
+        let keys = Keys::new(selected);
+        let schemes = Schemes::of(selected);
+        (keys.is_some() || schemes.any()).then_some(Search { keys, schemes })
     }
 
     /// Candidates in one text, leftmost first.
@@ -123,11 +207,10 @@ impl Candidates<'_> {
     /// before `at`).
     pub(super) fn find_at(&mut self, haystack: &str, at: usize) -> Option<Range<usize>> {
         let search = self.search;
-        let key = search.re.as_ref().and_then(|re| {
-            cached(&mut self.key, at, || {
-                re.find_at(haystack, at).map(|m| m.range())
-            })
-        });
+        let key = search
+            .keys
+            .as_ref()
+            .and_then(|keys| cached(&mut self.key, at, || keys.find_at(haystack, at)));
         let scheme = if search.schemes.any() {
             cached(&mut self.scheme, at, || {
                 scheme_at(haystack.as_bytes(), at, search.schemes)
@@ -318,14 +401,14 @@ fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use regex::RegexBuilder;
+    use regex::{Regex, RegexBuilder};
 
     use super::*;
 
     /// The pass's alternation as it was with the schemes as patterns: what `Candidates` must
     /// find, position for position.
     fn alternation_with_schemes() -> Regex {
-        let mut patterns: Vec<String> = patterns().into_iter().map(|(_, p)| p).collect();
+        let mut patterns: Vec<String> = PATTERNS.iter().map(|(_, p, _)| p.to_string()).collect();
         patterns.insert(
             1,
             r"\b[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+[A-Za-z0-9._~+/-]+=*".into(),
@@ -374,16 +457,56 @@ mod tests {
         "AKIAABCDEFGHIJKLMNOP",
         "b",
         "B",
+        "sk-",
+        "tsk-",
+        "sk_live_abcdefghijklmnop",
+        "xoxb-1234567890",
+        "glpat-abcdefghijklmnopqrst",
+        "gl",
+        "hf_abcdefghijklmnopqrstuvwxyz0123",
+        "AIzaabcdefghijklmnopqrstuvwxyz0123456789",
+        "npm_abcdefghijklmnopqrstuvwxyz0123456789",
+        "xapp-1-abcdefghij",
+        "github_pat_abcdefghijklmnopqrstuv",
     ];
 
     #[test]
     fn candidates_are_the_alternations_matches() {
         let combined = alternation_with_schemes();
-        let search = Search::new(
-            super::super::alternation(&patterns(), &Detector::ALL),
-            Schemes::of(&Detector::ALL),
-        )
-        .unwrap();
+        let search = Search::new(&Detector::ALL).unwrap();
+        candidates_match(&search, &combined);
+        // Each detector of the pass alone: its patterns only.
+        for detector in [
+            Detector::ApiKey,
+            Detector::BearerToken,
+            Detector::Credential,
+        ] {
+            let mut patterns: Vec<String> = PATTERNS
+                .iter()
+                .filter(|(d, _, _)| *d == detector)
+                .map(|(_, p, _)| p.to_string())
+                .collect();
+            match detector {
+                Detector::BearerToken => patterns.insert(
+                    1,
+                    r"\b[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+[A-Za-z0-9._~+/-]+=*".into(),
+                ),
+                Detector::Credential => patterns.insert(
+                    1,
+                    r"\b[Bb][Aa][Ss][Ii][Cc][ \t]+[A-Za-z0-9+/]{4,}={0,2}".into(),
+                ),
+                _ => {}
+            }
+            let alone = RegexBuilder::new(&patterns.join("|"))
+                .unicode(false)
+                .build()
+                .unwrap();
+            candidates_match(&Search::new(&[detector]).unwrap(), &alone);
+        }
+    }
+
+    /// `search`'s candidates are `combined`'s matches at every position of generated text.
+    fn candidates_match(search: &Search, combined: &Regex) {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = |n: usize| {
             seed ^= seed << 13;
@@ -399,6 +522,32 @@ mod tests {
             for at in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
                 let expected = combined.find_at(&text, at).map(|m| m.range());
                 assert_eq!(candidates.find_at(&text, at), expected, "{text:?} at {at}");
+            }
+        }
+    }
+
+    /// Every match of each pattern starts with one of its literals: each literal the regex
+    /// engine's own prefix extraction finds for the pattern (a finite set) starts with one.
+    #[test]
+    fn every_match_starts_with_one_of_its_patterns_literals() {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        for (_, pattern, literals) in PATTERNS {
+            let hir = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(pattern)
+                .unwrap();
+            let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+            let prefixes = prefixes.literals().expect("a finite set of prefixes");
+            assert!(!prefixes.is_empty(), "{pattern}");
+            for prefix in prefixes {
+                assert!(
+                    literals
+                        .iter()
+                        .any(|l| prefix.as_bytes().starts_with(l.as_bytes())),
+                    "{pattern}: {prefix:?}"
+                );
             }
         }
     }

@@ -5,10 +5,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use regex_automata::dfa::{Automaton, StartKind, dense};
-use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input};
-
+use super::anchored::AnchoredDfa;
 use super::{Detector, replace_with, scan};
 
 pub(super) const SSN: &str = "[REDACTED:SSN]";
@@ -265,33 +262,22 @@ static CLASS: [u8; 256] = {
     table
 };
 
-/// The selected number patterns as one DFA, searched anchored from each place a number can
-/// start: what a search of their alternation finds, without the reverse search a regex runs
-/// for a match's start, and with no cache to share between threads.
+/// The selected number patterns, searched from each place a number can start (`anchored`).
 pub(super) struct Search {
-    dfa: dense::DFA<Vec<u32>>,
+    dfa: AnchoredDfa,
 }
 
 impl Search {
     /// The search of the `selected` detectors' number patterns, if they have any.
     pub(super) fn new(selected: &[Detector]) -> Option<Search> {
-        let alternatives: Vec<&str> = PATTERNS
+        let patterns: Vec<&str> = PATTERNS
             .iter()
             .filter(|(d, _)| selected.contains(d))
             .map(|(_, p)| *p)
             .collect();
-        if alternatives.is_empty() {
-            return None;
-        }
-        // Unicode off, as for the other passes: `\d` and `\b` are ASCII, so the DFA never
-        // gives up on a byte.
-        let dfa = dense::Builder::new()
-            .configure(dense::Config::new().start_kind(StartKind::Anchored))
-            .syntax(syntax::Config::new().unicode(false))
-            .build(&alternatives.join("|"))
-            // Fixed patterns, compiled for every detector subset by the tests.
-            .expect("built-in number patterns are valid");
-        Some(Search { dfa })
+        (!patterns.is_empty()).then(|| Search {
+            dfa: AnchoredDfa::new(&patterns),
+        })
     }
 
     /// The leftmost match in `haystack` at or after `at`, as the patterns' alternation finds it
@@ -308,11 +294,7 @@ impl Search {
             if !can_start {
                 return None;
             }
-            let input = Input::new(b).range(start..).anchored(Anchored::Yes);
-            // A search errs only on a byte the DFA quits on (none without Unicode) or an
-            // unsupported start (it has the anchored ones).
-            let end = self.dfa.try_search_fwd(&input).ok()??;
-            Some(start..end.offset())
+            Some(start..self.dfa.end_at(b, start)?)
         })
     }
 
