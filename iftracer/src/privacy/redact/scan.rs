@@ -77,7 +77,7 @@ mod portable {
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2 {
     use std::arch::x86_64::{
-        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        __m128i, _mm_add_epi8, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
         _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
 
@@ -92,16 +92,15 @@ mod sse2 {
         unsafe { _mm_loadu_si128(block.as_ptr().cast::<__m128i>()) }
     }
 
-    /// The bytes of `v` in `low..=high` (ASCII) as 0xFF, others 0. The comparisons are signed:
-    /// bytes of 0x80 and up (UTF-8 beyond ASCII) read as negative, below any ASCII range.
+    /// The bytes of `v` in `low..=high` as 0xFF, others 0: one add and one compare. Adding
+    /// `0x80 - low` (wrapping) moves the range to the bottom of the signed bytes, `-128` up,
+    /// where one signed comparison tells it from every other byte.
     #[inline]
     fn within(v: __m128i, low: u8, high: u8) -> __m128i {
+        let shift = 0x80u8.wrapping_sub(low) as i8;
+        let limit = (0x80u8 + (high - low) + 1) as i8;
         // SAFETY: register operations only; SSE2 is enabled (the module's `cfg`).
-        unsafe {
-            let above = _mm_cmpgt_epi8(v, _mm_set1_epi8(low as i8 - 1));
-            let below = _mm_cmplt_epi8(v, _mm_set1_epi8(high as i8 + 1));
-            _mm_and_si128(above, below)
-        }
+        unsafe { _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(shift)), _mm_set1_epi8(limit)) }
     }
 
     /// The bytes of `v` equal to `c` as 0xFF, others 0.
@@ -159,8 +158,9 @@ mod sse2 {
     #[inline]
     fn gaps(v: __m128i) -> u32 {
         // `(` to `/` but `*`, then ` ` and `_`.
-        let punctuation = bits(within(v, b'(', b'/')) & !bits(equal(v, b'*'));
-        punctuation | bits(or(equal(v, b' '), equal(v, b'_')))
+        // SAFETY: register operations only; SSE2 is enabled (the module's `cfg`).
+        let punctuation = unsafe { _mm_andnot_si128(equal(v, b'*'), within(v, b'(', b'/')) };
+        bits(or(punctuation, or(equal(v, b' '), equal(v, b'_'))))
     }
 
     /// One load for both classes.
