@@ -193,6 +193,9 @@ impl Redactor {
     /// ```
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
+        // The copy before the last one, for the next pass that replaces something to write into:
+        // one allocation less per pass after the second.
+        let mut spare = String::new();
         // IBAN and NINO candidates, found once for both passes.
         let mut codes: Option<Vec<usize>> = None;
         for pass in &self.inner.passes {
@@ -200,12 +203,14 @@ impl Redactor {
                 Pass::Email => replace_found(
                     &out,
                     email::find(&out, 0).map(|(s, e)| (s, e, email::EMAIL)),
+                    &mut spare,
                 ),
                 Pass::Pairs => replace_found(
                     &out,
                     pairs::find(&out)
                         .into_iter()
                         .map(|(s, e)| (s, e, pairs::PLACEHOLDER)),
+                    &mut spare,
                 ),
                 Pass::Credentials(search) => {
                     let mut candidates = search.candidates();
@@ -214,13 +219,18 @@ impl Redactor {
                         std::iter::once(0..out.len()),
                         |haystack, at| candidates.find_at(haystack, at),
                         credentials::accept,
+                        &mut spare,
                     )
                 }
                 Pass::Iban => {
                     let found = iban::codes(out.as_bytes());
                     let ibans: Vec<(usize, usize)> = iban::find(&out, &found).collect();
                     codes = Some(iban::moved(found, &ibans));
-                    replace_found(&out, ibans.into_iter().map(|(s, e)| (s, e, iban::IBAN)))
+                    replace_found(
+                        &out,
+                        ibans.into_iter().map(|(s, e)| (s, e, iban::IBAN)),
+                        &mut spare,
+                    )
                 }
                 Pass::Nino => {
                     let found = codes.take().unwrap_or_else(|| iban::codes(out.as_bytes()));
@@ -228,13 +238,18 @@ impl Redactor {
                         &out,
                         national_ids::find_nino(&out, &found)
                             .map(|(s, e)| (s, e, national_ids::NATIONAL_ID)),
+                        &mut spare,
                     )
                 }
-                Pass::Network(kinds) => replace_found(&out, network::find(&out, *kinds)),
-                Pass::Numbers(search) => search.redact(&out),
+                Pass::Network(kinds) => {
+                    replace_found(&out, network::find(&out, *kinds), &mut spare)
+                }
+                Pass::Numbers(search) => search.redact(&out, &mut spare),
             };
-            if let Cow::Owned(s) = redacted {
-                out = Cow::Owned(s);
+            if let Cow::Owned(s) = redacted
+                && let Cow::Owned(previous) = std::mem::replace(&mut out, Cow::Owned(s))
+            {
+                spare = previous;
             }
         }
         for (re, replacement) in &self.inner.custom {
@@ -280,17 +295,19 @@ fn replace<'a>(
         windows,
         |haystack, at| re.find_at(haystack, at).map(|m| m.range()),
         accept,
+        &mut String::new(),
     )
 }
 
 /// Replaces every accepted candidate `find_at` finds in the `windows` of `text` (increasing and
 /// disjoint, each ending where `\b` reads as it does in all of `text`), copying only once one is
-/// accepted.
+/// accepted (into `spare`, see `reserve_once`).
 fn replace_with<'a>(
     text: &'a str,
     windows: impl IntoIterator<Item = Range<usize>>,
     mut find_at: impl FnMut(&str, usize) -> Option<Range<usize>>,
     accept: Accept,
+    spare: &mut String,
 ) -> Cow<'a, str> {
     let mut out = String::new();
     let mut copied = 0; // `text[..copied]` is already in `out`
@@ -301,7 +318,7 @@ fn replace_with<'a>(
         while let Some(m) = find_at(haystack, at) {
             match accept(text.as_bytes(), m.start, m.end) {
                 Some((start, end, placeholder)) => {
-                    reserve_once(&mut out, text);
+                    reserve_once(&mut out, text, spare);
                     out.push_str(&text[copied..start]);
                     out.push_str(placeholder);
                     copied = end;
@@ -321,15 +338,16 @@ fn replace_with<'a>(
 }
 
 /// Replaces the `(start, end, placeholder)` spans of `text` (increasing and disjoint), copying
-/// only once there is one.
+/// only once there is one (into `spare`, see `reserve_once`).
 fn replace_found<'a>(
     text: &'a str,
     found: impl Iterator<Item = (usize, usize, &'static str)>,
+    spare: &mut String,
 ) -> Cow<'a, str> {
     let mut out = String::new();
     let mut copied = 0;
     for (start, end, placeholder) in found {
-        reserve_once(&mut out, text);
+        reserve_once(&mut out, text, spare);
         out.push_str(&text[copied..start]);
         out.push_str(placeholder);
         copied = end;
@@ -341,12 +359,21 @@ fn replace_found<'a>(
     Cow::Owned(out)
 }
 
-/// Sizes `out` for a redacted copy of `text` when the first value is replaced: growing a long
-/// copy step by step costs more than redacting it. Placeholders are a little longer than most
-/// values they replace (`[REDACTED:SSN]` for `123-45-6789`), hence the room.
-fn reserve_once(out: &mut String, text: &str) {
+/// Makes `out` the buffer for a redacted copy of `text` when the first value is replaced, sized
+/// for the whole copy (growing a long copy step by step costs more than redacting it):
+/// the `spare` buffer an earlier pass's copy left when it has the room (an allocation costs as
+/// much as redacting a few hundred bytes), else a new one. Placeholders are a little longer
+/// than most values they replace (`[REDACTED:SSN]` for `123-45-6789`), hence the room.
+fn reserve_once(out: &mut String, text: &str, spare: &mut String) {
     if out.capacity() == 0 {
-        out.reserve(text.len() + text.len() / 8 + 64);
+        let enough = text.len() + text.len() / 16 + 64;
+        if spare.capacity() >= enough {
+            *out = std::mem::take(spare);
+            out.clear();
+        } else {
+            // Not `reserve` on the spare: growing it would copy its old contents.
+            *out = String::with_capacity(text.len() + text.len() / 8 + 64);
+        }
     }
 }
 

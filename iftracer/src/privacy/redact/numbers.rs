@@ -298,13 +298,15 @@ impl Search {
         })
     }
 
-    /// `text` with the numbers found replaced.
-    pub(super) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+    /// `text` with the numbers found replaced (a copy written into `spare`, as `replace_with`
+    /// does).
+    pub(super) fn redact<'a>(&self, text: &'a str, spare: &mut String) -> Cow<'a, str> {
         replace_with(
             text,
             NumberRuns::new(text.as_bytes()),
             |haystack, at| self.find_at(haystack, at),
             accept,
+            spare,
         )
     }
 }
