@@ -11,8 +11,8 @@
 use std::fmt;
 use std::ops::Range;
 
-use super::Detector;
 use super::anchored::AnchoredDfa;
+use super::{Detector, scan};
 
 pub(super) const API_KEY: &str = "[REDACTED:API_KEY]";
 pub(super) const BEARER_TOKEN: &str = "[REDACTED:BEARER_TOKEN]";
@@ -249,8 +249,7 @@ fn cached(
 /// next one's bytes, so the longest run is the match).
 pub(super) fn scheme_at(b: &[u8], at: usize, schemes: Schemes) -> Option<Range<usize>> {
     let mut from = at;
-    while let Some(i) = memchr::memchr2(b'b', b'B', &b[from..]) {
-        let start = from + i;
+    while let Some(start) = scan::next_pair_any_case(b, from, b'b', [b'e', b'a']) {
         from = start + 1;
         // `\b` in ASCII mode: the byte before is not `[0-9A-Za-z_]`.
         if start > 0 && is_word(b[start - 1]) {

@@ -16,8 +16,8 @@ use self::portable as classes;
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 use self::sse2 as classes;
 
-use self::classes::any_of;
 use self::classes::digits_and_gaps;
+use self::classes::{any_case, any_of};
 pub(super) use self::classes::{capitals, digits, spaces, words};
 
 /// A byte at a time: for other targets, and the reference of the tests.
@@ -54,6 +54,13 @@ mod portable {
     /// Any of `needles`.
     pub(super) fn any_of<const N: usize>(block: &[u8; 16], needles: [u8; N]) -> u32 {
         mask(block, |c| needles.contains(&c))
+    }
+
+    /// The ASCII letter `letter` (lower case) in either case.
+    pub(super) fn any_case(block: &[u8; 16], letter: u8) -> u32 {
+        mask(block, |c| {
+            c.to_ascii_lowercase() == letter && c.is_ascii_alphabetic()
+        })
     }
 
     /// The separators a number may hold: ` .-()+/_,`.
@@ -143,6 +150,14 @@ mod sse2 {
     #[inline]
     pub(in crate::privacy::redact) fn spaces(block: &[u8; 16]) -> u32 {
         bits(equal(load(block), b' '))
+    }
+
+    /// `| 0x20` lower-cases an ASCII capital and turns no other byte into a lower-case letter.
+    #[inline]
+    pub(super) fn any_case(block: &[u8; 16], letter: u8) -> u32 {
+        // SAFETY: register operations only; SSE2 is enabled (the module's `cfg`).
+        let folded = unsafe { _mm_or_si128(load(block), _mm_set1_epi8(0x20)) };
+        bits(equal(folded, letter))
     }
 
     #[inline]
@@ -275,6 +290,46 @@ pub(super) fn skip_words(b: &[u8], at: usize) -> usize {
     first(b, at, words, false).unwrap_or(b.len().max(at))
 }
 
+/// The first index at or after `from` where `b` holds the ASCII letter `first` followed by one
+/// of `seconds` (lower-case letters, matched in either case): where `Bearer` or `basic` may
+/// start, without stopping at every `b` of a hex hash as a search for `b`/`B` does.
+pub(super) fn next_pair_any_case(
+    b: &[u8],
+    mut from: usize,
+    first: u8,
+    seconds: [u8; 2],
+) -> Option<usize> {
+    // 32 positions a step (16 when fewer bytes are left), the second bytes looked at only in a
+    // step with a first one: prose and JSON have few.
+    let second = |at: usize| {
+        block(b, at).map_or(0, |next| {
+            any_case(next, seconds[0]) | any_case(next, seconds[1])
+        })
+    };
+    while let (Some(low), Some(high)) =
+        (block(b, from), block(b, from + 17).and(block(b, from + 16)))
+    {
+        let firsts = any_case(low, first) | any_case(high, first) << 16;
+        if firsts != 0 {
+            let hits = firsts & (second(from + 1) | second(from + 17) << 16);
+            if hits != 0 {
+                return Some(from + hits.trailing_zeros() as usize);
+            }
+        }
+        from += 32;
+    }
+    while let (Some(low), Some(next)) = (block(b, from), block(b, from + 1)) {
+        let hits = any_case(low, first) & (any_case(next, seconds[0]) | any_case(next, seconds[1]));
+        if hits != 0 {
+            return Some(from + hits.trailing_zeros() as usize);
+        }
+        from += 16;
+    }
+    let folded = |c: u8| c.is_ascii_alphabetic().then(|| c.to_ascii_lowercase());
+    (from..b.len().saturating_sub(1))
+        .find(|&i| folded(b[i]) == Some(first) && seconds.map(Some).contains(&folded(b[i + 1])))
+}
+
 /// The positions of any of `N` bytes in a text, in order, as `memchr2_iter`/`memchr3_iter`
 /// give them, without a call per position: separators are frequent in JSON and logs.
 pub(super) struct Positions<'a, const N: usize> {
@@ -341,10 +396,18 @@ impl<const N: usize> Iterator for Positions<'_, N> {
 mod tests {
     use super::*;
 
-    const CLASSES: [(Mask, Mask); 6] = [
+    const CLASSES: [(Mask, Mask); 8] = [
         (digits, portable::digits),
         (|block| digits_and_gaps(block).0, portable::digits),
         (|block| digits_and_gaps(block).1, portable::gaps),
+        (
+            |block| any_case(block, b'b'),
+            |block| portable::any_case(block, b'b'),
+        ),
+        (
+            |block| any_case(block, b'z'),
+            |block| portable::any_case(block, b'z'),
+        ),
         (words, portable::words),
         (capitals, portable::capitals),
         (spaces, portable::spaces),
@@ -376,7 +439,8 @@ mod tests {
     #[test]
     fn searches_are_the_byte_by_byte_ones_on_generated_text() {
         const PIECES: &[&str] = &[
-            "0", "9", "42", "a", "Z", "_", " ", "-", ".", "é", "公司", "🎉",
+            "0", "9", "42", "a", "Z", "_", " ", "-", ".", "é", "公司", "🎉", "b", "B", "E", "A",
+            "\u{e2}",
         ];
         let mut x = 0x2545_F491_4F6C_DD1Du64;
         let mut rng = || {
@@ -408,6 +472,14 @@ mod tests {
                     assert_eq!(skip_digits(b, at), at + digits, "{text:?} at {at}");
                     let words = rest.iter().take_while(|c| word(c)).count();
                     assert_eq!(skip_words(b, at), at + words, "{text:?} at {at}");
+                    let pair = rest.windows(2).position(|w| {
+                        matches!(w[0], b'b' | b'B') && matches!(w[1], b'e' | b'E' | b'a' | b'A')
+                    });
+                    assert_eq!(
+                        next_pair_any_case(b, at, b'b', [b'e', b'a']),
+                        pair.map(|i| at + i),
+                        "{text:?} at {at}"
+                    );
                 }
             }
         }
