@@ -15,7 +15,8 @@
 //! `valgrind --tool=callgrind --toggle-collect='*Redactor*redact*' <bench binary>`
 //! (instructions per KB: the collected total over 10 × 100). `REDACTION_CALLGRIND_RUNS=20`
 //! makes it twenty: the difference of the two counts over 10 × 100 is the steady state, without
-//! the first run's building of the regex engine's states.
+//! a first run's one-off work (the built-in passes have none now: their DFAs are built whole
+//! when the `Redactor` is made; a lazy regex engine builds states in its first searches).
 
 use std::hint::black_box;
 
@@ -243,8 +244,8 @@ fn callgrind(case: &str) {
         .expect("size in KB");
     let input = text(size * 1024, !clean, piece);
     let redactor = Redactor::new(&detectors, Vec::new());
-    // Ten by default; the difference between 20 and 10 runs leaves out the first run's cost of
-    // building the regex engine's lazy DFA states (criterion's warm-up does the same).
+    // Ten by default; the difference between 20 and 10 runs leaves out a first run's one-off
+    // work, as criterion's warm-up does.
     let runs: usize = std::env::var("REDACTION_CALLGRIND_RUNS").map_or(10, |r| {
         r.parse().expect("REDACTION_CALLGRIND_RUNS is a number")
     });
