@@ -27,7 +27,7 @@ use paths::*;
 /// machine's load changes little between the two halves of a round.
 const CALLS_PER_ROUND: u32 = 2_000;
 
-fn main() {
+pub fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
