@@ -11,6 +11,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use aho_corasick::{AhoCorasick, Input, MatchKind};
+
 use super::anchored::AnchoredDfa;
 use super::{Detector, scan};
 
@@ -87,10 +89,10 @@ pub(super) const PATTERNS: &[(Detector, &str, &[&str])] = &[
     (Detector::ApiKey, r"\bnpm_[A-Za-z0-9]{36}\b", &["npm_"]),
 ];
 
-/// The selected patterns: their literals found by Aho-Corasick (a Teddy search, as the regex
-/// engine would run), then the patterns' DFA run from each literal found.
+/// The selected patterns: their literals found by Aho-Corasick (a Teddy search where the CPU
+/// allows, as the regex engine would run), then the patterns' DFA run from each literal found.
 pub(super) struct Keys {
-    starts: aho_corasick::packed::Searcher,
+    starts: AhoCorasick,
     dfa: AnchoredDfa,
 }
 
@@ -104,10 +106,11 @@ impl Keys {
             return None;
         }
         let literals = chosen.iter().flat_map(|(_, _, literals)| literals.iter());
-        let starts = aho_corasick::packed::Config::new()
-            .builder()
-            .extend(literals)
-            .build()
+        // `AhoCorasick`, not the packed searcher alone: that one exists only where the CPU
+        // has Teddy's instructions; this one uses it as its prefilter where it can.
+        let starts = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(literals)
             // A few dozen short literals, far below any limit.
             .expect("built-in credential literals build a searcher");
         let patterns: Vec<&str> = chosen.iter().map(|(_, p, _)| *p).collect();
@@ -121,10 +124,7 @@ impl Keys {
     fn find_at(&self, haystack: &str, at: usize) -> Option<Range<usize>> {
         let b = haystack.as_bytes();
         let mut from = at;
-        while let Some(literal) = self
-            .starts
-            .find_in(b, aho_corasick::Span::from(from..b.len()))
-        {
+        while let Some(literal) = self.starts.find(Input::new(b).span(from..b.len())) {
             let start = literal.start();
             if let Some(end) = self.dfa.end_at(b, start) {
                 return Some(start..end);
