@@ -4,14 +4,15 @@
 //!
 //! 1. e-mail addresses, found from their `@` (`email`);
 //! 2. the values of `password=`-style pairs, from their `=` and `:` (`pairs`);
-//! 3. credentials (API keys, `Bearer`/`Basic` values, JWTs, PEM keys): one regex alternation
-//!    whose literal prefixes the engine looks for (`credentials`);
+//! 3. credentials (API keys, `Bearer`/`Basic` values, JWTs, PEM keys): their literal prefixes
+//!    found by Aho-Corasick, each checked by the patterns' DFA from there (`credentials`);
 //! 4. IBANs, from two capitals before two digits, with their checksum (`iban`), and UK National
 //!    Insurance numbers (`national_ids`);
-//! 5. numbers (cards, SSNs, phone numbers): one alternation searched only around runs of at
-//!    least 8 digits (`numbers`);
+//! 5. numbers (cards, SSNs, phone numbers): the patterns' DFA run from the digit groups of runs
+//!    of at least 8 digits (`numbers`);
 //! 6. IP and MAC addresses, opt-in, around `:`, `.` and `-` (`network`).
 //!
+//! The patterns' DFAs (`anchored`) run only from where a pass's own scan says a match can start.
 //! Each candidate is then checked in code (Luhn, mod 97, SSN ranges, digit counts, what the
 //! value is glued to), which keeps the expressions small and free of capture groups. Text with
 //! nothing to redact is returned borrowed.

@@ -2,11 +2,12 @@
 //! and PEM private keys, in one pass over the text; each candidate is then checked in `accept`.
 //! (`password=`-style pairs are in `pairs`.)
 //!
-//! The keys, JWTs and PEM blocks start with case-sensitive literals the regex engine looks for
-//! (its Teddy search). `Bearer` and `Basic` are any case: as patterns they were 96 of that
-//! search's literals (every case of each letter) and cost more than all the others together, so
-//! they are found by hand ([`scheme_at`]) and merged with the regex's matches as the one
-//! leftmost-first alternation they were would have ([`Candidates`]).
+//! The keys, JWTs and PEM blocks start with case-sensitive literals, found by Aho-Corasick (its
+//! Teddy search) and checked by the patterns' DFA from there ([`Keys`]). `Bearer` and `Basic`
+//! are any case: as patterns they were 96 of that search's literals (every case of each letter)
+//! and cost more than all the others together, so they are found by hand ([`scheme_at`]) and
+//! merged with the keys' matches as the one leftmost-first alternation they were would have
+//! ([`Candidates`]).
 
 use std::fmt;
 use std::ops::Range;

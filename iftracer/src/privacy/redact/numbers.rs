@@ -1,6 +1,7 @@
 //! Payment cards, SSNs and phone numbers: searched only in `NumberRuns` (runs of digits with at
-//! least 8 of them), since a DFA scan of all text costs about 2 ns per byte, and checked in code
-//! (Luhn, SSN ranges, digit counts, what the number is glued to).
+//! least 8 of them), since a DFA scan of all text costs about 2 ns per byte, from the places in
+//! them a number can start (`Search`), and checked in code (Luhn, SSN ranges, digit counts, what
+//! the number is glued to).
 
 use std::borrow::Cow;
 use std::ops::Range;
