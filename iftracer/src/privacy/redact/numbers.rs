@@ -78,12 +78,19 @@ const REBASE: usize = 40;
 
 impl<'a> NumberRuns<'a> {
     pub(super) fn new(text: &'a [u8]) -> Self {
+        // From the first digit: most strings a span carries have none, and then no chunk's
+        // classes are worked out at all.
+        let at = scan::next_digit(text, 0).unwrap_or(text.len());
         NumberRuns {
             text,
-            at: 0,
+            at,
             check_shape: true,
-            chunk: scan::Chunk::at(text, 0),
-            chunk_at: 0,
+            chunk: if at < text.len() {
+                scan::Chunk::at(text, at)
+            } else {
+                scan::Chunk::default()
+            },
+            chunk_at: at,
         }
     }
 }

@@ -318,8 +318,8 @@ pub(super) fn next_pair_any_case(
         }
         from += 32;
     }
-    while let (Some(low), Some(next)) = (block(b, from), block(b, from + 1)) {
-        let hits = any_case(low, first) & (any_case(next, seconds[0]) | any_case(next, seconds[1]));
+    while let (Some(low), Some(_)) = (block(b, from), block(b, from + 1)) {
+        let hits = any_case(low, first) & second(from + 1);
         if hits != 0 {
             return Some(from + hits.trailing_zeros() as usize);
         }
