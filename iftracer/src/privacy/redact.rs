@@ -15,7 +15,8 @@
 //! The patterns' DFAs (`anchored`) run only from where a pass's own scan says a match can start.
 //! Each candidate is then checked in code (Luhn, mod 97, SSN ranges, digit counts, what the
 //! value is glued to), which keeps the expressions small and free of capture groups. Text with
-//! nothing to redact is returned borrowed.
+//! nothing to redact is returned borrowed. Where a replaced value was glued to more, the passes
+//! run again (`Redactor::settle`), so that redacting twice changes nothing.
 
 mod anchored;
 mod credentials;
@@ -193,10 +194,22 @@ impl Redactor {
     /// assert!(matches!(redactor.redact("ref 4111 1111 1111 1112"), Cow::Borrowed(_)));
     /// ```
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut scratch = Scratch::default();
+        let mut out = self.builtin(text, &mut scratch);
+        if scratch.glued {
+            out = Cow::Owned(self.settle(out.into_owned(), &mut scratch));
+        }
+        for (re, replacement) in &self.inner.custom {
+            if let Cow::Owned(s) = re.replace_all(&out, NoExpand(replacement)) {
+                out = Cow::Owned(s);
+            }
+        }
+        out
+    }
+
+    /// One run of the built-in passes.
+    fn builtin<'a>(&self, text: &'a str, scratch: &mut Scratch) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
-        // The copy before the last one, for the next pass that replaces something to write into:
-        // one allocation less per pass after the second.
-        let mut spare = String::new();
         // IBAN and NINO candidates, found once for both passes.
         let mut codes: Option<Vec<usize>> = None;
         for pass in &self.inner.passes {
@@ -204,14 +217,14 @@ impl Redactor {
                 Pass::Email => replace_found(
                     &out,
                     email::find(&out, 0).map(|(s, e)| (s, e, email::EMAIL)),
-                    &mut spare,
+                    scratch,
                 ),
                 Pass::Pairs => replace_found(
                     &out,
                     pairs::find(&out)
                         .into_iter()
                         .map(|(s, e)| (s, e, pairs::PLACEHOLDER)),
-                    &mut spare,
+                    scratch,
                 ),
                 Pass::Credentials(search) => {
                     let mut candidates = search.candidates();
@@ -220,7 +233,7 @@ impl Redactor {
                         std::iter::once(0..out.len()),
                         |haystack, at| candidates.find_at(haystack, at),
                         credentials::accept,
-                        &mut spare,
+                        scratch,
                     )
                 }
                 Pass::Iban => {
@@ -230,7 +243,7 @@ impl Redactor {
                     replace_found(
                         &out,
                         ibans.into_iter().map(|(s, e)| (s, e, iban::IBAN)),
-                        &mut spare,
+                        scratch,
                     )
                 }
                 Pass::Nino => {
@@ -239,28 +252,101 @@ impl Redactor {
                         &out,
                         national_ids::find_nino(&out, &found)
                             .map(|(s, e)| (s, e, national_ids::NATIONAL_ID)),
-                        &mut spare,
+                        scratch,
                     )
                 }
-                Pass::Network(kinds) => {
-                    replace_found(&out, network::find(&out, *kinds), &mut spare)
-                }
-                Pass::Numbers(search) => search.redact(&out, &mut spare),
+                Pass::Network(kinds) => replace_found(&out, network::find(&out, *kinds), scratch),
+                Pass::Numbers(search) => search.redact(&out, scratch),
             };
             if let Cow::Owned(s) = redacted
                 && let Cow::Owned(previous) = std::mem::replace(&mut out, Cow::Owned(s))
             {
-                spare = previous;
-            }
-        }
-        for (re, replacement) in &self.inner.custom {
-            if let Cow::Owned(s) = re.replace_all(&out, NoExpand(replacement)) {
-                out = Cow::Owned(s);
+                scratch.spare = previous;
             }
         }
         out
     }
+
+    /// `text` after the built-in passes ran again until they change nothing (at most
+    /// [`SETTLE_ROUNDS`] more runs).
+    ///
+    /// A value is passed over while it is glued to digits (`+44 20 7946` before `044 20 7946`,
+    /// an SSN; a `Basic` token before `+123-45-6789`), and once what it was glued to is replaced,
+    /// a second redaction would find it. Run only when a value was replaced where it was glued
+    /// to more (see `glued`): digit and token soups, not prose, logs or JSON.
+    #[cold]
+    fn settle(&self, mut text: String, scratch: &mut Scratch) -> String {
+        for _ in 0..SETTLE_ROUNDS {
+            match self.builtin(&text, scratch) {
+                Cow::Borrowed(_) => break,
+                Cow::Owned(s) => scratch.spare = std::mem::replace(&mut text, s),
+            }
+        }
+        text
+    }
 }
+
+/// A bound on [`Redactor::settle`]'s runs, which only a pass matching its own placeholders
+/// could reach (none does; each run replaces digits or letters with placeholders): tracing
+/// never loops on a string.
+const SETTLE_ROUNDS: usize = 8;
+
+/// What the passes of one [`Redactor::redact`] call share.
+#[derive(Default)]
+struct Scratch {
+    /// The copy before the last one, for the next pass that replaces something to write into
+    /// (see `reserve_once`): one allocation less per pass after the second.
+    spare: String,
+    /// Whether a value was replaced where it was glued to more (see `glued`), so that
+    /// [`Redactor::settle`] runs.
+    glued: bool,
+}
+
+/// Whether the value `b[start..end]` is glued to what can continue a value, on either side: a
+/// digit directly or past one or two of ` .-()+/_,` (as a number's run joins digits), or a
+/// letter past some of them but no space (as a token's characters run on). A value next to
+/// it may have been passed over for being glued to this one.
+fn glued(b: &[u8], start: usize, end: usize) -> bool {
+    // Most values end at a quote, `=`, a line break or a word after a space: decided on the
+    // first byte or two.
+    fn continues<'a>(mut near: impl Iterator<Item = &'a u8>) -> bool {
+        let mut spaced = false;
+        for _ in 0..3 {
+            let Some(&c) = near.next() else { return false };
+            match GLUE[usize::from(c)] {
+                DIGIT => return true,
+                LETTER => return !spaced,
+                SPACE => spaced = true,
+                JOINER => {}
+                _ => return false,
+            }
+        }
+        false
+    }
+    continues(b[..start].iter().rev()) || continues(b[end..].iter())
+}
+
+/// Byte classes for [`glued`].
+const STOP: u8 = 0;
+const DIGIT: u8 = 1;
+const LETTER: u8 = 2;
+const SPACE: u8 = 3;
+const JOINER: u8 = 4;
+static GLUE: [u8; 256] = {
+    let mut classes = [STOP; 256];
+    let mut c = 0;
+    while c < 256 {
+        classes[c] = match c as u8 {
+            b'0'..=b'9' => DIGIT,
+            b'a'..=b'z' | b'A'..=b'Z' => LETTER,
+            b' ' => SPACE,
+            b'.' | b'-' | b'(' | b')' | b'+' | b'/' | b'_' | b',' => JOINER,
+            _ => STOP,
+        };
+        c += 1;
+    }
+    classes
+};
 
 impl fmt::Debug for Redactor {
     // The compiled patterns are long and say little; names and custom patterns say it all.
@@ -296,19 +382,20 @@ fn replace<'a>(
         windows,
         |haystack, at| re.find_at(haystack, at).map(|m| m.range()),
         accept,
-        &mut String::new(),
+        &mut Scratch::default(),
     )
 }
 
 /// Replaces every accepted candidate `find_at` finds in the `windows` of `text` (increasing and
 /// disjoint, each ending where `\b` reads as it does in all of `text`), copying only once one is
-/// accepted (into `spare`, see `reserve_once`).
+/// accepted (into the scratch's spare buffer, see `reserve_once`), and noting in `scratch` a
+/// value replaced where it was `glued`.
 fn replace_with<'a>(
     text: &'a str,
     windows: impl IntoIterator<Item = Range<usize>>,
     mut find_at: impl FnMut(&str, usize) -> Option<Range<usize>>,
     accept: Accept,
-    spare: &mut String,
+    scratch: &mut Scratch,
 ) -> Cow<'a, str> {
     let mut out = String::new();
     let mut copied = 0; // `text[..copied]` is already in `out`
@@ -319,7 +406,8 @@ fn replace_with<'a>(
         while let Some(m) = find_at(haystack, at) {
             match accept(text.as_bytes(), m.start, m.end) {
                 Some((start, end, placeholder)) => {
-                    reserve_once(&mut out, text, spare);
+                    reserve_once(&mut out, text, &mut scratch.spare);
+                    scratch.glued |= glued(text.as_bytes(), start, end);
                     out.push_str(&text[copied..start]);
                     out.push_str(placeholder);
                     copied = end;
@@ -339,16 +427,17 @@ fn replace_with<'a>(
 }
 
 /// Replaces the `(start, end, placeholder)` spans of `text` (increasing and disjoint), copying
-/// only once there is one (into `spare`, see `reserve_once`).
+/// only once there is one, as [`replace_with`] does.
 fn replace_found<'a>(
     text: &'a str,
     found: impl Iterator<Item = (usize, usize, &'static str)>,
-    spare: &mut String,
+    scratch: &mut Scratch,
 ) -> Cow<'a, str> {
     let mut out = String::new();
     let mut copied = 0;
     for (start, end, placeholder) in found {
-        reserve_once(&mut out, text, spare);
+        reserve_once(&mut out, text, &mut scratch.spare);
+        scratch.glued |= glued(text.as_bytes(), start, end);
         out.push_str(&text[copied..start]);
         out.push_str(placeholder);
         copied = end;

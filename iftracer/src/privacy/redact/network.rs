@@ -64,25 +64,69 @@ fn could_hold_address(run: &[u8]) -> bool {
         && (trimmed == 17 || run.iter().any(|c| matches!(c, b'.' | b':')))
 }
 
-/// The addresses in the run `text[start..end]`: the whole run, or its parts between dashes
-/// (`10.0.0.1-10.0.0.9`), or an IPv4 address before a `:port`.
+/// The addresses in the run `text[start..end]`: the whole run, or else its parts between dashes
+/// (`10.0.0.1-10.0.0.9`), each read as a run of its own (see [`piece`]), and then what is left
+/// between the parts found, as the runs a second redaction would read there: a verdict must not
+/// change once a neighbour is replaced, or a second pass would find what the first one missed
+/// (`2::2.-2::`; `00-1A-2B-3C-4D-5E-10.0.0.1`, where the MAC address is left once the IP
+/// address is replaced).
 fn classify(
     text: &str,
     start: usize,
     end: usize,
     kinds: Kinds,
 ) -> Vec<(usize, usize, &'static str)> {
-    // A full stop or colon after the run ends a sentence or a label.
+    if let Some(found) = piece(text, start, end, kinds) {
+        return vec![found];
+    }
+    let run = &text[start..end];
+    if !run.contains('-') {
+        return Vec::new();
+    }
+    let mut parts = Vec::new();
+    let mut at = start;
+    for part in run.split('-') {
+        parts.extend(piece(text, at, at + part.len(), kinds));
+        at += part.len() + 1;
+    }
+    if parts.is_empty() {
+        return parts;
+    }
+    // What is left between them holds only parts already read, so only its whole can be new.
+    let mut found = Vec::with_capacity(parts.len() + 1);
+    let mut from = start;
+    for part in parts {
+        if part.0 > from {
+            found.extend(piece(text, from, part.0, kinds));
+        }
+        from = part.1;
+        found.push(part);
+    }
+    if end > from {
+        found.extend(piece(text, from, end, kinds));
+    }
+    found
+}
+
+/// The address `text[start..end]` is, once a full stop or a label's colon after it is trimmed
+/// off (they end a sentence or a label), or the IPv4 address before a `:port`.
+fn piece(
+    text: &str,
+    start: usize,
+    end: usize,
+    kinds: Kinds,
+) -> Option<(usize, usize, &'static str)> {
+    let b = text.as_bytes();
     let mut end = end;
-    while end > start && matches!(text.as_bytes()[end - 1], b'.' | b'-') {
+    while end > start && matches!(b[end - 1], b'.' | b'-') {
         end -= 1;
     }
-    if end > start + 1 && text.as_bytes()[end - 1] == b':' && text.as_bytes()[end - 2] != b':' {
+    if end > start + 1 && b[end - 1] == b':' && b[end - 2] != b':' {
         end -= 1;
     }
     let run = &text[start..end];
     if let Some(kind) = address(run, kinds) {
-        return vec![(start, end, kind)];
+        return Some((start, end, kind));
     }
     if kinds.ip
         && let Some((host, port)) = run.rsplit_once(':')
@@ -90,17 +134,9 @@ fn classify(
         && port.bytes().all(|c| c.is_ascii_digit())
         && host.parse::<Ipv4Addr>().is_ok()
     {
-        return vec![(start, start + host.len(), IP)];
+        return Some((start, start + host.len(), IP));
     }
-    let mut found = Vec::new();
-    let mut at = start;
-    for part in run.split('-') {
-        if let Some(kind) = address(part, kinds).filter(|_| part.len() < run.len()) {
-            found.push((at, at + part.len(), kind));
-        }
-        at += part.len() + 1;
-    }
-    found
+    None
 }
 
 fn address(s: &str, kinds: Kinds) -> Option<&'static str> {

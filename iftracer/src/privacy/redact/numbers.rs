@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::anchored::AnchoredDfa;
-use super::{Detector, replace_with, scan};
+use super::{Detector, Scratch, replace_with, scan};
 
 pub(super) const SSN: &str = "[REDACTED:SSN]";
 pub(super) const CARD: &str = "[REDACTED:CARD]";
@@ -306,15 +306,14 @@ impl Search {
         })
     }
 
-    /// `text` with the numbers found replaced (a copy written into `spare`, as `replace_with`
-    /// does).
-    pub(super) fn redact<'a>(&self, text: &'a str, spare: &mut String) -> Cow<'a, str> {
+    /// `text` with the numbers found replaced (as `replace_with` does).
+    pub(super) fn redact<'a>(&self, text: &'a str, scratch: &mut Scratch) -> Cow<'a, str> {
         replace_with(
             text,
             NumberRuns::new(text.as_bytes()),
             |haystack, at| self.find_at(haystack, at),
             accept,
-            spare,
+            scratch,
         )
     }
 }

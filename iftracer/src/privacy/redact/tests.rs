@@ -692,3 +692,53 @@ fn secret_pairs_in_escaped_json_are_found() {
         r#"{"arguments":"{\"user\":\"jane\",\"password\":\"[REDACTED:CREDENTIAL]\",\"api_key\": \"[REDACTED:CREDENTIAL]\"}"}"#
     );
 }
+
+/// Found by the `redaction` fuzz target (`fuzz/`): an address between dashes was judged with
+/// what followed it (`2::2.` before another part) and accepted once that part was replaced
+/// and it ended the run (`2::2` before the placeholder), so a second pass changed the text.
+#[test]
+fn addresses_between_dashes_are_found_the_first_time() {
+    for (input, expected) in [
+        (".-2::2.-2::", ".-[REDACTED:IP].-[REDACTED:IP]"),
+        ("::8:-::8 up", "[REDACTED:IP]:-[REDACTED:IP] up"),
+        ("0::2:.---::0", "[REDACTED:IP]:.---[REDACTED:IP]"),
+        ("::12.-2::", "[REDACTED:IP].-[REDACTED:IP]"),
+        (
+            "0.0.0.0:8080-::8 down",
+            "[REDACTED:IP]:8080-[REDACTED:IP] down",
+        ),
+        ("(10.0.0.1:-::6)", "([REDACTED:IP]:-[REDACTED:IP])"),
+        ("00-1A-2B-3C-4D-5E-10.0.0.1", "[REDACTED:MAC]-[REDACTED:IP]"),
+    ] {
+        let once = all().redact(input).into_owned();
+        assert_eq!(once, expected, "{input:?}");
+        assert_eq!(all().redact(&once), once, "{input:?}");
+    }
+}
+
+/// Found by the `redaction` fuzz target: a number passed over while glued to digits that another
+/// match then replaced (an SSN, an IP or MAC address) was found by a second redaction.
+#[test]
+fn numbers_glued_to_a_replaced_value_are_found_the_first_time() {
+    for (redactor, input, expected) in [
+        (
+            default_set(),
+            "+44 20 7946 044 20 7946 8-4",
+            "[REDACTED:PHONE] [REDACTED:SSN] 8-4",
+        ),
+        (
+            all(),
+            "+3-4567422 02-1a-2b-3c-4d-fA",
+            "[REDACTED:PHONE] [REDACTED:MAC]",
+        ),
+        (
+            all(),
+            "+96 0.0.0025 0.0.0.0",
+            "[REDACTED:PHONE] [REDACTED:IP]",
+        ),
+    ] {
+        let once = redactor.redact(input).into_owned();
+        assert_eq!(once, expected, "{input:?}");
+        assert_eq!(redactor.redact(&once), once, "{input:?}");
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::super::{Detector, alternation, replace};
+use super::super::{Detector, Scratch, alternation, replace};
 use super::{CLASS, DIGIT, GAP, NumberRuns, PATTERNS, Search, accept};
 
 /// `NumberRuns` as it was before `Shape` and `scan`: every run with at least 8 digits, a byte
@@ -209,7 +209,7 @@ fn check(text: &str, regexes: &[(regex::Regex, Search)]) {
     );
     for (re, search) in regexes {
         assert_eq!(
-            search.redact(text, &mut String::new()),
+            search.redact(text, &mut Scratch::default()),
             replace(re, text, before.iter().cloned(), accept),
             "{text:?}"
         );
