@@ -1,5 +1,7 @@
 //! Entry points for the cargo-fuzz targets in `fuzz/`: the `k=v,…` list parsers reached the
-//! way `init()` reaches them, from an environment variable's raw bytes. Not a public API.
+//! way `init()` reaches them, from an environment variable's raw bytes, and (with an LLM
+//! adapter's feature) the wire recorder fed one exchange the way the adapters feed it. Not a
+//! public API.
 
 use std::ffi::OsString;
 
@@ -33,6 +35,76 @@ pub fn resource_attributes(value: &[u8]) -> Result<usize, Error> {
     Ok(resolve_with(OTEL_RESOURCE_ATTRIBUTES, value)?
         .resource
         .len())
+}
+
+/// Records one exchange with an LLM API made of `data`, as the HTTP adapters drive the
+/// recorder: the first byte picks the API, the second the answer (JSON, SSE, SSE without a
+/// content type, an error status; then finished, failed or dropped), the third the size of the
+/// pieces the body arrives in; the rest is the request body, then after the first `0xFF` byte
+/// the response body. Spans go to OpenTelemetry's global provider, set here once to one that
+/// records without exporting. Returns whether the request was recognised (an exchange began).
+///
+/// ```
+/// let request = br#"{"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true}"#;
+/// let response = b"data: {\"choices\":[{\"delta\":{\"content\":\"Hello\"}}]}\n\ndata: [DONE]\n\n";
+/// let data = [&[0, 1, 7][..], request, &[0xFF], response].concat();
+/// assert!(iftracer::__fuzz::llm_exchange(&data));
+/// assert!(!iftracer::__fuzz::llm_exchange(&[0, 0, 0, b'x']));
+/// ```
+#[cfg(feature = "_wire")]
+pub fn llm_exchange(data: &[u8]) -> bool {
+    use crate::llm::wire::{Exchange, WireOptions};
+
+    static PROVIDER: std::sync::Once = std::sync::Once::new();
+    PROVIDER.call_once(|| {
+        opentelemetry::global::set_tracer_provider(
+            opentelemetry_sdk::trace::SdkTracerProvider::builder().build(),
+        );
+    });
+    let [api, answer, piece, rest @ ..] = data else {
+        return false;
+    };
+    let path = ["chat/completions", "responses", "embeddings", "messages"][usize::from(api % 4)];
+    let uri: http::Uri = format!("https://api.example.com/v1/{path}")
+        .parse()
+        .expect("a fixed URL");
+    let (request, response) = match rest.iter().position(|&b| b == 0xFF) {
+        Some(at) => (&rest[..at], &rest[at + 1..]),
+        None => (rest, &[][..]),
+    };
+    let Some(mut exchange) =
+        Exchange::start(&http::Method::POST, &uri, request, &WireOptions::default())
+    else {
+        return false;
+    };
+    let (status, content_type) = match answer % 4 {
+        0 => (200, "application/json"),
+        1 => (200, "text/event-stream"),
+        2 => (200, ""),
+        _ => (429, "application/json"),
+    };
+    let mut headers = http::HeaderMap::new();
+    if !content_type.is_empty() {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(content_type),
+        );
+    }
+    exchange.response_head(
+        http::StatusCode::from_u16(status).expect("a valid status"),
+        &headers,
+    );
+    let bytes = bytes::Bytes::copy_from_slice(response);
+    for at in (0..bytes.len()).step_by(usize::from(*piece) + 1) {
+        let end = (at + usize::from(*piece) + 1).min(bytes.len());
+        exchange.response_bytes(&bytes.slice(at..end));
+    }
+    match answer / 4 % 3 {
+        0 => exchange.finish(),
+        1 => exchange.fail("body_error", "cut"),
+        _ => drop(exchange),
+    }
+    true
 }
 
 fn resolve_with(var: &'static str, value: &[u8]) -> Result<crate::config::Config, Error> {

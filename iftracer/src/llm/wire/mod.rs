@@ -220,6 +220,7 @@ impl Exchange {
 
     /// The request was sent `count` more times after the first attempt (retries below the
     /// adapter that reuse this exchange).
+    #[cfg_attr(not(feature = "async-openai"), allow(dead_code))] // async-openai's retries only
     pub(crate) fn resent(&self, count: u32) {
         if count > 0 {
             self.cx.span().set_attribute(KeyValue::new(
