@@ -196,8 +196,11 @@ impl Redactor {
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut scratch = Scratch::default();
         let mut out = self.builtin(text, &mut scratch);
-        if scratch.glued {
-            out = Cow::Owned(self.settle(out.into_owned(), &mut scratch));
+        // Nothing replaced: the same text, the same verdicts.
+        if scratch.run_again
+            && let Cow::Owned(redacted) = out
+        {
+            out = Cow::Owned(self.settle(redacted, &mut scratch));
         }
         for (re, replacement) in &self.inner.custom {
             if let Cow::Owned(s) = re.replace_all(&out, NoExpand(replacement)) {
@@ -272,8 +275,10 @@ impl Redactor {
     ///
     /// A value is passed over while it is glued to digits (`+44 20 7946` before `044 20 7946`,
     /// an SSN; a `Basic` token before `+123-45-6789`), and once what it was glued to is replaced,
-    /// a second redaction would find it. Run only when a value was replaced where it was glued
-    /// to more (see `glued`): digit and token soups, not prose, logs or JSON.
+    /// a second redaction would find it; so would nine digits whose word "SSN" a shorter
+    /// placeholder brings within reach. Run only when a value was replaced where it was `glued`
+    /// to more, or such an SSN's word is just out of reach: digit and token soups, not prose,
+    /// logs or JSON.
     #[cold]
     fn settle(&self, mut text: String, scratch: &mut Scratch) -> String {
         for _ in 0..SETTLE_ROUNDS {
@@ -297,9 +302,9 @@ struct Scratch {
     /// The copy before the last one, for the next pass that replaces something to write into
     /// (see `reserve_once`): one allocation less per pass after the second.
     spare: String,
-    /// Whether a value was replaced where it was glued to more (see `glued`), so that
-    /// [`Redactor::settle`] runs.
-    glued: bool,
+    /// Whether a second run of the passes may find more (a value replaced where it was `glued`,
+    /// an SSN's word just out of reach), so that [`Redactor::settle`] runs.
+    run_again: bool,
 }
 
 /// Whether the value `b[start..end]` is glued to what can continue a value, on either side: a
@@ -366,7 +371,8 @@ impl fmt::Debug for Redactor {
 }
 
 /// Checks a pass's candidate `text[start..end]`: the span to replace and its placeholder, or
-/// `None` when it is not a sensitive value.
+/// `None` when it is not a sensitive value (what `replace_with`'s `accept` does).
+#[cfg(test)]
 type Accept = fn(&[u8], usize, usize) -> Option<(usize, usize, &'static str)>;
 
 /// Replaces every accepted candidate of `re` found in the `windows` of `text`: [`replace_with`].
@@ -394,7 +400,7 @@ fn replace_with<'a>(
     text: &'a str,
     windows: impl IntoIterator<Item = Range<usize>>,
     mut find_at: impl FnMut(&str, usize) -> Option<Range<usize>>,
-    accept: Accept,
+    mut accept: impl FnMut(&[u8], usize, usize) -> Option<(usize, usize, &'static str)>,
     scratch: &mut Scratch,
 ) -> Cow<'a, str> {
     let mut out = String::new();
@@ -407,7 +413,7 @@ fn replace_with<'a>(
             match accept(text.as_bytes(), m.start, m.end) {
                 Some((start, end, placeholder)) => {
                     reserve_once(&mut out, text, &mut scratch.spare);
-                    scratch.glued |= glued(text.as_bytes(), start, end);
+                    scratch.run_again |= glued(text.as_bytes(), start, end);
                     out.push_str(&text[copied..start]);
                     out.push_str(placeholder);
                     copied = end;
@@ -437,7 +443,7 @@ fn replace_found<'a>(
     let mut copied = 0;
     for (start, end, placeholder) in found {
         reserve_once(&mut out, text, &mut scratch.spare);
-        scratch.glued |= glued(text.as_bytes(), start, end);
+        scratch.run_again |= glued(text.as_bytes(), start, end);
         out.push_str(&text[copied..start]);
         out.push_str(placeholder);
         copied = end;

@@ -308,13 +308,22 @@ impl Search {
 
     /// `text` with the numbers found replaced (as `replace_with` does).
     pub(super) fn redact<'a>(&self, text: &'a str, scratch: &mut Scratch) -> Cow<'a, str> {
-        replace_with(
+        let mut word_out_of_reach = false;
+        let redacted = replace_with(
             text,
             NumberRuns::new(text.as_bytes()),
             |haystack, at| self.find_at(haystack, at),
-            accept,
+            |b, start, end| {
+                let found = accept(b, start, end);
+                word_out_of_reach |= found.is_none() && ssn_word_out_of_reach(b, start, end);
+                found
+            },
             scratch,
-        )
+        );
+        // A shorter placeholder between them (this pass's or a later one's) may bring the word
+        // within reach: the passes run again (`Redactor::settle`), as a second redaction would.
+        scratch.run_again |= word_out_of_reach;
+        redacted
     }
 }
 
@@ -352,19 +361,39 @@ fn number(b: &[u8], start: usize, end: usize) -> Option<(usize, usize, &'static 
 
 /// `SSN` or `social security` (any case) within a few words before `start`.
 fn ssn_keyword_before(b: &[u8], start: usize) -> bool {
-    // A placeholder an earlier SSN left is not the word (the verdict must not change on a
-    // second run).
-    // Bytes, lower-cased on the stack: the words are ASCII, whatever surrounds them.
-    let raw = &b[start.saturating_sub(32)..start];
-    let mut buf = [0u8; 32];
-    let before = &mut buf[..raw.len()];
-    before.copy_from_slice(raw);
-    before.make_ascii_lowercase();
-    // A few dozen bytes: compared in place, not with a searcher built for each number.
-    let word = before.windows(3).enumerate().any(|(i, w)| {
-        w == b"ssn" && (i == 0 || before[i - 1] != b':') && before.get(i + 3) != Some(&b']')
-    });
-    word || before.windows(15).any(|w| w == b"social security")
+    ssn_keyword_within(b, start, 32)
+}
+
+/// Nine digits that would be an SSN but that the word is not within reach of (see
+/// `ssn_keyword_before`) while it is 128 bytes before them at most: placeholders replacing what
+/// is between them, each at most 26 bytes shorter than its value (an IPv6 address), can bring
+/// the word within reach.
+fn ssn_word_out_of_reach(b: &[u8], start: usize, end: usize) -> bool {
+    let s = &b[start..end];
+    s.len() == 9
+        && s.iter().all(u8::is_ascii_digit)
+        && valid_ssn(s)
+        && !glued(b, start, end)
+        && !next_to_letter(b, start, end)
+        && ssn_keyword_within(b, start, 128)
+}
+
+/// Whether "SSN" or "social security" (any case) is in the `window` bytes before `start`.
+fn ssn_keyword_within(b: &[u8], start: usize, window: usize) -> bool {
+    let from = start.saturating_sub(window);
+    let before = &b[from..start];
+    // A few dozen bytes: the words' first letters found, then compared in place, not with a
+    // searcher built for each number.
+    memchr::memchr2_iter(b's', b'S', before).any(|i| {
+        let word = &before[i..];
+        // A placeholder an earlier SSN left is not the word (the verdict must not change on a
+        // second run), even where the window starts at its `SSN`.
+        (word.len() >= 3
+            && word[..3].eq_ignore_ascii_case(b"ssn")
+            && (from + i == 0 || b[from + i - 1] != b':')
+            && word.get(3) != Some(&b']'))
+            || (word.len() >= 15 && word[..15].eq_ignore_ascii_case(b"social security"))
+    })
 }
 
 /// A candidate starting with `+` or `(`: a phone number of 8 to 15 digits (E.164 allows 15),

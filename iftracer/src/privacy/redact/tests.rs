@@ -717,7 +717,9 @@ fn addresses_between_dashes_are_found_the_first_time() {
 }
 
 /// Found by the `redaction` fuzz target: a number passed over while glued to digits that another
-/// match then replaced (an SSN, an IP or MAC address) was found by a second redaction.
+/// match then replaced (an SSN, an IP or MAC address), or whose word "SSN" was out of reach
+/// until a value between them was replaced by a shorter placeholder, was found by a second
+/// redaction.
 #[test]
 fn numbers_glued_to_a_replaced_value_are_found_the_first_time() {
     for (redactor, input, expected) in [
@@ -735,6 +737,19 @@ fn numbers_glued_to_a_replaced_value_are_found_the_first_time() {
             all(),
             "+96 0.0.0025 0.0.0.0",
             "[REDACTED:PHONE] [REDACTED:IP]",
+        ),
+        // `:SSN` (as a placeholder ends) is not the word, even where the 32 bytes looked at
+        // start at its `S`.
+        (
+            default_set(),
+            "x:SSN aaaaaaaaaaaaaaaaaaaaaaaaaaa 123456789",
+            "x:SSN aaaaaaaaaaaaaaaaaaaaaaaaaaa 123456789",
+        ),
+        // The word "SSN" 35 bytes before the nine digits, 31 once the card is replaced.
+        (
+            default_set(),
+            "SSN, card 4111 1111 1111 1111, ref 123456789",
+            "SSN, card [REDACTED:CARD], ref [REDACTED:SSN]",
         ),
     ] {
         let once = redactor.redact(input).into_owned();
