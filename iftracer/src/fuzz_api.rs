@@ -94,10 +94,11 @@ pub fn llm_exchange(data: &[u8]) -> bool {
         http::StatusCode::from_u16(status).expect("a valid status"),
         &headers,
     );
+    // Pieces of one buffer, as a client hands over `Bytes`.
     let bytes = bytes::Bytes::copy_from_slice(response);
-    for at in (0..bytes.len()).step_by(usize::from(*piece) + 1) {
-        let end = (at + usize::from(*piece) + 1).min(bytes.len());
-        exchange.response_bytes(&bytes.slice(at..end));
+    let step = usize::from(*piece) + 1;
+    for at in (0..bytes.len()).step_by(step) {
+        exchange.response_bytes(&bytes.slice(at..(at + step).min(bytes.len())));
     }
     match answer / 4 % 3 {
         0 => exchange.finish(),

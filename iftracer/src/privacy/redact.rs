@@ -15,8 +15,9 @@
 //! The patterns' DFAs (`anchored`) run only from where a pass's own scan says a match can start.
 //! Each candidate is then checked in code (Luhn, mod 97, SSN ranges, digit counts, what the
 //! value is glued to), which keeps the expressions small and free of capture groups. Text with
-//! nothing to redact is returned borrowed. Where a replaced value was glued to more, the passes
-//! run again (`Redactor::settle`), so that redacting twice changes nothing.
+//! nothing to redact is returned borrowed. Where a replaced value was glued to more, or an SSN's
+//! word may come within reach, the passes run again (`Redactor::settle`), so that redacting twice
+//! changes nothing.
 
 mod anchored;
 mod credentials;
@@ -276,7 +277,7 @@ impl Redactor {
     /// A value is passed over while it is glued to digits (`+44 20 7946` before `044 20 7946`,
     /// an SSN; a `Basic` token before `+123-45-6789`), and once what it was glued to is replaced,
     /// a second redaction would find it; so would nine digits whose word "SSN" a shorter
-    /// placeholder brings within reach. Run only when a value was replaced where it was `glued`
+    /// placeholder brings within reach. Run only when a value was replaced where it was glued to more (`next_to_more`)
     /// to more, or such an SSN's word is just out of reach: digit and token soups, not prose,
     /// logs or JSON.
     #[cold]
@@ -302,7 +303,7 @@ struct Scratch {
     /// The copy before the last one, for the next pass that replaces something to write into
     /// (see `reserve_once`): one allocation less per pass after the second.
     spare: String,
-    /// Whether a second run of the passes may find more (a value replaced where it was `glued`,
+    /// Whether a second run of the passes may find more (a value replaced where it was glued to more (`next_to_more`),
     /// an SSN's word just out of reach), so that [`Redactor::settle`] runs.
     run_again: bool,
 }
@@ -311,7 +312,7 @@ struct Scratch {
 /// digit directly or past one or two of ` .-()+/_,` (as a number's run joins digits), or a
 /// letter past some of them but no space (as a token's characters run on). A value next to
 /// it may have been passed over for being glued to this one.
-fn glued(b: &[u8], start: usize, end: usize) -> bool {
+fn next_to_more(b: &[u8], start: usize, end: usize) -> bool {
     // Most values end at a quote, `=`, a line break or a word after a space: decided on the
     // first byte or two.
     fn continues<'a>(mut near: impl Iterator<Item = &'a u8>) -> bool {
@@ -331,7 +332,7 @@ fn glued(b: &[u8], start: usize, end: usize) -> bool {
     continues(b[..start].iter().rev()) || continues(b[end..].iter())
 }
 
-/// Byte classes for [`glued`].
+/// Byte classes for [`next_to_more`].
 const STOP: u8 = 0;
 const DIGIT: u8 = 1;
 const LETTER: u8 = 2;
@@ -395,7 +396,7 @@ fn replace<'a>(
 /// Replaces every accepted candidate `find_at` finds in the `windows` of `text` (increasing and
 /// disjoint, each ending where `\b` reads as it does in all of `text`), copying only once one is
 /// accepted (into the scratch's spare buffer, see `reserve_once`), and noting in `scratch` a
-/// value replaced where it was `glued`.
+/// value replaced where it was glued to more (`next_to_more`).
 fn replace_with<'a>(
     text: &'a str,
     windows: impl IntoIterator<Item = Range<usize>>,
@@ -413,7 +414,7 @@ fn replace_with<'a>(
             match accept(text.as_bytes(), m.start, m.end) {
                 Some((start, end, placeholder)) => {
                     reserve_once(&mut out, text, &mut scratch.spare);
-                    scratch.run_again |= glued(text.as_bytes(), start, end);
+                    scratch.run_again |= next_to_more(text.as_bytes(), start, end);
                     out.push_str(&text[copied..start]);
                     out.push_str(placeholder);
                     copied = end;
@@ -443,7 +444,7 @@ fn replace_found<'a>(
     let mut copied = 0;
     for (start, end, placeholder) in found {
         reserve_once(&mut out, text, &mut scratch.spare);
-        scratch.run_again |= glued(text.as_bytes(), start, end);
+        scratch.run_again |= next_to_more(text.as_bytes(), start, end);
         out.push_str(&text[copied..start]);
         out.push_str(placeholder);
         copied = end;
