@@ -277,9 +277,9 @@ impl Redactor {
     /// A value is passed over while it is glued to digits (`+44 20 7946` before `044 20 7946`,
     /// an SSN; a `Basic` token before `+123-45-6789`), and once what it was glued to is replaced,
     /// a second redaction would find it; so would nine digits whose word "SSN" a shorter
-    /// placeholder brings within reach. Run only when a value was replaced where it was glued to more (`next_to_more`)
-    /// to more, or such an SSN's word is just out of reach: digit and token soups, not prose,
-    /// logs or JSON.
+    /// placeholder brings within reach. Run only when a value was replaced next to more
+    /// (`next_to_more`), or such an SSN's word is just out of reach: digit and token soups, not
+    /// prose, logs or JSON.
     #[cold]
     fn settle(&self, mut text: String, scratch: &mut Scratch) -> String {
         for _ in 0..SETTLE_ROUNDS {
@@ -303,8 +303,8 @@ struct Scratch {
     /// The copy before the last one, for the next pass that replaces something to write into
     /// (see `reserve_once`): one allocation less per pass after the second.
     spare: String,
-    /// Whether a second run of the passes may find more (a value replaced where it was glued to more (`next_to_more`),
-    /// an SSN's word just out of reach), so that [`Redactor::settle`] runs.
+    /// Whether a second run of the passes may find more (a value replaced `next_to_more`, an
+    /// SSN's word just out of reach), so that [`Redactor::settle`] runs.
     run_again: bool,
 }
 
